@@ -1,0 +1,69 @@
+# Sanwen — every target sets up what it needs; `make run` and `make test` work on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SANWEN := $(BIN)/sanwen
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# The local demo runs with DEBUG on unless the environment says otherwise.
+export DEBUG ?= true
+
+.PHONY: run setup assets test test-pg lint format bench messages check-deploy clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+src/sanwen/static/vendor/.copied: node_modules/.package-lock.json scripts/copy_assets.py
+	$(PYTHON) scripts/copy_assets.py
+	touch $@
+
+assets: src/sanwen/static/vendor/.copied
+
+setup: $(VENV)/.installed assets
+
+run: setup
+	mkdir -p var
+	$(SANWEN) migrate --noinput -v0
+	$(SANWEN) demo --if-empty
+	@echo "Sanwen is serving at http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
+	$(SANWEN) runserver --noreload $(HOST):$(PORT)
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
+
+format: $(VENV)/.installed
+	$(BIN)/ruff format src tests bench scripts
+	$(BIN)/ruff check --fix src tests bench scripts
+
+# The whole suite on SQLite (or on PostgreSQL when DATABASE_URL=postgres://… is set), lint included.
+test: setup lint
+	$(SANWEN) makemigrations --check --dry-run -v0
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+test-pg: setup
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/sanwen} $(BIN)/pytest -q $(PYTEST_ARGS)
+
+check-deploy: setup
+	DEBUG=false SECRET_KEY=$$($(BIN)/python -c 'import secrets;print(secrets.token_urlsafe(50))') \
+	  ALLOWED_HOSTS=sanwen.example.org $(SANWEN) check --deploy --fail-level WARNING
+
+messages: setup
+	cd src/sanwen && ../../$(SANWEN) makemessages -l zh_Hans -l zh_Hant -l en --no-obsolete --no-location
+	$(BIN)/python scripts/translate_hant.py
+	cd src/sanwen && ../../$(SANWEN) compilemessages -v0
+
+bench: setup
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) node_modules src/sanwen/static/vendor var/static

@@ -1,0 +1,24 @@
+"""Copy the pinned npm assets into static/vendor (run by `make assets`; nothing loads from a CDN)."""
+
+import shutil
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NODE = ROOT / "node_modules"
+VENDOR = ROOT / "src" / "sanwen" / "static" / "vendor"
+FILES = {
+    "bootstrap/dist/css/bootstrap.min.css": "bootstrap/bootstrap.min.css",
+    "bootstrap/dist/js/bootstrap.bundle.min.js": "bootstrap/bootstrap.bundle.min.js",
+    "bootstrap-icons/font/bootstrap-icons.min.css": "bootstrap-icons/bootstrap-icons.min.css",
+    "bootstrap-icons/font/fonts/bootstrap-icons.woff2": "bootstrap-icons/fonts/bootstrap-icons.woff2",
+    "bootstrap-icons/font/fonts/bootstrap-icons.woff": "bootstrap-icons/fonts/bootstrap-icons.woff",
+    "htmx.org/dist/htmx.min.js": "htmx/htmx.min.js",
+    "echarts/dist/echarts.min.js": "echarts/echarts.min.js",
+}
+
+if __name__ == "__main__":
+    for source, target in FILES.items():
+        destination = VENDOR / target
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(NODE / source, destination)
+    print(f"copied {len(FILES)} asset files into {VENDOR.relative_to(ROOT)}")

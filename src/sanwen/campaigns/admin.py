@@ -1,0 +1,69 @@
+from django.contrib import admin
+
+from sanwen.campaigns.models import (
+    Campaign,
+    HandlingMode,
+    Prohibition,
+    RankQuota,
+    ReviewDimension,
+    Vehicle,
+    VisitRole,
+    ZeroTarget,
+)
+from sanwen.core.admin_scoping import BureauScopedAdmin
+
+
+class ItemInline(admin.TabularInline):
+    extra = 0
+    fields = ("order", "code", "name", "active")
+
+
+class VehicleInline(ItemInline):
+    model = Vehicle
+    fields = ("order", "code", "name", "group", "produces_research", "active")
+
+
+class VisitRoleInline(ItemInline):
+    model = VisitRole
+
+
+class HandlingModeInline(admin.StackedInline):
+    model = HandlingMode
+    extra = 0
+    fields = (
+        ("order", "code", "name", "short_name", "active"),
+        ("deadline_kind", "time_limit_days"),
+        ("closing_rule", "first_contact_days", "follow_up_days", "resolvable_on_the_spot"),
+    )
+
+
+class RankQuotaInline(admin.TabularInline):
+    model = RankQuota
+    extra = 0
+
+
+class ReviewDimensionInline(ItemInline):
+    model = ReviewDimension
+
+
+class ProhibitionInline(ItemInline):
+    model = Prohibition
+
+
+class ZeroTargetInline(ItemInline):
+    model = ZeroTarget
+    fields = ("order", "code", "name", "description", "active")
+
+
+@admin.register(Campaign)
+class CampaignAdmin(BureauScopedAdmin):
+    list_display = ("name", "start", "end", "active")
+    inlines = [
+        RankQuotaInline,
+        HandlingModeInline,
+        VehicleInline,
+        VisitRoleInline,
+        ReviewDimensionInline,
+        ProhibitionInline,
+        ZeroTargetInline,
+    ]

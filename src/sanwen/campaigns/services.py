@@ -1,0 +1,70 @@
+import datetime
+
+from django.db import transaction
+
+from sanwen.campaigns import defaults
+from sanwen.campaigns.models import (
+    Campaign,
+    HandlingMode,
+    Prohibition,
+    RankQuota,
+    ReviewDimension,
+    Vehicle,
+    VisitRole,
+    ZeroTarget,
+)
+from sanwen.core.audit import audit_create
+
+
+@transaction.atomic
+def campaign_create(
+    *,
+    bureau,
+    name: str,
+    start: datetime.date,
+    end: datetime.date | None = None,
+    description: str = "",
+    by=None,
+) -> Campaign:
+    """A new campaign for the bureau, seeded with the report's vocabulary and rules."""
+    campaign = Campaign(bureau=bureau, name=name, start=start, end=end, description=description)
+    campaign.full_clean()
+    campaign.save()
+    Vehicle.objects.bulk_create(
+        Vehicle(campaign=campaign, code=c, name=n, group=g, produces_research=r, order=i)
+        for i, (c, n, g, r) in enumerate(defaults.VEHICLES)
+    )
+    VisitRole.objects.bulk_create(
+        VisitRole(campaign=campaign, code=c, name=n, order=i) for i, (c, n) in enumerate(defaults.VISIT_ROLES)
+    )
+    HandlingMode.objects.bulk_create(
+        HandlingMode(
+            campaign=campaign,
+            code=c,
+            name=n,
+            short_name=s,
+            deadline_kind=k,
+            time_limit_days=d,
+            closing_rule=rule,
+            order=i,
+            **extra,
+        )
+        for i, (c, n, s, k, d, rule, extra) in enumerate(defaults.HANDLING_MODES)
+    )
+    RankQuota.objects.bulk_create(
+        RankQuota(campaign=campaign, rank=rank, days_per_month=days) for rank, days in defaults.QUOTAS.items()
+    )
+    ReviewDimension.objects.bulk_create(
+        ReviewDimension(campaign=campaign, code=c, name=n, order=i)
+        for i, (c, n) in enumerate(defaults.REVIEW_DIMENSIONS)
+    )
+    Prohibition.objects.bulk_create(
+        Prohibition(campaign=campaign, code=c, name=n, order=i)
+        for i, (c, n) in enumerate(defaults.PROHIBITIONS)
+    )
+    ZeroTarget.objects.bulk_create(
+        ZeroTarget(campaign=campaign, code=c, name=n, description=d, order=i)
+        for i, (c, n, d) in enumerate(defaults.ZERO_TARGETS)
+    )
+    audit_create(by=by, obj=campaign)
+    return campaign

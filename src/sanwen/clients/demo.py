@@ -1,0 +1,182 @@
+"""Demo step: farmer and retailer households, written as a county spreadsheet and loaded through
+the import, so the demo exercises the same path a bureau uses."""
+
+import csv
+import datetime
+import io
+import math
+
+from django.core.exceptions import ValidationError
+from stdnum.cn import ric, uscc
+
+from sanwen.clients.imports import clients_import
+from sanwen.clients.rules import latest_valid_to
+from sanwen.core.demo import DemoContext
+from sanwen.org.models import Place, PlaceLevel
+
+FARMERS = 960
+RETAILERS = 720
+# Tobacco is grown mostly in 公安镇 (仁里村 is a big tobacco village) and a few other townships.
+FARMER_TOWNSHIPS = {"公安镇": 0.55, "回龙镇": 0.12, "燕塘镇": 0.12, "清塘镇": 0.11, "红花镇": 0.10}
+VARIETIES = ("云烟87", "云烟87", "K326", "云烟105", "贵烟202")
+STREETS = ("兴钟路", "建设路", "人民路", "富民街", "新街", "解放路", "朝阳路", "商贸街", "迎宾路", "沿河路")
+SHOP_WORDS = ("便利店", "商店", "超市", "烟酒行", "食杂店", "副食店", "百货店")
+FORMATS = {
+    "便利店": "便利",
+    "商店": "食杂",
+    "超市": "超市",
+    "烟酒行": "烟酒",
+    "食杂店": "食杂",
+    "副食店": "食杂",
+    "百货店": "食杂",
+}
+HEADER = [
+    "类型",
+    "姓名/经营者",
+    "手机号码",
+    "身份证号",
+    "统一社会信用代码",
+    "乡镇",
+    "村",
+    "地址",
+    "许可证号",
+    "企业名称",
+    "有效期起",
+    "有效期止",
+    "市场类型",
+    "业态",
+    "种植面积(亩)",
+    "合同年度",
+    "合同收购量(公斤)",
+    "品种",
+    "烤房(座)",
+]
+
+
+def _resident_id(ctx: DemoContext) -> str:
+    """A valid-looking number: 钟山县 was 452427 (贺州地区) for people registered before 2002."""
+    birth = datetime.date(1955, 1, 1) + datetime.timedelta(days=ctx.rng.randrange(365 * 45))
+    area = "452427" if birth.year < 2002 else "451122"
+    body = f"{area}{birth:%Y%m%d}{ctx.rng.randrange(1000):03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def _credit_code(ctx: DemoContext) -> str:
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    body = "92451122" + "".join(ctx.rng.choice(alphabet) for _ in range(9))
+    return body + uscc.calc_check_digit(body)
+
+
+def _phone(ctx: DemoContext) -> str:
+    return (
+        ctx.rng.choice(("13", "15", "17", "18", "19"))
+        + ctx.rng.choice("3456789")
+        + f"{ctx.rng.randrange(10**8):08d}"
+    )
+
+
+def _weighted(ctx: DemoContext, weights: dict):
+    return ctx.rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def build(ctx: DemoContext) -> None:
+    county = ctx.data["county"]
+    townships = {p.name: p for p in Place.objects.filter(parent__code="451122", level=PlaceLevel.TOWNSHIP)}
+    villages = {
+        name: list(Place.objects.filter(parent=t).exclude(level=PlaceLevel.TOWNSHIP).order_by("code", "name"))
+        for name, t in townships.items()
+    }
+    rows = [HEADER]
+    years = sorted({ctx.start.year, ctx.end.year})
+    for _ in range(FARMERS):
+        township = _weighted(ctx, FARMER_TOWNSHIPS)
+        options = villages.get(township) or []
+        village = None
+        if options:
+            # 仁里村 (the chief's contact point) is a large tobacco village: it gets a heavier share.
+            weights = [6 if v.name == "仁里村" else 1 for v in options]
+            village = ctx.rng.choices(options, weights=weights)[0]
+        name = ctx.person_name()
+        area = round(ctx.rng.uniform(5, 30) * 2) / 2
+        phone = _phone(ctx) if ctx.rng.random() < 0.92 else ""
+        id_number = _resident_id(ctx)
+        variety = ctx.rng.choice(VARIETIES)
+        place = village.name if village else township
+        for year in years:
+            year_area = area if year == years[-1] else max(3.0, area - ctx.rng.choice((0, 0, 1, 2)))
+            rows.append(
+                [
+                    "烟农",
+                    name,
+                    phone,
+                    id_number,
+                    "",
+                    township,
+                    village.name if village else "",
+                    f"{township}{place}",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    year_area,
+                    year,
+                    round(year_area * ctx.rng.uniform(125, 135)),
+                    variety,
+                    math.ceil(year_area / 25),
+                ]
+            )
+    township_weights = {name: (5 if name == "钟山镇" else 1) for name in townships}
+    sequence = ctx.rng.sample(range(1, 99999), RETAILERS)
+    for index in range(RETAILERS):
+        township = _weighted(ctx, township_weights)
+        name = ctx.person_name()
+        enterprise = ctx.rng.random() < 0.08
+        shop = ctx.rng.choice(SHOP_WORDS)
+        business = f"钟山县{township.removesuffix('镇').removesuffix('瑶族乡')}{name[0]}{ctx.rng.choice('记氏家')}{shop}"
+        number = f"451122{2 if enterprise else 1}{sequence[index]:05d}"
+        # Terms began over the last five years; some licences come up for renewal during the demo.
+        valid_from = ctx.end - datetime.timedelta(days=ctx.rng.randrange(30, 5 * 365 - 20))
+        valid_to = latest_valid_to(valid_from)
+        rows.append(
+            [
+                "零售户",
+                name,
+                _phone(ctx),
+                _resident_id(ctx) if not enterprise else "",
+                _credit_code(ctx) if enterprise else "",
+                township,
+                "",
+                f"{township}{ctx.rng.choice(STREETS)}{ctx.rng.randint(1, 188)}号",
+                number,
+                business,
+                valid_from.isoformat(),
+                valid_to.isoformat(),
+                "城镇" if township == "钟山镇" or ctx.rng.random() < 0.3 else "乡村",
+                FORMATS[shop],
+                "",
+                "",
+                "",
+                "",
+                "",
+            ]
+        )
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    outcome = clients_import(
+        bureau=county,
+        by=None,
+        filename="钟山县客户花名册(演示).csv",
+        content=buffer.getvalue().encode("utf-8"),
+        progress=lambda done, total: ctx.progress("households", done, total),
+        today=ctx.end,
+    )
+    if outcome.errors:
+        raise ValidationError([f"row {e.row} {e.column}: {e.reason}" for e in outcome.errors[:10]])
+    run = outcome.run
+    ctx.data["import_run"] = run
+    ctx.say(
+        f"  households: {run.households_created} ({FARMERS} farmers, {RETAILERS} retailers), "
+        f"{run.licences_written} licences, {run.contracts_written} contracts"
+    )

@@ -1,0 +1,98 @@
+"""The audit trail: services call these inside their transaction, so a change and its record
+commit or roll back together."""
+
+import datetime
+import decimal
+from collections.abc import Iterable
+
+from django.db import models
+
+from sanwen.core.models import AuditAction, AuditEvent
+
+
+def _plain(value):
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    return value
+
+
+def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict:
+    """The concrete field values of obj (foreign keys as ids), JSON-ready."""
+    result = {}
+    for field in obj._meta.concrete_fields:
+        if fields is not None and field.name not in fields:
+            continue
+        if field.name in {"created_at", "updated_at", "password", "last_login"}:
+            continue
+        result[field.name] = _plain(getattr(obj, field.attname))
+    return result
+
+
+def diff(before: dict, after: dict) -> dict:
+    return {
+        k: [before.get(k), after.get(k)]
+        for k in sorted(set(before) | set(after))
+        if before.get(k) != after.get(k)
+    }
+
+
+def _bureau_id(obj):
+    if obj.__class__.__name__ == "Bureau":
+        return obj.pk
+    return getattr(obj, "bureau_id", None)
+
+
+def _event(*, by, obj, action, changes, note="") -> AuditEvent:
+    return AuditEvent(
+        actor=by if getattr(by, "pk", None) else None,
+        bureau_id=_bureau_id(obj),
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        changes=changes,
+        note=note[:500],
+    )
+
+
+def audit_create(*, by, obj: models.Model, note: str = "") -> AuditEvent:
+    event = _event(by=by, obj=obj, action=AuditAction.CREATE, changes=diff({}, snapshot(obj)), note=note)
+    event.save()
+    return event
+
+
+def audit_update(*, by, obj: models.Model, before: dict, note: str = "") -> AuditEvent | None:
+    """Record what changed since `before` (a snapshot); records nothing if nothing changed."""
+    changes = diff(before, snapshot(obj, before.keys()))
+    if not changes:
+        return None
+    event = _event(by=by, obj=obj, action=AuditAction.UPDATE, changes=changes, note=note)
+    event.save()
+    return event
+
+
+def audit_delete(*, by, obj: models.Model, note: str = "") -> AuditEvent:
+    event = _event(by=by, obj=obj, action=AuditAction.DELETE, changes=diff(snapshot(obj), {}), note=note)
+    event.save()
+    return event
+
+
+def audit_note(*, by, obj: models.Model, action: str, note: str, changes: dict | None = None) -> AuditEvent:
+    event = _event(by=by, obj=obj, action=action, changes=changes or {}, note=note)
+    event.save()
+    return event
+
+
+def audit_bulk_create(*, by, objs: list[models.Model], note: str = "") -> None:
+    """One CREATE event per object, written in batches (imports, the demo)."""
+    AuditEvent.objects.bulk_create(
+        [
+            _event(by=by, obj=o, action=AuditAction.CREATE, changes=diff({}, snapshot(o)), note=note)
+            for o in objs
+        ],
+        batch_size=1000,
+    )

@@ -1,0 +1,76 @@
+"""Roles, what each may do, and scoping of every query to what the user may see."""
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    LEADER = "leader", _("Bureau leader")
+    DEPT_HEAD = "dept_head", _("Department head")
+    STAFF = "staff", _("Staff")
+    INSPECTOR = "inspector", _("Inspector (discipline and assessment)")
+    ADMIN = "admin", _("Administrator")
+
+
+class Cap(models.TextChoices):
+    """Capabilities. A role grants a fixed set; views and services check capabilities, not roles."""
+
+    VIEW_CLIENTS = "view_clients", _("View clients")
+    EDIT_CLIENTS = "edit_clients", _("Edit clients")
+    IMPORT_CLIENTS = "import_clients", _("Import clients")
+    UNMASK_ANY = "unmask_any", _("See any client's personal numbers")
+    UNMASK_OWN_AREA = "unmask_own_area", _("See personal numbers of clients in one's contact points")
+    VIEW_AUDIT = "view_audit", _("View the audit trail")
+    ADMINISTER = "administer", _("Administer users, departments, places and campaign rules")
+
+
+ROLE_CAPS: dict[str, frozenset[str]] = {
+    Role.LEADER: frozenset({Cap.VIEW_CLIENTS, Cap.EDIT_CLIENTS, Cap.UNMASK_ANY}),
+    Role.DEPT_HEAD: frozenset({Cap.VIEW_CLIENTS, Cap.EDIT_CLIENTS, Cap.UNMASK_ANY}),
+    Role.STAFF: frozenset({Cap.VIEW_CLIENTS, Cap.EDIT_CLIENTS, Cap.UNMASK_OWN_AREA}),
+    Role.INSPECTOR: frozenset({Cap.VIEW_CLIENTS, Cap.VIEW_AUDIT}),
+    Role.ADMIN: frozenset(
+        {
+            Cap.VIEW_CLIENTS,
+            Cap.EDIT_CLIENTS,
+            Cap.IMPORT_CLIENTS,
+            Cap.UNMASK_ANY,
+            Cap.VIEW_AUDIT,
+            Cap.ADMINISTER,
+        }
+    ),
+}
+
+
+def has_cap(user, cap: str) -> bool:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    if user.bureau_id is None:
+        return False
+    return cap in ROLE_CAPS.get(user.role, frozenset())
+
+
+def require_cap(user, cap: str) -> None:
+    if not has_cap(user, cap):
+        raise PermissionDenied
+
+
+def scope(queryset: models.QuerySet, user) -> models.QuerySet:
+    """Rows of the user's own bureau. A superuser without a bureau (platform operator) sees all."""
+    if user.is_superuser and user.bureau_id is None:
+        return queryset
+    if user.bureau_id is None:
+        return queryset.none()
+    return queryset.filter(bureau_id=user.bureau_id)
+
+
+def get_scoped_or_404(queryset: models.QuerySet, user, **lookup):
+    """Fetch one row the user may see; another bureau's row is indistinguishable from a missing one."""
+    try:
+        return scope(queryset, user).get(**lookup)
+    except queryset.model.DoesNotExist as exc:
+        raise Http404 from exc

@@ -1,0 +1,34 @@
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from sanwen.core.models import AuditEvent
+
+
+def test_every_service_write_in_the_world_is_audited(world):
+    household = world.a.farmer
+    event = AuditEvent.objects.get(
+        object_type="clients.household", object_id=str(household.pk), action="create"
+    )
+    assert event.bureau_id == world.a.bureau.pk
+    assert event.changes["name"] == [None, household.name]
+
+
+def test_the_audit_trail_refuses_updates_and_deletes_through_the_orm(world):
+    event = AuditEvent.objects.first()
+    event.note = "tampered"
+    with pytest.raises(TypeError):
+        event.save()
+    with pytest.raises(TypeError):
+        event.delete()
+    with pytest.raises(TypeError):
+        AuditEvent.objects.filter(pk=event.pk).update(note="tampered")
+    with pytest.raises(TypeError):
+        AuditEvent.objects.all().delete()
+
+
+def test_the_database_itself_refuses_to_update_an_audit_row(world):
+    event = AuditEvent.objects.first()
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE core_auditevent SET note = 'tampered' WHERE id = %s", [event.pk])
+    event.refresh_from_db()
+    assert event.note != "tampered"

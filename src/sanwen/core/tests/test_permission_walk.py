@@ -1,0 +1,163 @@
+"""Walk every URL the platform serves as a user of another bureau (each role), as an anonymous
+visitor, and as each role of the owning bureau, and prove nothing leaks or changes.
+
+A new URL whose parameters this walk cannot fill makes it fail: extend OBJECTS when you add one."""
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from sanwen.clients.imports import clients_import
+from sanwen.clients.models import Household, PlantingContract, RetailLicence
+from sanwen.core.models import AuditEvent
+from sanwen.core.permissions import Role
+
+SKIP_PREFIXES = ("admin/", "static/", "media/")
+PUBLIC = {
+    "login/",
+    "i18n/setlang/",
+    "api/",
+    "api/openapi.json",
+    "api/docs",
+}  # api/ is django-ninja's empty root
+# Pages every role of the bureau may open; others list the roles allowed.
+ROLE_RULES = {
+    "clients/import/": {Role.ADMIN},
+    "audit/": {Role.ADMIN, Role.INSPECTOR},
+    "clients/new/": {Role.LEADER, Role.DEPT_HEAD, Role.STAFF, Role.ADMIN},
+    "clients/<int:household_id>/edit/": {Role.LEADER, Role.DEPT_HEAD, Role.STAFF, Role.ADMIN},
+}
+
+
+def walk(patterns, prefix=""):
+    for entry in patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin":
+                continue
+            yield from walk(entry.url_patterns, route)
+        elif isinstance(entry, URLPattern):
+            yield route.lstrip("^").rstrip("$")
+
+
+def all_routes():
+    return sorted(r for r in set(walk(get_resolver().url_patterns)) if not r.startswith(SKIP_PREFIXES))
+
+
+@pytest.fixture
+def a_objects(world):
+    a = world.a
+    run = clients_import(
+        bureau=a.bureau, by=a.users[Role.ADMIN], filename="x.csv", content="类型,姓名\n".encode()
+    )
+    return {
+        "household_id": a.retailer.pk,
+        "importrun_id": run.run.pk,
+        "retaillicence_id": RetailLicence.objects.get(household=a.retailer).pk,
+    }
+
+
+def fill(route, objects):
+    def value(match):
+        name = match.group(2)
+        if name not in objects:
+            pytest.fail(
+                f"The permission walk cannot fill <{match.group(1)}:{name}> in {route}; add it to a_objects."
+            )
+        return str(objects[name])
+
+    return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", value, route)
+
+
+def fingerprint(bureau):
+    return (
+        list(Household.objects.filter(bureau=bureau).order_by("pk").values()),
+        list(RetailLicence.objects.filter(bureau=bureau).order_by("pk").values()),
+        list(PlantingContract.objects.filter(bureau=bureau).order_by("pk").values()),
+        AuditEvent.objects.filter(bureau=bureau).count(),
+    )
+
+
+def test_the_walk_sees_the_pages_it_must_protect():
+    routes = all_routes()
+    for expected in ("clients/", "clients/<int:household_id>/", "audit/", "api/clients/<household_id>"):
+        assert expected in routes, routes
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_another_bureaus_users_see_and_change_nothing(client, world, a_objects, role):
+    intruder = world.b.users[role]
+    client.force_login(intruder)
+    before = fingerprint(world.a.bureau)
+    secrets = [world.a.farmer.name, world.a.retailer.name, "451122100123", "三丰便利店"]
+    for route in all_routes():
+        url = fill(route, a_objects)
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            has_ids = "<" in route
+            if has_ids:
+                assert response.status_code in (403, 404, 405), (
+                    f"{method.upper()} {url} as {role}: {response.status_code}"
+                )
+            else:
+                assert response.status_code in (200, 302, 400, 403, 404, 405), (
+                    f"{method.upper()} {url}: {response.status_code}"
+                )
+            body = b"".join(response.streaming_content) if response.streaming else response.content
+            text = body.decode("utf-8", "ignore")
+            for secret in secrets:
+                assert secret not in text, (
+                    f"{method.upper()} {url} as {role} of the other bureau shows {secret}"
+                )
+    assert fingerprint(world.a.bureau) == before
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client, world, a_objects):
+    before = fingerprint(world.a.bureau)
+    for route in all_routes():
+        if route in PUBLIC:
+            continue
+        url = fill(route, a_objects)
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            if route.startswith("api/"):
+                assert response.status_code in (401, 403, 405), url
+            elif response.status_code == 405:  # the method is not served at all
+                continue
+            else:
+                assert response.status_code == 302 and "/login/" in response["Location"], f"{method} {url}"
+    assert fingerprint(world.a.bureau) == before
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_of_the_bureau_opens_what_its_role_allows(client, world, a_objects, role):
+    client.force_login(world.a.users[role])
+    for route, allowed in ROLE_RULES.items():
+        response = client.get(fill(route, a_objects))
+        expected = 200 if role in allowed else 403
+        assert response.status_code == expected, f"{route} as {role}: {response.status_code}"
+
+
+def test_the_other_bureaus_admin_cannot_reach_this_bureaus_records_in_the_admin(client, world):
+    client.force_login(world.b.users[Role.ADMIN])
+    a = world.a
+    for path in (
+        f"/admin/org/department/{a.department.pk}/change/",
+        f"/admin/org/staff/{a.users[Role.STAFF].pk}/change/",
+        f"/admin/campaigns/campaign/{a.campaign.pk}/change/",
+        f"/admin/org/bureau/{a.bureau.pk}/change/",
+    ):
+        response = client.get(path)
+        assert response.status_code in (302, 404), path
+        assert a.users[Role.STAFF].username not in response.content.decode()
+    listing = client.get("/admin/org/staff/").content.decode()
+    assert a.users[Role.STAFF].username not in listing
+    assert world.b.users[Role.STAFF].username in listing
+
+
+def test_only_administrators_reach_the_admin(client, world):
+    for role in Role:
+        client.force_login(world.a.users[role])
+        response = client.get("/admin/")
+        assert (response.status_code == 200) == (role == Role.ADMIN), role

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from sanwen.api.api import api
+from sanwen.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("login/", core_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("audit/", core_views.audit_list, name="audit_list"),
+    path("clients/", include("sanwen.clients.urls")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]
