@@ -38,12 +38,12 @@ run: setup
 	$(SANWEN) runserver --noreload $(HOST):$(PORT)
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check src tests bench scripts
-	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/ruff check src tests bench scripts conftest.py
+	$(BIN)/ruff format --check src tests bench scripts conftest.py
 
 format: $(VENV)/.installed
-	$(BIN)/ruff format src tests bench scripts
-	$(BIN)/ruff check --fix src tests bench scripts
+	$(BIN)/ruff format src tests bench scripts conftest.py
+	$(BIN)/ruff check --fix src tests bench scripts conftest.py
 
 # The whole suite on SQLite (or on PostgreSQL when DATABASE_URL=postgres://… is set), lint included.
 test: setup lint
@@ -58,7 +58,7 @@ check-deploy: setup
 	  ALLOWED_HOSTS=sanwen.example.org $(SANWEN) check --deploy --fail-level WARNING
 
 messages: setup
-	cd src/sanwen && ../../$(SANWEN) makemessages -l zh_Hans -l zh_Hant -l en --no-obsolete --no-location
+	cd src/sanwen && ../../$(SANWEN) makemessages -l zh_Hans --no-obsolete --no-location -i 'static/*'
 	$(BIN)/python scripts/translate_hant.py
 	cd src/sanwen && ../../$(SANWEN) compilemessages -v0
 

@@ -302,7 +302,12 @@ def contract_save(
     if household.kind != HouseholdKind.FARMER:
         raise ValidationError({"year": [_("Only a farmer holds a planting contract.")]})
     cleaned = contract_clean(year=year, area_mu=area_mu, contracted_kg=contracted_kg, barns=barns)
-    existing = PlantingContract.objects.select_for_update().filter(household=household, year=year).first()
+    existing = (
+        PlantingContract.objects.select_for_update()
+        .filter(household=household, year=year)
+        .order_by("pk")
+        .first()
+    )
     values = {
         "area_mu": cleaned["area_mu"],
         "contracted_kg": cleaned["contracted_kg"],

@@ -5,7 +5,9 @@ import datetime
 import decimal
 from collections.abc import Iterable
 
-from django.db import models
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models
+from django.utils import timezone
 
 from sanwen.core.models import AuditAction, AuditEvent
 
@@ -88,11 +90,33 @@ def audit_note(*, by, obj: models.Model, action: str, note: str, changes: dict |
 
 
 def audit_bulk_create(*, by, objs: list[models.Model], note: str = "") -> None:
-    """One CREATE event per object, written in batches (imports, the demo)."""
-    AuditEvent.objects.bulk_create(
-        [
-            _event(by=by, obj=o, action=AuditAction.CREATE, changes=diff({}, snapshot(o)), note=note)
-            for o in objs
-        ],
-        batch_size=1000,
+    """One CREATE event per object (imports, the demo), written with one executemany: the ORM's
+    per-value preparation would cost more than the rows being audited."""
+    if not objs:
+        return
+    table = AuditEvent._meta.db_table
+    changes_param = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
+    sql = (
+        f"INSERT INTO {table} (at, actor_id, bureau_id, action, object_type, object_id, object_repr, changes, note) "  # noqa: S608
+        f"VALUES (%s, %s, %s, %s, %s, %s, %s, {changes_param}, %s)"
     )
+    now = timezone.now()
+    actor_id = by.pk if getattr(by, "pk", None) else None
+    label = objs[0]._meta.label_lower
+    encoder = DjangoJSONEncoder(ensure_ascii=False)
+    rows = [
+        (
+            now,
+            actor_id,
+            _bureau_id(o),
+            AuditAction.CREATE.value,
+            label,
+            str(o.pk),
+            str(o)[:200],
+            encoder.encode({k: [None, v] for k, v in snapshot(o).items() if v is not None}),
+            note[:500],
+        )
+        for o in objs
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)

@@ -15,10 +15,10 @@ D = datetime.date
 @pytest.mark.parametrize(
     ("number", "reason"),
     [
-        ("45112210012", "12 digits"),
-        ("451121100123", "county"),
-        ("451122300123", "7th digit"),
-        ("4511221001234", "12 digits"),
+        ("45112210012", "12 位"),
+        ("451121100123", "区划代码"),
+        ("451122300123", "第 7 位"),
+        ("4511221001234", "12 位"),
     ],
 )
 def test_a_licence_number_is_checked_against_the_county_and_the_kind_digit(number, reason):
@@ -55,7 +55,7 @@ def test_it_refuses_a_term_longer_than_five_years(world):
 
 
 def test_it_refuses_a_number_already_registered(world):
-    with pytest.raises(ValidationError, match="already registered"):
+    with pytest.raises(ValidationError, match="已经登记"):
         licence_create(
             household=world.a.retailer,
             by=None,
@@ -92,7 +92,7 @@ def test_a_renewal_keeps_the_number_and_starts_the_day_after_expiry(world):
 
 def test_a_renewal_must_be_applied_for_thirty_days_before_expiry(world):
     licence = RetailLicence.objects.get(number="451122100123")
-    with pytest.raises(ValidationError, match="30 days"):
+    with pytest.raises(ValidationError, match="30 日前"):
         licence_renew(licence=licence, by=None, applied_on=D(2029, 2, 3), valid_to=D(2034, 3, 4))
     licence.refresh_from_db()
     assert licence.valid_to == D(2029, 3, 4)
@@ -107,5 +107,5 @@ def test_a_contract_per_household_and_year_is_replaced_not_duplicated(world):
 
 
 def test_a_contract_needs_a_positive_area(world):
-    with pytest.raises(ValidationError, match="positive"):
+    with pytest.raises(ValidationError, match="正数"):
         contract_save(household=world.a.farmer, by=None, year=2025, area_mu="0")

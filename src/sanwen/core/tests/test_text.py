@@ -79,9 +79,9 @@ def test_resident_id_checks_the_check_digit_the_date_and_the_area():
     wrong_check = good[:-1] + ("0" if good[-1] != "0" else "1")
     with pytest.raises(ValidationError):
         validate_resident_id(wrong_check)
-    with pytest.raises(ValidationError, match="birth date"):
+    with pytest.raises(ValidationError, match="出生日期"):
         validate_resident_id(valid_id("451122", "19801301", "123"))
-    with pytest.raises(ValidationError, match="area"):
+    with pytest.raises(ValidationError, match="区划代码"):
         validate_resident_id(valid_id("999999", "19800101", "123"))
 
 

@@ -1,0 +1,34 @@
+from sanwen.core.permissions import Role
+
+
+def test_the_api_lists_only_the_users_bureau_masked(client, world):
+    client.force_login(world.a.users[Role.STAFF])
+    response = client.get("/api/clients")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 2
+    names = {item["name"] for item in body["items"]}
+    assert names == {world.a.farmer.name, world.a.retailer.name}
+    retailer = next(i for i in body["items"] if i["kind"] == "retailer")
+    assert retailer["phone"] == "139****5678" and retailer["licences"] == ["451122***123"]
+
+
+def test_the_api_searches_by_initials(client, world):
+    client.force_login(world.a.users[Role.STAFF])
+    assert [i["name"] for i in client.get("/api/clients", {"q": "zl"}).json()["items"]] == [
+        world.a.farmer.name
+    ]
+
+
+def test_another_bureaus_client_is_not_found(client, world):
+    client.force_login(world.a.users[Role.STAFF])
+    assert client.get(f"/api/clients/{world.b.farmer.pk}").status_code == 404
+    assert client.get(f"/api/clients/{world.a.farmer.pk}").json()["phone"] == "138****1234"
+
+
+def test_the_api_needs_a_session(client, world):
+    assert client.get("/api/clients").status_code == 401
+
+
+def test_the_openapi_document_is_served(client):
+    assert client.get("/api/openapi.json").json()["info"]["title"] == "Sanwen API"

@@ -1,0 +1,95 @@
+import datetime
+import hashlib
+
+from django.db import transaction
+
+from sanwen.campaigns.models import Campaign
+from sanwen.clients.models import Household, HouseholdKind, PlantingContract, RetailLicence
+from sanwen.clients.rules import clean_licence_number, latest_valid_to
+from sanwen.core.demo import build_demo, default_period
+from sanwen.core.permissions import Role
+from sanwen.core.text import validate_mobile, validate_resident_id
+from sanwen.org.models import Bureau, ContactPoint, Department, Staff
+
+START, END = datetime.date(2025, 7, 1), datetime.date(2026, 3, 1)
+
+
+def fingerprint() -> str:
+    rows = [
+        list(
+            Household.objects.order_by("kind", "name").values_list(
+                "kind", "name", "phone", "id_number", "township__code", "village__name"
+            )
+        ),
+        list(
+            RetailLicence.objects.order_by("number").values_list(
+                "number", "valid_from", "valid_to", "business_name"
+            )
+        ),
+        list(
+            PlantingContract.objects.order_by("household__name", "year").values_list(
+                "household__name", "year", "area_mu", "contracted_kg"
+            )
+        ),
+        list(
+            Staff.objects.order_by("username").values_list(
+                "username", "name", "role", "rank", "department__name"
+            )
+        ),
+    ]
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+def test_the_demo_county_is_complete_and_deterministic(db):
+    quiet = {"say": lambda message: None}
+    with transaction.atomic():
+        build_demo(start=START, end=END, **quiet)
+        first = fingerprint()
+        transaction.set_rollback(True)
+    build_demo(start=START, end=END, **quiet)
+    assert fingerprint() == first
+
+    county = Bureau.objects.get(code="451122")
+    assert county.name == "钟山县烟草专卖局(营销部)"
+    assert county.parent.name == "贺州市烟草专卖局" and county.parent.parent.code == "45"
+    assert set(Department.objects.filter(bureau=county).values_list("name", flat=True)) >= {
+        "烟叶站",
+        "客户服务站",
+        "专卖股",
+    }
+    staff = Staff.objects.filter(bureau=county)
+    assert 50 <= staff.count() <= 60
+    assert not staff.filter(name="钟林").exists()  # never the real chief's name
+    assert {r for r in staff.values_list("role", flat=True)} == set(Role.values)
+    for username in ("leader", "depthead", "staff", "inspector", "admin"):
+        assert staff.get(username=username).check_password("sanwen2026")
+    chief = staff.get(username="leader")
+    assert chief.title == "局长"
+    point = ContactPoint.objects.get(staff=chief)
+    assert (point.village.name, point.village.parent.name) == ("仁里村", "公安镇")
+
+    households = Household.objects.filter(bureau=county)
+    assert households.count() >= 1500
+    assert households.filter(kind=HouseholdKind.FARMER).count() > 500
+    assert households.filter(kind=HouseholdKind.RETAILER).count() > 500
+    assert households.filter(village__name="仁里村").count() > 30
+    for household in households.exclude(phone="")[:200]:
+        validate_mobile(household.phone)
+    for household in households.exclude(id_number="")[:200]:
+        validate_resident_id(household.id_number)
+    for licence in RetailLicence.objects.filter(bureau=county):
+        clean_licence_number(licence.number, area_code="451122")
+        assert licence.valid_to <= latest_valid_to(licence.valid_from)
+    assert (
+        PlantingContract.objects.filter(bureau=county, year=2026).count()
+        == households.filter(kind=HouseholdKind.FARMER).count()
+    )
+    assert Campaign.objects.current(county, END).start == START
+
+
+def test_the_default_period_is_the_eight_months_up_to_today():
+    assert default_period(datetime.date(2026, 3, 1)) == (datetime.date(2025, 7, 1), datetime.date(2026, 3, 1))
+    assert default_period(datetime.date(2026, 11, 27)) == (
+        datetime.date(2026, 3, 1),
+        datetime.date(2026, 11, 27),
+    )
