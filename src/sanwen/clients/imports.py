@@ -698,10 +698,10 @@ def _write(run: ImportRun, bureau, by, parsed: list[ParsedRow], existing: dict) 
         action=AuditAction.IMPORT,
         note=run.filename,
         changes={
-            "households_created": run.households_created,
-            "households_updated": run.households_updated,
-            "licences_written": run.licences_written,
-            "contracts_written": run.contracts_written,
+            "households_created": [None, run.households_created],
+            "households_updated": [None, run.households_updated],
+            "licences_written": [None, run.licences_written],
+            "contracts_written": [None, run.contracts_written],
         },
     )
     return Outcome(run=run)

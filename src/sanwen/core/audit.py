@@ -22,13 +22,17 @@ def _plain(value):
     return value
 
 
+# Bookkeeping and derived columns; search_key repeats (and would leak) the personal numbers.
+NOT_AUDITED = {"created_at", "updated_at", "password", "last_login", "search_key", "path"}
+
+
 def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict:
     """The concrete field values of obj (foreign keys as ids), JSON-ready."""
     result = {}
     for field in obj._meta.concrete_fields:
         if fields is not None and field.name not in fields:
             continue
-        if field.name in {"created_at", "updated_at", "password", "last_login"}:
+        if field.name in NOT_AUDITED:
             continue
         result[field.name] = _plain(getattr(obj, field.attname))
     return result
@@ -120,3 +124,19 @@ def audit_bulk_create(*, by, objs: list[models.Model], note: str = "") -> None:
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+def masked_changes(event: AuditEvent) -> dict:
+    """The event's changes with personal numbers masked, for viewers who may not see them."""
+    from sanwen.core.text import mask_id, mask_licence, mask_phone
+
+    maskers = {"phone": mask_phone, "id_number": mask_id, "credit_code": mask_id}
+    if event.object_type == "clients.retaillicence":
+        maskers["number"] = mask_licence
+    result = {}
+    for field, pair in event.changes.items():
+        mask = maskers.get(field)
+        if mask and isinstance(pair, list):
+            pair = [mask(v) if isinstance(v, str) else v for v in pair]
+        result[field] = pair
+    return result

@@ -19,9 +19,10 @@ from sanwen.clients.models import (
     RetailLicence,
 )
 from sanwen.clients.rules import RENEWAL_LEAD_DAYS
+from sanwen.core.audit import masked_changes
 from sanwen.core.models import AuditEvent
 from sanwen.core.pagination import paginate
-from sanwen.core.permissions import Cap, require_cap, scope
+from sanwen.core.permissions import Cap, has_cap, require_cap, scope
 from sanwen.org.models import ContactPoint, Staff
 
 
@@ -109,6 +110,9 @@ def audit_list(request):
         .distinct()
     )
     page, query = paginate(request, events)
+    full = has_cap(request.user, Cap.UNMASK_ANY)
+    for event in page:
+        event.shown_changes = event.changes if full else masked_changes(event)
     return render(
         request,
         "core/audit_list.html",

@@ -32,3 +32,22 @@ def test_the_database_itself_refuses_to_update_an_audit_row(world):
         cursor.execute("UPDATE core_auditevent SET note = 'tampered' WHERE id = %s", [event.pk])
     event.refresh_from_db()
     assert event.note != "tampered"
+
+
+def test_the_audit_page_masks_personal_numbers_for_an_inspector(client, world):
+    from sanwen.core.permissions import Role
+
+    client.force_login(world.a.users[Role.INSPECTOR])
+    html = client.get("/audit/", {"type": "clients.household"}).content.decode()
+    assert "138****1234" in html and "13812341234" not in html
+    client.force_login(world.a.users[Role.ADMIN])
+    html = client.get("/audit/", {"type": "clients.household"}).content.decode()
+    assert "13812341234" in html
+
+
+def test_the_audit_page_shows_another_bureaus_events_to_nobody(client, world):
+    from sanwen.core.permissions import Role
+
+    client.force_login(world.b.users[Role.ADMIN])
+    html = client.get("/audit/", {"type": "clients.household"}).content.decode()
+    assert world.a.farmer.name not in html and world.b.farmer.name in html

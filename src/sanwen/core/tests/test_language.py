@@ -73,3 +73,9 @@ def test_validation_messages_follow_the_language(world):
         validate_mobile("123")
     with translation.override("en"), pytest.raises(ValidationError, match="11 digits"):
         validate_mobile("123")
+
+
+def test_a_browser_set_up_in_english_still_gets_chinese_until_the_user_chooses(client, world):
+    client.force_login(world.a.users[Role.STAFF])
+    html = client.get(reverse("client_list"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "客户" in html and "Clients" not in html
