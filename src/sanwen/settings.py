@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "sanwen.org",
     "sanwen.clients",
     "sanwen.campaigns",
+    "sanwen.cases",
     "sanwen.api",
 ]
 

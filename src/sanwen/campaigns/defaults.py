@@ -89,3 +89,29 @@ ZERO_TARGETS = [
     ("distance", "干群接触零距离", "责任区内本期未走访的农户（及走访覆盖率）"),
     ("breach", "组织纪律零违犯", "查实的违反“五不准”问题"),
 ]
+
+CASE_CATEGORIES = [
+    ("ordering", "订货与配送"),
+    ("policy", "政策咨询"),
+    ("technique", "生产技术"),
+    ("land", "种烟用地"),
+    ("barns", "烤房建设"),
+    ("funds", "资金困难"),
+    ("licence", "许可证办理"),
+    ("purchase", "烟叶收购"),
+    ("service", "服务态度与作风"),
+    ("market", "市场秩序"),
+    ("other", "其他"),
+]
+
+DEED_KINDS = [
+    # code, name, unit, usual vehicle
+    ("land", "落实种烟用地和烤房建设用地", "亩", "production"),
+    ("cabinets", "配送统一卷烟展示柜", "个", "service"),
+    ("licence_on_spot", "上门就地换证", "个", "service"),
+    ("ploughing", "出资请农机帮新烟农翻耕", "户", "warmth"),
+    ("ordering", "解决客户订货难", "户", "service"),
+    ("training", "烟叶生产技术培训", "次", "production"),
+    ("policy_talk", "政策宣讲", "次", "policy"),
+    ("relief", "走访慰问困难户", "户", "warmth"),
+]

@@ -197,3 +197,26 @@ class ZeroTarget(CampaignItem):
         verbose_name = _("zero target")
         verbose_name_plural = _("six zeros (六个零)")
         constraints = [models.UniqueConstraint(fields=["campaign", "code"], name="zero_unique_code")]
+
+
+class CaseCategory(CampaignItem):
+    """What a case is about (订货, 政策咨询, 生产技术, 用地, 烤房, 资金, 证照, …)."""
+
+    class Meta(CampaignItem.Meta):
+        verbose_name = _("case category")
+        verbose_name_plural = _("case categories")
+        constraints = [models.UniqueConstraint(fields=["campaign", "code"], name="category_unique_code")]
+
+
+class DeedKind(CampaignItem):
+    """A kind of concrete result (实事) the report sums: land secured, cabinets supplied, …"""
+
+    unit = models.CharField(_("unit"), max_length=8, help_text=_("亩, 个, 户, 次 …"))
+    vehicle = models.ForeignKey(
+        Vehicle, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("usual vehicle")
+    )
+
+    class Meta(CampaignItem.Meta):
+        verbose_name = _("deed kind")
+        verbose_name_plural = _("deed kinds (实事)")
+        constraints = [models.UniqueConstraint(fields=["campaign", "code"], name="deedkind_unique_code")]

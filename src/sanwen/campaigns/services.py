@@ -5,6 +5,8 @@ from django.db import transaction
 from sanwen.campaigns import defaults
 from sanwen.campaigns.models import (
     Campaign,
+    CaseCategory,
+    DeedKind,
     HandlingMode,
     Prohibition,
     RankQuota,
@@ -65,6 +67,15 @@ def campaign_create(
     ZeroTarget.objects.bulk_create(
         ZeroTarget(campaign=campaign, code=c, name=n, description=d, order=i)
         for i, (c, n, d) in enumerate(defaults.ZERO_TARGETS)
+    )
+    CaseCategory.objects.bulk_create(
+        CaseCategory(campaign=campaign, code=c, name=n, order=i)
+        for i, (c, n) in enumerate(defaults.CASE_CATEGORIES)
+    )
+    vehicles = {v.code: v for v in Vehicle.objects.filter(campaign=campaign)}
+    DeedKind.objects.bulk_create(
+        DeedKind(campaign=campaign, code=c, name=n, unit=u, vehicle=vehicles.get(v), order=i)
+        for i, (c, n, u, v) in enumerate(defaults.DEED_KINDS)
     )
     audit_create(by=by, obj=campaign)
     return campaign

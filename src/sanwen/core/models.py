@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -72,3 +73,98 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("The audit trail is append-only.")
+
+
+class DayKind(models.TextChoices):
+    HOLIDAY = "holiday", _("Public holiday (day off)")
+    WORKDAY = "workday", _("Make-up working day (调休)")
+
+
+class CalendarDay(models.Model):
+    """A day the administrators entered: a statutory holiday, or a weekend made a working day.
+    It overrides the chinese-calendar package, and is the only source for years the package lacks."""
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=DayKind.choices)
+    name = models.CharField(_("name"), max_length=64, blank=True, help_text=_("e.g. 春节, 国庆节"))
+
+    class Meta:
+        verbose_name = _("holiday or make-up working day")
+        verbose_name_plural = _("holidays and make-up working days")
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date} {self.get_kind_display()} {self.name}".strip()
+
+
+class CalendarYear(models.Model):
+    """A year whose statutory schedule the administrators have entered completely."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    source = models.CharField(
+        _("source"), max_length=200, blank=True, help_text=_("e.g. 国办发明电〔2026〕…号")
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name=_("entered by"),
+    )
+    entered_at = models.DateTimeField(_("entered at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("calendar year")
+        verbose_name_plural = _("calendar years")
+        ordering = ["year"]
+
+    def __str__(self):
+        return str(self.year)
+
+
+class NotificationKind(models.TextChoices):
+    REMINDER = "reminder", _("Time limit tomorrow (催办)")
+    ESCALATION = "escalation", _("Overdue: supervise (督办)")
+    ESCALATION_LEADER = "escalation_leader", _("Still overdue: leader supervision")
+    RETURN_VISIT_DUE = "return_visit_due", _("Return visit due")
+    FOLLOW_UP_DUE = "follow_up_due", _("Follow-up due")
+    ASSIGNED = "assigned", _("Assigned to you")
+    EXTENSION_REQUEST = "extension_request", _("Extension to decide")
+    EXTENSION_DECIDED = "extension_decided", _("Extension decided")
+    REOPENED = "reopened", _("Reopened for re-handling")
+
+
+class Notification(models.Model):
+    """A message to one staff member. `key` makes each notice unique, so the clock can send
+    set-based and idempotently (a second pass inserts nothing)."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("recipient"),
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=NotificationKind.choices)
+    case = models.ForeignKey(
+        "cases.Case",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("case"),
+    )
+    key = models.CharField(max_length=64)
+    text = models.CharField(_("text"), max_length=300)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["recipient", "kind", "key"], name="notification_once")]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self):
+        return self.text

@@ -24,13 +24,40 @@ class Cap(models.TextChoices):
     UNMASK_OWN_AREA = "unmask_own_area", _("See personal numbers of clients in one's contact points")
     VIEW_AUDIT = "view_audit", _("View the audit trail")
     ADMINISTER = "administer", _("Administer users, departments, places and campaign rules")
+    VIEW_CASES = "view_cases", _("View cases")
+    HANDLE_CASES = "handle_cases", _("Register and handle cases")
+    DISPATCH_CASES = "dispatch_cases", _("Accept, assign, reopen and merge cases")
+    APPROVE_EXTENSIONS = "approve_extensions", _("Approve extensions of time limits")
+    SEE_CONFIDENTIAL = "see_confidential", _("See who raised a confidential case")
 
 
 ROLE_CAPS: dict[str, frozenset[str]] = {
-    Role.LEADER: frozenset({Cap.VIEW_CLIENTS, Cap.EDIT_CLIENTS, Cap.UNMASK_ANY}),
-    Role.DEPT_HEAD: frozenset({Cap.VIEW_CLIENTS, Cap.EDIT_CLIENTS, Cap.UNMASK_ANY}),
-    Role.STAFF: frozenset({Cap.VIEW_CLIENTS, Cap.EDIT_CLIENTS, Cap.UNMASK_OWN_AREA}),
-    Role.INSPECTOR: frozenset({Cap.VIEW_CLIENTS, Cap.VIEW_AUDIT}),
+    Role.LEADER: frozenset(
+        {
+            Cap.VIEW_CLIENTS,
+            Cap.EDIT_CLIENTS,
+            Cap.UNMASK_ANY,
+            Cap.VIEW_CASES,
+            Cap.HANDLE_CASES,
+            Cap.DISPATCH_CASES,
+            Cap.APPROVE_EXTENSIONS,
+            Cap.SEE_CONFIDENTIAL,
+        }
+    ),
+    Role.DEPT_HEAD: frozenset(
+        {
+            Cap.VIEW_CLIENTS,
+            Cap.EDIT_CLIENTS,
+            Cap.UNMASK_ANY,
+            Cap.VIEW_CASES,
+            Cap.HANDLE_CASES,
+            Cap.DISPATCH_CASES,
+        }
+    ),
+    Role.STAFF: frozenset(
+        {Cap.VIEW_CLIENTS, Cap.EDIT_CLIENTS, Cap.UNMASK_OWN_AREA, Cap.VIEW_CASES, Cap.HANDLE_CASES}
+    ),
+    Role.INSPECTOR: frozenset({Cap.VIEW_CLIENTS, Cap.VIEW_AUDIT, Cap.VIEW_CASES}),
     Role.ADMIN: frozenset(
         {
             Cap.VIEW_CLIENTS,
@@ -39,6 +66,7 @@ ROLE_CAPS: dict[str, frozenset[str]] = {
             Cap.UNMASK_ANY,
             Cap.VIEW_AUDIT,
             Cap.ADMINISTER,
+            Cap.VIEW_CASES,
         }
     ),
 }

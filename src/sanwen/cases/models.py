@@ -1,0 +1,496 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from sanwen.core.models import BureauOwnedModel
+
+
+class AskKind(models.TextChoices):
+    """三问: what the client's item is."""
+
+    OPINION = "opinion", _("Opinion on our work (问政)")
+    NEED = "need", _("Need (问需)")
+    SUGGESTION = "suggestion", _("Suggestion (问计)")
+
+
+class ConcernKind(models.TextChoices):
+    """三解: what kind of problem, where it is one."""
+
+    WORRY = "worry", _("Worry (忧虑)")
+    GRIEVANCE = "grievance", _("Grievance (怨恨)")
+    DIFFICULTY = "difficulty", _("Difficulty (困难)")
+
+
+class Source(models.TextChoices):
+    VISIT = "visit", _("Visit")
+    PORTAL = "portal", _("Public portal")
+    PHONE = "phone", _("Phone call")
+    MEETING = "meeting", _("Meeting")
+    OTHER = "other", _("Other")
+
+
+class State(models.TextChoices):
+    REGISTERED = "registered", _("Registered")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    ASSIGNED = "assigned", _("Assigned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    RESOLVED = "resolved", _("Resolved")
+    VISITED = "visited", _("Return visit done")
+    ARCHIVED = "archived", _("Archived")
+    MERGED = "merged", _("Merged into another case")
+
+
+# States in which the time limit runs.
+OPEN_STATES = (State.REGISTERED, State.ACCEPTED, State.ASSIGNED, State.IN_PROGRESS)
+CLOSED_STATES = (State.RESOLVED, State.VISITED, State.ARCHIVED)
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied (满意)")
+    BASIC = "basic", _("Basically satisfied (基本满意)")
+    DISSATISFIED = "dissatisfied", _("Dissatisfied (不满意)")
+
+
+class Evaluation(models.TextChoices):
+    ADOPTED = "adopted", _("Adopted")
+    PARTLY = "partly", _("Partly adopted")
+    NOT_ADOPTED = "not_adopted", _("Not adopted")
+
+
+class CaseQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(state__in=OPEN_STATES)
+
+    def overdue(self, *, on):
+        return self.open().filter(deadline__lt=on)
+
+    def due_soon(self, *, on, until):
+        return self.open().filter(deadline__gte=on, deadline__lte=until)
+
+    def resolved_late(self):
+        return self.filter(state__in=CLOSED_STATES, resolved_on__gt=models.F("deadline"))
+
+    def suggestions(self):
+        return self.filter(ask_kind=AskKind.SUGGESTION)
+
+
+class Batch(BureauOwnedModel):
+    """突出问题集中办: similar cases handled and resolved together by one deadline."""
+
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.PROTECT, verbose_name=_("campaign"))
+    title = models.CharField(_("title"), max_length=100)
+    deadline = models.DateField(_("batch deadline"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("owner")
+    )
+    outcome = models.TextField(_("outcome"), blank=True)
+    resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("batch")
+        verbose_name_plural = _("batches")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.title
+
+
+class Partner(BureauOwnedModel):
+    """An organisation the bureau works with on cases (telecom operator, township government, …)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=32, blank=True, help_text=_("e.g. 电信运营商, 乡镇政府"))
+    contact = models.CharField(_("contact"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("partner organisation")
+        verbose_name_plural = _("partner organisations")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["bureau", "name"], name="partner_unique_name")]
+
+    def __str__(self):
+        return self.name
+
+
+class Case(BureauOwnedModel):
+    """Anything a client raised that needs handling, from registration to archive."""
+
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.PROTECT, verbose_name=_("campaign"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    sequence = models.PositiveIntegerField(_("sequence"))
+    title = models.CharField(_("summary"), max_length=100)
+    description = models.TextField(_("what the client said"))
+    ask_kind = models.CharField(_("ask kind"), max_length=16, choices=AskKind.choices)
+    concern_kind = models.CharField(_("concern kind"), max_length=16, choices=ConcernKind.choices, blank=True)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    category = models.ForeignKey(
+        "campaigns.CaseCategory", null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("category")
+    )
+    household = models.ForeignKey(
+        "clients.Household",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("client"),
+    )
+    contact_name = models.CharField(_("contact name"), max_length=32, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=11, blank=True)
+    township = models.ForeignKey(
+        "org.Place",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("township"),
+    )
+    village = models.ForeignKey(
+        "org.Place",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("village"),
+    )
+    confidential = models.BooleanField(
+        _("confidential"), default=False, help_text=_("Only the owner and leaders see who raised it.")
+    )
+    public = models.BooleanField(_("on the public board"), default=False)
+    mode = models.ForeignKey(
+        "campaigns.HandlingMode", on_delete=models.PROTECT, verbose_name=_("handling mode")
+    )
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.REGISTERED)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("registered by"),
+    )
+    raised_on = models.DateField(_("raised on"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_cases",
+        verbose_name=_("owner"),
+    )
+    department = models.ForeignKey(
+        "org.Department", null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("department")
+    )
+    batch = models.ForeignKey(
+        Batch, null=True, blank=True, on_delete=models.PROTECT, related_name="cases", verbose_name=_("batch")
+    )
+    partners = models.ManyToManyField(Partner, through="CasePartner", blank=True, verbose_name=_("partners"))
+    # Time limit: computed when the mode and dates are known; pending while a year is unknown.
+    deadline = models.DateField(_("time limit"), null=True, blank=True)
+    deadline_pending = models.CharField(_("time limit pending"), max_length=300, blank=True)
+    remind_on = models.DateField(null=True, blank=True, editable=False)
+    escalate_on = models.DateField(null=True, blank=True, editable=False)
+    escalate_leader_on = models.DateField(null=True, blank=True, editable=False)
+    escalation = models.PositiveSmallIntegerField(
+        _("supervision level"), default=0, help_text=_("0 none, 1 department head, 2 bureau leader")
+    )
+    accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
+    first_contact_on = models.DateField(_("first contact on"), null=True, blank=True)
+    on_site_visit_on = models.DateField(_("on-site visit on"), null=True, blank=True)
+    resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
+    return_visit_due = models.DateField(_("return visit due"), null=True, blank=True)
+    visited_on = models.DateField(_("return visit on"), null=True, blank=True)
+    archived_on = models.DateField(_("archived on"), null=True, blank=True)
+    resolution = models.TextField(_("result"), blank=True)
+    resolved_on_the_spot = models.BooleanField(_("resolved on the spot"), default=False)
+    decline_reason = models.TextField(_("reason for declining"), blank=True)
+    satisfaction = models.CharField(
+        _("satisfaction"), max_length=16, choices=Satisfaction.choices, blank=True
+    )
+    reopened = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    evaluation = models.CharField(_("evaluation"), max_length=16, choices=Evaluation.choices, blank=True)
+    evaluation_reason = models.TextField(_("reason of the evaluation"), blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged",
+        verbose_name=_("merged into"),
+    )
+    # The portal's tracking code (public portal issue); unique where set.
+    tracking_code = models.CharField(_("tracking code"), max_length=16, null=True, blank=True, unique=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-raised_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["bureau", "year", "sequence"], name="case_number_unique"),
+            models.CheckConstraint(
+                condition=~Q(state="declined") | ~Q(decline_reason=""), name="decline_has_reason"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["bureau", "state", "deadline"]),
+            models.Index(fields=["owner", "state", "deadline"]),
+            models.Index(fields=["state", "remind_on"]),
+            models.Index(fields=["state", "escalate_on"]),
+            models.Index(fields=["state", "escalate_leader_on"]),
+            models.Index(fields=["state", "return_visit_due"]),
+            models.Index(fields=["bureau", "raised_on"]),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
+    @property
+    def number(self) -> str:
+        return f"{self.year}-{self.sequence:05d}"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("case_detail", kwargs={"case_id": self.pk})
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+
+class CaseCounter(models.Model):
+    """The last case sequence per bureau and year: numbers are readable and never reused."""
+
+    bureau = models.ForeignKey("org.Bureau", on_delete=models.CASCADE)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["bureau", "year"], name="case_counter_unique")]
+
+    def __str__(self):
+        return f"{self.bureau_id}/{self.year}: {self.last}"
+
+
+class EventKind(models.TextChoices):
+    REGISTERED = "registered", _("Registered")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    ASSIGNED = "assigned", _("Assigned")
+    STARTED = "started", _("Handling started")
+    NOTE = "note", _("Progress note")
+    CONTACT = "contact", _("Contact with the client")
+    PARTNER = "partner", _("Partner involved")
+    BATCH = "batch", _("Added to a batch")
+    EXTENSION_ASKED = "extension_asked", _("Extension requested")
+    EXTENSION_APPROVED = "extension_approved", _("Extension approved")
+    EXTENSION_REFUSED = "extension_refused", _("Extension refused")
+    TIME_LIMIT = "time_limit", _("Time limit set")
+    REMINDED = "reminded", _("Reminded (催办)")
+    ESCALATED = "escalated", _("Supervised (督办)")
+    RESOLVED = "resolved", _("Resolved")
+    RETURN_VISIT = "return_visit", _("Return visit")
+    REOPENED = "reopened", _("Reopened")
+    FOLLOW_UP = "follow_up", _("Follow-up")
+    ARCHIVED = "archived", _("Archived")
+    MERGED = "merged", _("Merged")
+    EVALUATED = "evaluated", _("Suggestion evaluated")
+
+
+class CaseEvent(models.Model):
+    """One step on a case's timeline, with who and when."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("case"))
+    at = models.DateTimeField(_("when"), db_index=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("who")
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=EventKind.choices)
+    text = models.TextField(_("text"), blank=True)
+    public = models.BooleanField(_("public progress note"), default=False)
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case timeline")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.case.number} {self.get_kind_display()}"
+
+
+class ContactKind(models.TextChoices):
+    PHONE = "phone", _("Phone call")
+    ON_SITE = "on_site", _("Visit at the client's place")
+    AT_BUREAU = "at_bureau", _("At the bureau")
+    MESSAGE = "message", _("Message")
+
+
+class CaseContact(models.Model):
+    """A contact with the client about the case. An on-site one satisfies 上门办's rule."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("case"))
+    kind = models.CharField(_("kind"), max_length=16, choices=ContactKind.choices)
+    on = models.DateField(_("date"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, verbose_name=_("who")
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("contact with the client")
+        verbose_name_plural = _("contacts with the client")
+        ordering = ["on", "id"]
+
+    def __str__(self):
+        return f"{self.case.number} {self.get_kind_display()} {self.on}"
+
+
+class CasePartner(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, verbose_name=_("case"))
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, verbose_name=_("partner"))
+    contribution = models.TextField(_("what they did"))
+
+    class Meta:
+        verbose_name = _("partner on a case")
+        verbose_name_plural = _("partners on cases")
+        constraints = [models.UniqueConstraint(fields=["case", "partner"], name="case_partner_once")]
+
+    def __str__(self):
+        return f"{self.case.number} · {self.partner}"
+
+
+class ExtensionState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+
+
+class Extension(models.Model):
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="extensions", verbose_name=_("case")
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    requested_on = models.DateField(_("requested on"))
+    until = models.DateField(_("new time limit"))
+    reason = models.TextField(_("reason"))
+    state = models.CharField(
+        _("state"), max_length=16, choices=ExtensionState.choices, default=ExtensionState.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        verbose_name = _("extension")
+        verbose_name_plural = _("extensions")
+        ordering = ["-requested_on", "-id"]
+
+    def __str__(self):
+        return f"{self.case.number} → {self.until} ({self.get_state_display()})"
+
+
+class ReturnVisit(models.Model):
+    """回访: the client is asked whether the result satisfies them."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="return_visits", verbose_name=_("case")
+    )
+    on = models.DateField(_("date"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("who")
+    )
+    satisfaction = models.CharField(_("satisfaction"), max_length=16, choices=Satisfaction.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    channel = models.CharField(
+        _("channel"), max_length=16, choices=ContactKind.choices, default=ContactKind.PHONE
+    )
+
+    class Meta:
+        verbose_name = _("return visit")
+        verbose_name_plural = _("return visits")
+        ordering = ["on", "id"]
+
+    def __str__(self):
+        return f"{self.case.number} {self.on} {self.get_satisfaction_display()}"
+
+
+class FollowUp(models.Model):
+    """跟踪办: a follow-up contact scheduled after resolution, recorded when done."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="follow_ups", verbose_name=_("case")
+    )
+    due_on = models.DateField(_("due on"))
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("who")
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        ordering = ["due_on", "id"]
+        indexes = [models.Index(fields=["done_on", "due_on"])]
+
+    def __str__(self):
+        return f"{self.case.number} {self.due_on}"
+
+
+class Deed(BureauOwnedModel):
+    """实事: a concrete result, with a quantity and unit, linked to cases or standing alone."""
+
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.PROTECT, verbose_name=_("campaign"))
+    kind = models.ForeignKey("campaigns.DeedKind", on_delete=models.PROTECT, verbose_name=_("kind"))
+    quantity = models.DecimalField(_("quantity"), max_digits=10, decimal_places=1)
+    unit = models.CharField(_("unit"), max_length=8)
+    vehicle = models.ForeignKey("campaigns.Vehicle", on_delete=models.PROTECT, verbose_name=_("vehicle"))
+    on = models.DateField(_("date"))
+    description = models.TextField(_("what was done"))
+    department = models.ForeignKey(
+        "org.Department", null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("department")
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    township = models.ForeignKey(
+        "org.Place",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("township"),
+    )
+    beneficiaries = models.ManyToManyField(
+        "clients.Household", blank=True, related_name="deeds", verbose_name=_("beneficiaries")
+    )
+    cases = models.ManyToManyField(Case, blank=True, related_name="deeds", verbose_name=_("cases"))
+    public = models.BooleanField(_("on the public board"), default=False)
+
+    class Meta:
+        verbose_name = _("deed")
+        verbose_name_plural = _("deeds (实事)")
+        ordering = ["-on", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="deed_quantity_positive")]
+        indexes = [models.Index(fields=["bureau", "on"])]
+
+    def __str__(self):
+        return f"{self.kind} {self.quantity}{self.unit}"
