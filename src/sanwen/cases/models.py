@@ -192,6 +192,12 @@ class Case(BureauOwnedModel):
     remind_on = models.DateField(null=True, blank=True, editable=False)
     escalate_on = models.DateField(null=True, blank=True, editable=False)
     escalate_leader_on = models.DateField(null=True, blank=True, editable=False)
+    reminded_for = models.DateField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The time limit the owner was last reminded of (the clock's marker).",
+    )
     escalation = models.PositiveSmallIntegerField(
         _("supervision level"), default=0, help_text=_("0 none, 1 department head, 2 bureau leader")
     )

@@ -899,7 +899,11 @@ def case_merge(*, case: Case, into: Case, by, on=None, expected_version: int | N
 def case_recompute_pending_limits(*, bureau_ids: Iterable[int] | None = None) -> int:
     """Once a missing year is entered: compute every time limit that was left pending."""
     calendar = WorkingCalendar.load()
-    cases = Case.objects.select_for_update().exclude(deadline_pending="").filter(state__in=OPEN_STATES)
+    cases = (
+        Case.objects.select_for_update(of=("self",))
+        .exclude(deadline_pending="")
+        .filter(state__in=OPEN_STATES)
+    )
     if bureau_ids is not None:
         cases = cases.filter(bureau_id__in=list(bureau_ids))
     done = 0
