@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sanwen.cases.models import Case, CaseEvent, EventKind, FollowUp, OPEN_STATES, State
+from sanwen.cases.models import OPEN_STATES, Case, CaseEvent, EventKind, FollowUp, State
 from sanwen.core.models import Notification, NotificationKind
 from sanwen.core.permissions import Role
 from sanwen.org.models import Staff
@@ -64,7 +64,7 @@ class _Pass:
 
     def events(self, where: str, params: list, kind: str) -> int:
         return self.run(
-            f"INSERT INTO {EVENT} (case_id, at, by_id, kind, text, public) "  # noqa: S608
+            f"INSERT INTO {EVENT} (case_id, at, by_id, kind, text, public) "
             f"SELECT c.id, %s, NULL, %s, '', FALSE FROM {CASE} c WHERE {where}",
             [self.now, kind, *params],
         )
@@ -72,7 +72,7 @@ class _Pass:
     def notify(self, select_sql: str, params: list) -> int:
         """select_sql yields (recipient_id, kind, case_id, key)."""
         return self.run(
-            f"INSERT INTO {NOTE} (recipient_id, kind, case_id, key, text, created_at) "  # noqa: S608
+            f"INSERT INTO {NOTE} (recipient_id, kind, case_id, key, text, created_at) "
             f"SELECT s.recipient_id, s.kind, s.case_id, s.key, '', %s FROM ({select_sql}) s WHERE TRUE "
             f"ON CONFLICT (recipient_id, kind, key) DO NOTHING",
             [self.now, *params],
@@ -93,7 +93,7 @@ def clock_pass(*, today: datetime.date | None = None, send_email: bool = True) -
         )
         p.events(due, [today, today], EventKind.REMINDED)
         p.result.notifications += p.notify(
-            f"SELECT c.owner_id AS recipient_id, '{NotificationKind.REMINDER}' AS kind, c.id AS case_id, "  # noqa: S608
+            f"SELECT c.owner_id AS recipient_id, '{NotificationKind.REMINDER}' AS kind, c.id AS case_id, "
             f"{_key(case_id, deadline_text)} AS key FROM {CASE} c WHERE {due}",
             [today, today],
         )
@@ -109,7 +109,7 @@ def clock_pass(*, today: datetime.date | None = None, send_email: bool = True) -
             overdue = f"c.state IN {OPEN} AND c.{column} <= %s AND c.escalation < {level}"
             p.events(overdue, [today], EventKind.ESCALATED)
             heads = (
-                f"SELECT s.id AS recipient_id, '{kind}' AS kind, c.id AS case_id, "  # noqa: S608
+                f"SELECT s.id AS recipient_id, '{kind}' AS kind, c.id AS case_id, "
                 f"{_key(case_id, deadline_text)} AS key FROM {CASE} c JOIN {STAFF} s ON "
                 + (
                     f"s.department_id = c.department_id AND s.role = '{Role.DEPT_HEAD}' "
@@ -137,14 +137,14 @@ def clock_pass(*, today: datetime.date | None = None, send_email: bool = True) -
 
         # 3. Return visits due (the working day after resolution), to the owner.
         p.result.notifications += p.notify(
-            f"SELECT c.owner_id AS recipient_id, '{NotificationKind.RETURN_VISIT_DUE}' AS kind, c.id AS case_id, "  # noqa: S608
+            f"SELECT c.owner_id AS recipient_id, '{NotificationKind.RETURN_VISIT_DUE}' AS kind, c.id AS case_id, "
             f"{_key(case_id, _as_text('c.resolved_on'))} AS key FROM {CASE} c "
             f"WHERE c.state = '{State.RESOLVED}' AND c.return_visit_due <= %s AND c.owner_id IS NOT NULL",
             [today],
         )
         # 4. Follow-ups due (跟踪办), to the owner.
         p.result.notifications += p.notify(
-            f"SELECT c.owner_id AS recipient_id, '{NotificationKind.FOLLOW_UP_DUE}' AS kind, c.id AS case_id, "  # noqa: S608
+            f"SELECT c.owner_id AS recipient_id, '{NotificationKind.FOLLOW_UP_DUE}' AS kind, c.id AS case_id, "
             f"{_as_text('f.id')} AS key FROM {FOLLOW} f JOIN {CASE} c ON c.id = f.case_id "
             f"WHERE f.done_on IS NULL AND f.due_on <= %s AND c.owner_id IS NOT NULL",
             [today],
