@@ -58,7 +58,7 @@ check-deploy: setup
 	  ALLOWED_HOSTS=sanwen.example.org $(SANWEN) check --deploy --fail-level WARNING
 
 messages: setup
-	cd src/sanwen && ../../$(SANWEN) makemessages -l zh_Hans --no-obsolete --no-location --no-fuzzy-matching -i 'static/*'
+	cd src/sanwen && ../../$(SANWEN) makemessages -l zh_Hans --no-obsolete --no-location -i 'static/*'
 	$(BIN)/python scripts/translate_hant.py
 	cd src/sanwen && ../../$(SANWEN) compilemessages -v0
 

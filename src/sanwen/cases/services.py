@@ -184,13 +184,21 @@ def set_time_limit(case: Case, calendar: WorkingCalendar, *, explicit: datetime.
         else:
             deadline = calendar.add_working_days(case.raised_on, mode.time_limit_days or 1)
         case.deadline = deadline
-        case.remind_on = calendar.previous_working_day(deadline) if deadline > case.raised_on else deadline
-        case.escalate_on = calendar.next_working_day(deadline)
-        case.escalate_leader_on = calendar.add_working_days(case.escalate_on, 2)
+        _set_clock_days(case, calendar)
         case.deadline_pending = ""
     except UnknownYear as exc:
         case.deadline = case.remind_on = case.escalate_on = case.escalate_leader_on = None
         case.deadline_pending = str(exc)
+
+
+def _set_clock_days(case: Case, calendar: WorkingCalendar) -> None:
+    """The reminder (the working day before the limit) and the supervision days (the working day
+    after it, and two working days later). The limit itself is known; a following year that is
+    not entered yet only makes these reminder days count Monday to Friday."""
+    deadline = case.deadline
+    case.remind_on = calendar.previous_working_day(deadline) if deadline > case.raised_on else deadline
+    case.escalate_on = calendar.add_working_days_or_weekdays(deadline, 1)
+    case.escalate_leader_on = calendar.add_working_days_or_weekdays(case.escalate_on, 2)
 
 
 # --- registration -------------------------------------------------------------------------
@@ -521,9 +529,7 @@ def extension_decide(*, extension: Extension, by, approve: bool, note: str = "",
         before = snapshot(case, AUDITED)
         calendar = WorkingCalendar.load()
         case.deadline = extension.until
-        case.remind_on = calendar.previous_working_day(extension.until)
-        case.escalate_on = calendar.next_working_day(extension.until)
-        case.escalate_leader_on = calendar.add_working_days(case.escalate_on, 2)
+        _set_clock_days(case, calendar)
         case.escalation = 0
         _save(case, before, by, note=_("Extension approved"))
         _event(

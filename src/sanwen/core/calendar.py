@@ -70,6 +70,20 @@ class WorkingCalendar:
                 days -= 1
         return day
 
+    def add_working_days_or_weekdays(self, start: datetime.date, days: int) -> datetime.date:
+        """For the clock's own reminder and supervision days only, never for a time limit: where a
+        year is not known yet, count Monday to Friday rather than stop the case."""
+        day = start
+        while days:
+            day += ONE_DAY
+            try:
+                working = self.is_workday(day)
+            except UnknownYear:
+                working = day.weekday() < 5
+            if working:
+                days -= 1
+        return day
+
     def next_working_day(self, day: datetime.date) -> datetime.date:
         return self.add_working_days(day, 1)
 

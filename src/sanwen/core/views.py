@@ -1,13 +1,16 @@
 import datetime
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, Sum
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from sanwen.campaigns.models import Campaign
 from sanwen.clients.models import (
@@ -20,7 +23,9 @@ from sanwen.clients.models import (
 )
 from sanwen.clients.rules import RENEWAL_LEAD_DAYS
 from sanwen.core.audit import masked_changes
-from sanwen.core.models import AuditEvent
+from sanwen.core.calendar import PACKAGE_YEARS, WorkingCalendar
+from sanwen.core.forms import StyledFormMixin
+from sanwen.core.models import AuditEvent, CalendarDay, CalendarYear, Notification
 from sanwen.core.pagination import paginate
 from sanwen.core.permissions import Cap, has_cap, require_cap, scope
 from sanwen.org.models import ContactPoint, Staff
@@ -73,6 +78,24 @@ def home(request):
     recent_imports = (
         scope(ImportRun.objects.select_related("by"), user)[:5] if user.can(Cap.IMPORT_CLIENTS) else []
     )
+    from sanwen.cases.models import Case
+
+    soon = today + datetime.timedelta(days=2)
+    my_cases = (
+        Case.objects.open()
+        .filter(owner=user)
+        .aggregate(
+            open=Count("id"),
+            overdue=Count("id", filter=Q(deadline__lt=today)),
+            due_soon=Count("id", filter=Q(deadline__gte=today, deadline__lte=soon)),
+        )
+        if user.can(Cap.HANDLE_CASES)
+        else None
+    )
+    to_accept = (
+        scope(Case.objects.filter(state="registered"), user).count() if user.can(Cap.DISPATCH_CASES) else None
+    )
+    missing_year = WorkingCalendar.load().missing_next_year(today) if user.can(Cap.ADMINISTER) else None
     return render(
         request,
         "core/home.html",
@@ -86,6 +109,9 @@ def home(request):
             "my_points": my_points,
             "recent_imports": recent_imports,
             "renewal_window": renewal_window,
+            "my_cases": my_cases,
+            "to_accept": to_accept,
+            "missing_year": missing_year,
         },
     )
 
@@ -123,5 +149,85 @@ def audit_list(request):
             "object_type": object_type,
             "action": action,
             "actions": AuditEvent._meta.get_field("action").choices,
+        },
+    )
+
+
+@login_required
+def notification_list(request):
+    from sanwen.cases.clock import render_notification
+
+    notes = Notification.objects.filter(recipient=request.user).select_related("case")
+    page, query = paginate(request, notes)
+    for note in page:
+        note.rendered = render_notification(note)
+    return render(request, "core/notifications.html", {"page": page, "query": query})
+
+
+@login_required
+@require_POST
+def notifications_read(request):
+    Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    return redirect("notification_list")
+
+
+class CalendarDaysForm(StyledFormMixin, forms.Form):
+    year = forms.IntegerField(label=_("year"), min_value=2000, max_value=2100)
+    holidays = forms.CharField(
+        label=_("Days off"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "One per line: a date and a name, e.g. 2027-01-01 元旦. Ranges: 2027-02-06..2027-02-13 春节."
+        ),
+    )
+    workdays = forms.CharField(
+        label=_("Make-up working days (调休)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("Weekend days that are worked, one per line: 2027-02-14 春节调休."),
+    )
+    source = forms.CharField(label=_("source"), max_length=200, required=False)
+    csv_file = forms.FileField(label=_("or a CSV file (date,kind,name)"), required=False)
+
+
+@login_required
+def calendar_years(request):
+    """Administrators enter a year's statutory holidays when the package does not know it yet."""
+    require_cap(request.user, Cap.ADMINISTER)
+    from sanwen.core.calendar_services import calendar_year_enter, parse_calendar_csv, parse_calendar_lines
+
+    calendar = WorkingCalendar.load()
+    today = timezone.localdate()
+    form = CalendarDaysForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"year": calendar.missing_next_year(today) or today.year + 1},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["csv_file"]:
+                days = parse_calendar_csv(data["year"], data["csv_file"].read())
+            else:
+                days = parse_calendar_lines(data["year"], data["holidays"], data["workdays"])
+            result = calendar_year_enter(year=data["year"], days=days, source=data["source"], by=request.user)
+            messages.success(
+                request,
+                _("%(year)d entered: %(days)d days; %(cases)d pending time limits computed.")
+                % {"year": data["year"], "days": len(days), "cases": result},
+            )
+            return redirect("calendar_years")
+        except ValidationError as exc:
+            form.add_error(None, exc)
+    years = CalendarYear.objects.select_related("entered_by")
+    return render(
+        request,
+        "core/calendar.html",
+        {
+            "form": form,
+            "years": years,
+            "package_years": f"{PACKAGE_YEARS.start}–{PACKAGE_YEARS.stop - 1}",
+            "missing": calendar.missing_next_year(today),
+            "days": CalendarDay.objects.filter(date__year__gte=PACKAGE_YEARS.stop - 1),
         },
     )

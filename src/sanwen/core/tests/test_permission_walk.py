@@ -27,6 +27,11 @@ ROLE_RULES = {
     "audit/": {Role.ADMIN, Role.INSPECTOR},
     "clients/new/": {Role.LEADER, Role.DEPT_HEAD, Role.STAFF, Role.ADMIN},
     "clients/<int:household_id>/edit/": {Role.LEADER, Role.DEPT_HEAD, Role.STAFF, Role.ADMIN},
+    "calendar/": {Role.ADMIN},
+    "cases/new/": {Role.LEADER, Role.DEPT_HEAD, Role.STAFF},
+    "cases/": set(Role),
+    "cases/<int:case_id>/": set(Role),
+    "cases/deeds/": set(Role),
 }
 
 
@@ -47,27 +52,86 @@ def all_routes():
 
 @pytest.fixture
 def a_objects(world):
+    import datetime
+
+    from sanwen.campaigns.models import HandlingMode
+    from sanwen.cases.services import (
+        batch_create,
+        case_accept,
+        case_assign,
+        case_register,
+        case_resolve,
+        extension_request,
+    )
+    from sanwen.cases.views import ACTIONS
+
     a = world.a
+    staff, head = a.users[Role.STAFF], a.users[Role.DEPT_HEAD]
     run = clients_import(
         bureau=a.bureau, by=a.users[Role.ADMIN], filename="x.csv", content="类型,姓名\n".encode()
+    )
+    day = datetime.date(2026, 3, 2)
+    mode = HandlingMode.objects.get(campaign=a.campaign, code="deadline")
+    case = case_register(
+        bureau=a.bureau,
+        by=staff,
+        description="仁里村烤房用地紧张",
+        title="烤房用地紧张",
+        ask_kind="need",
+        source="visit",
+        household=a.farmer,
+        mode=mode,
+        raised_on=day,
+    )
+    case = case_accept(case=case, by=head, deadline=datetime.date(2026, 3, 20), on=day)
+    case = case_assign(case=case, by=head, owner=staff, on=day)
+    extension = extension_request(
+        case=case, by=staff, until=datetime.date(2026, 3, 31), reason="等待规划", on=day
+    )
+    tracked = HandlingMode.objects.get(campaign=a.campaign, code="tracked")
+    resolved = case_register(
+        bureau=a.bureau,
+        by=staff,
+        description="烟苗长势差",
+        ask_kind="need",
+        source="phone",
+        household=a.farmer,
+        mode=tracked,
+        raised_on=day,
+    )
+    resolved = case_assign(case=case_accept(case=resolved, by=head, on=day), by=head, owner=staff, on=day)
+    resolved = case_resolve(case=resolved, by=staff, resolution="技术员上门指导", on=day)
+    batch = batch_create(
+        bureau=a.bureau, by=head, title="订货难集中办", deadline=datetime.date(2026, 12, 18), owner=head
     )
     return {
         "household_id": a.retailer.pk,
         "importrun_id": run.run.pk,
         "retaillicence_id": RetailLicence.objects.get(household=a.retailer).pk,
+        "case_id": case.pk,
+        "action": list(ACTIONS),
+        "batch_id": batch.pk,
+        "extension_id": extension.pk,
+        "followup_id": resolved.follow_ups.first().pk,
     }
 
 
-def fill(route, objects):
-    def value(match):
+def fill_all(route, objects) -> list[str]:
+    """Every URL of the route with the objects' values (a list value gives one URL each)."""
+    urls = ["/" + route]
+    for match in re.finditer(r"<(?:(\w+):)?(\w+)>", route):
         name = match.group(2)
         if name not in objects:
             pytest.fail(
                 f"The permission walk cannot fill <{match.group(1)}:{name}> in {route}; add it to a_objects."
             )
-        return str(objects[name])
+        values = objects[name] if isinstance(objects[name], list) else [objects[name]]
+        urls = [url.replace(match.group(0), str(v), 1) for url in urls for v in values]
+    return urls
 
-    return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", value, route)
+
+def fill(route, objects):
+    return fill_all(route, objects)[0]
 
 
 def fingerprint(bureau):
@@ -81,7 +145,14 @@ def fingerprint(bureau):
 
 def test_the_walk_sees_the_pages_it_must_protect():
     routes = all_routes()
-    for expected in ("clients/", "clients/<int:household_id>/", "audit/", "api/clients/<household_id>"):
+    for expected in (
+        "clients/",
+        "clients/<int:household_id>/",
+        "audit/",
+        "api/clients/<household_id>",
+        "cases/<int:case_id>/<slug:action>/",
+        "cases/extensions/<int:extension_id>/decide/",
+    ):
         assert expected in routes, routes
 
 
@@ -90,10 +161,16 @@ def test_another_bureaus_users_see_and_change_nothing(client, world, a_objects, 
     intruder = world.b.users[role]
     client.force_login(intruder)
     before = fingerprint(world.a.bureau)
-    secrets = [world.a.farmer.name, world.a.retailer.name, "451122100123", "三丰便利店"]
+    secrets = [
+        world.a.farmer.name,
+        world.a.retailer.name,
+        "451122100123",
+        "三丰便利店",
+        "烤房用地紧张",
+        "订货难集中办",
+    ]
     for route in all_routes():
-        url = fill(route, a_objects)
-        for method in ("get", "post"):
+        for url, method in [(u, m) for u in fill_all(route, a_objects) for m in ("get", "post")]:
             response = getattr(client, method)(url)
             has_ids = "<" in route
             if has_ids:
@@ -118,8 +195,7 @@ def test_anonymous_visitors_are_sent_to_log_in(client, world, a_objects):
     for route in all_routes():
         if route in PUBLIC:
             continue
-        url = fill(route, a_objects)
-        for method in ("get", "post"):
+        for url, method in [(u, m) for u in fill_all(route, a_objects) for m in ("get", "post")]:
             response = getattr(client, method)(url)
             if route.startswith("api/"):
                 assert response.status_code in (401, 403, 405), url

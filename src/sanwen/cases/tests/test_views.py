@@ -1,0 +1,216 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from sanwen.cases.models import Case, Deed, State
+from sanwen.cases.services import case_accept
+from sanwen.core.models import CalendarYear, Notification
+from sanwen.core.permissions import Role
+
+D = datetime.date
+
+
+@pytest.fixture
+def as_user(client, world):
+    def login(role, bureau_world=None):
+        client.force_login((bureau_world or world.a).users[role])
+        return client
+
+    return login
+
+
+def test_my_cases_lists_the_most_urgent_first_and_marks_overdue(as_user, assigned):
+    late = assigned("immediate", on=D(2026, 3, 2))
+    later = assigned("multi_party", on=D(2026, 3, 2))
+    html = as_user(Role.STAFF).get(reverse("my_cases")).content.decode()
+    assert html.index(late.number) < html.index(later.number)
+    assert "table-danger" in html and "已超期" in html
+
+
+def test_case_lists_run_a_bounded_number_of_queries(as_user, assigned, django_assert_max_num_queries):
+    for _ in range(3):
+        assigned()
+    client = as_user(Role.STAFF)
+    with django_assert_max_num_queries(14):
+        client.get(reverse("my_cases"))
+    for _ in range(40):
+        assigned()
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse("case_list"))
+    assert response.context["page"].paginator.count == 43
+
+
+def test_the_detail_page_runs_a_bounded_number_of_queries(as_user, assigned, django_assert_max_num_queries):
+    case = assigned("on_site")
+    with django_assert_max_num_queries(30):
+        response = as_user(Role.DEPT_HEAD).get(reverse("case_detail", args=[case.pk]))
+    assert response.status_code == 200
+
+
+def test_a_case_is_registered_from_a_phone_call(as_user, world, mode):
+    client = as_user(Role.STAFF)
+    data = {
+        "description": "烟叶收购站排队时间太长",
+        "ask_kind": "opinion",
+        "concern_kind": "grievance",
+        "source": "phone",
+        "mode": mode("proactive").pk,
+        "household": world.a.farmer.pk,
+        "raised_on": "2026-03-02",
+    }
+    response = client.post(reverse("case_register"), data)
+    case = Case.objects.get(description="烟叶收购站排队时间太长")
+    assert response.url == reverse("case_detail", args=[case.pk])
+    assert (case.household, case.raised_by, case.state) == (
+        world.a.farmer,
+        world.a.users[Role.STAFF],
+        State.REGISTERED,
+    )
+
+
+def test_registering_with_bad_input_changes_nothing(as_user, mode):
+    before = Case.objects.count()
+    response = as_user(Role.STAFF).post(
+        reverse("case_register"),
+        {
+            "description": "",
+            "ask_kind": "need",
+            "source": "phone",
+            "mode": mode("immediate").pk,
+            "raised_on": "2026-03-02",
+            "contact_phone": "123",
+        },
+    )
+    assert response.status_code == 200
+    assert Case.objects.count() == before
+
+
+def test_the_household_search_finds_by_initials(as_user, world):
+    html = as_user(Role.STAFF).get(reverse("case_household_search"), {"q": "zl"}).content.decode()
+    assert world.a.farmer.name in html and "138****1234" in html
+
+
+def test_accepting_and_assigning_through_the_page(as_user, world, register, mode):
+    case = register("immediate")
+    client = as_user(Role.DEPT_HEAD)
+    client.post(
+        reverse("case_action", args=[case.pk, "accept"]),
+        {"mode": mode("immediate").pk, "version": case.version},
+    )
+    case.refresh_from_db()
+    assert case.state == State.ACCEPTED
+    client.post(
+        reverse("case_action", args=[case.pk, "assign"]),
+        {"owner": world.a.users[Role.STAFF].pk, "version": case.version},
+    )
+    case.refresh_from_db()
+    assert case.state == State.ASSIGNED and case.owner == world.a.users[Role.STAFF]
+
+
+def test_a_stale_form_gets_a_conflict_message_and_keeps_the_users_entry(as_user, world, register):
+    case = register()
+    stale = case.version
+    case_accept(case=case, by=world.a.users[Role.LEADER])  # someone else, meanwhile
+    response = as_user(Role.DEPT_HEAD).post(
+        reverse("case_action", args=[case.pk, "decline"]),
+        {"reason": "与第12号重复，已合并处理", "version": stale},
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "其他人已修改" in html and "与第12号重复，已合并处理" in html
+    case.refresh_from_db()
+    assert case.state == State.ACCEPTED
+
+
+def test_resolving_without_the_modes_requirement_shows_what_is_missing(as_user, assigned):
+    case = assigned("on_site")
+    response = as_user(Role.STAFF).post(
+        reverse("case_action", args=[case.pk, "resolve"]), {"resolution": "已解决", "version": case.version}
+    )
+    assert response.status_code == 400
+    assert "上门走访" in response.content.decode()
+    case.refresh_from_db()
+    assert case.state == State.ASSIGNED
+
+
+def test_a_confidential_case_hides_the_client_from_other_staff(as_user, world, register):
+    case = register(confidential=True)
+    html = as_user(Role.STAFF, world.a).get(reverse("case_detail", args=[case.pk])).content.decode()
+    # The staff member registered it but does not own it, and is no leader.
+    assert world.a.retailer.name not in html and "保密" in html
+    html = as_user(Role.LEADER).get(reverse("case_detail", args=[case.pk])).content.decode()
+    assert world.a.retailer.name in html
+
+
+def test_a_leader_decides_an_extension_from_the_case_page(as_user, world, assigned):
+    from sanwen.cases.services import extension_request
+
+    case = assigned("deadline", deadline=D(2026, 12, 15))
+    extension = extension_request(
+        case=case, by=world.a.users[Role.STAFF], until=D(2026, 12, 30), reason="等待施工", on=D(2026, 11, 27)
+    )
+    as_user(Role.LEADER).post(
+        reverse("extension_decide", args=[extension.pk]), {"approve": "yes", "note": "同意"}
+    )
+    case.refresh_from_db()
+    assert case.deadline == D(2026, 12, 30)
+
+
+def test_deeds_are_recorded_and_summed(as_user, world):
+    from sanwen.campaigns.models import DeedKind
+
+    land = DeedKind.objects.get(campaign=world.a.campaign, code="land")
+    client = as_user(Role.STAFF)
+    for quantity in ("120", "80.5"):
+        response = client.post(
+            reverse("deed_list"),
+            {
+                "kind": land.pk,
+                "quantity": quantity,
+                "on": "2026-03-02",
+                "description": "协调村委落实种烟用地",
+            },
+        )
+        assert response.status_code == 302
+    html = client.get(reverse("deed_list")).content.decode()
+    assert "200.5 亩" in html
+    assert Deed.objects.count() == 2
+
+
+def test_the_bell_counts_unread_notifications(as_user, world, assigned):
+    assigned()  # the assignment notifies the staff member
+    client = as_user(Role.STAFF)
+    assert 'id="bell-count">1<' in client.get(reverse("home")).content.decode()
+    client.post(reverse("notifications_read"))
+    assert 'id="bell-count"' not in client.get(reverse("home")).content.decode()
+    assert Notification.objects.filter(read_at__isnull=True).count() == 0
+
+
+def test_an_administrator_enters_next_years_holidays_and_pending_limits_are_computed(as_user, assigned):
+    case = assigned("multi_party", on=D(2026, 11, 27))
+    assert case.deadline is None
+    client = as_user(Role.ADMIN)
+    assert "2027" in client.get(reverse("home")).content.decode()  # the warning from 1 November
+    response = client.post(
+        reverse("calendar_years"),
+        {
+            "year": 2027,
+            "holidays": "2027-01-01 元旦\n2027-02-06..2027-02-12 春节",
+            "workdays": "2027-02-13 春节调休",
+            "source": "国办发明电",
+        },
+    )
+    assert response.status_code == 302
+    assert CalendarYear.objects.filter(year=2027).exists()
+    case.refresh_from_db()
+    assert case.deadline == D(2027, 1, 11)
+
+
+def test_a_weekday_given_as_a_make_up_day_is_refused(as_user):
+    response = as_user(Role.ADMIN).post(
+        reverse("calendar_years"),
+        {"year": 2027, "holidays": "2027-01-01 元旦", "workdays": "2027-01-04 错误"},
+    )
+    assert response.status_code == 200
+    assert not CalendarYear.objects.exists()

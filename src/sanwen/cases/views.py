@@ -1,0 +1,597 @@
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from sanwen.campaigns.models import Campaign
+from sanwen.cases import services
+from sanwen.cases.forms import (
+    AcceptForm,
+    AssignForm,
+    BatchAddForm,
+    BatchForm,
+    BatchResolveForm,
+    ContactForm,
+    DecideForm,
+    DeclineForm,
+    DeedForm,
+    ExtensionForm,
+    FollowUpForm,
+    MergeForm,
+    NoteForm,
+    PartnerForm,
+    ReasonForm,
+    RegisterForm,
+    ResolveForm,
+    ReturnVisitForm,
+)
+from sanwen.cases.models import (
+    CLOSED_STATES,
+    OPEN_STATES,
+    AskKind,
+    Batch,
+    Case,
+    Deed,
+    Evaluation,
+    Extension,
+    ExtensionState,
+    FollowUp,
+    State,
+)
+from sanwen.clients.models import Household
+from sanwen.core.pagination import paginate
+from sanwen.core.permissions import Cap, get_scoped_or_404, has_cap, require_cap, scope
+from sanwen.core.text import mask_name, mask_phone
+
+DUE_SOON_DAYS = 2
+
+
+def _cases(request):
+    require_cap(request.user, Cap.VIEW_CASES)
+    return scope(
+        Case.objects.select_related("mode", "owner", "household", "township", "category"), request.user
+    )
+
+
+def _case(request, case_id) -> Case:
+    return get_scoped_or_404(
+        _cases(request).select_related("batch", "department", "merged_into", "raised_by", "village"),
+        request.user,
+        pk=case_id,
+    )
+
+
+def _case_by_number(request, number: str) -> Case:
+    try:
+        year, sequence = (int(part) for part in number.strip().split("-"))
+    except ValueError as exc:
+        raise ValidationError(_("A case number looks like 2026-00012.")) from exc
+    case = scope(Case.objects.all(), request.user).filter(year=year, sequence=sequence).first()
+    if case is None:
+        raise ValidationError(_("No case %(number)s in your bureau.") % {"number": number})
+    return case
+
+
+def _decorate(cases, user, today):
+    """Flags the templates show: overdue, due soon, and whether the raiser may be shown."""
+    soon = today + datetime.timedelta(days=DUE_SOON_DAYS)
+    for case in cases:
+        case.overdue = case.state in OPEN_STATES and case.deadline is not None and case.deadline < today
+        case.due_soon = (
+            case.state in OPEN_STATES and case.deadline is not None and today <= case.deadline <= soon
+        )
+        case.raiser_visible = can_see_raiser(case, user)
+    return cases
+
+
+def can_see_raiser(case: Case, user) -> bool:
+    return not case.confidential or case.owner_id == user.pk or has_cap(user, Cap.SEE_CONFIDENTIAL)
+
+
+FILTERS = {
+    "state": lambda qs, v: qs.filter(state=v) if v in State.values else qs,
+    "mode": lambda qs, v: qs.filter(mode__code=v),
+    "ask_kind": lambda qs, v: qs.filter(ask_kind=v) if v in AskKind.values else qs,
+    "source": lambda qs, v: qs.filter(source=v),
+    "township": lambda qs, v: qs.filter(township_id=v) if v.isdigit() else qs,
+}
+
+
+def _filtered(request, cases, today):
+    for name, apply in FILTERS.items():
+        value = request.GET.get(name, "")
+        if value:
+            cases = apply(cases, value)
+    if request.GET.get("overdue") == "1":
+        cases = cases.overdue(on=today)
+    q = request.GET.get("q", "").strip()
+    if q:
+        cases = cases.filter(
+            Q(title__icontains=q) | Q(description__icontains=q) | Q(household__search_key__contains=q)
+        )
+    return cases
+
+
+def _list(request, cases, title, template="cases/case_list.html", extra=None):
+    today = timezone.localdate()
+    cases = _filtered(request, cases, today)
+    page, query = paginate(request, cases)
+    _decorate(page, request.user, today)
+    campaign = Campaign.objects.current(request.user.bureau, today) if request.user.bureau_id else None
+    return render(
+        request,
+        template,
+        {
+            "page": page,
+            "query": query,
+            "title": title,
+            "params": request.GET,
+            "states": State.choices,
+            "ask_kinds": AskKind.choices,
+            "modes": campaign.handlingmode_set.all() if campaign else [],
+            **(extra or {}),
+        },
+    )
+
+
+@login_required
+def case_list(request):
+    return _list(request, _cases(request), _("All cases"))
+
+
+@login_required
+def my_cases(request):
+    """My open cases, the most urgent first."""
+    cases = (
+        _cases(request).filter(owner=request.user, state__in=OPEN_STATES).order_by("deadline", "raised_on")
+    )
+    return _list(request, cases, _("My cases"))
+
+
+@login_required
+def queue(request):
+    """Cases waiting for acceptance, and the open cases of my department."""
+    cases = (
+        _cases(request)
+        .filter(Q(state=State.REGISTERED) | Q(department=request.user.department_id, state__in=OPEN_STATES))
+        .order_by("deadline", "raised_on")
+    )
+    return _list(request, cases, _("Department queue"))
+
+
+@login_required
+def suggestions(request):
+    require_cap(request.user, Cap.VIEW_CASES)
+    cases = _cases(request).suggestions()
+    totals = cases.aggregate(
+        total=Count("id"),
+        **{value: Count("id", filter=Q(evaluation=value)) for value in Evaluation.values},
+        pending=Count("id", filter=Q(evaluation="")),
+    )
+    return _list(
+        request, cases, _("Suggestions (问计)"), extra={"totals": totals, "evaluations": Evaluation.choices}
+    )
+
+
+# --- detail and actions -------------------------------------------------------------------
+
+
+def available_actions(case: Case, user) -> set[str]:
+    """Which forms the page offers; the services decide (and refuse) for real."""
+    dispatch = has_cap(user, Cap.DISPATCH_CASES)
+    handler = dispatch or (case.owner_id == user.pk and has_cap(user, Cap.HANDLE_CASES))
+    actions = set()
+    if case.state == State.REGISTERED and (dispatch or case.raised_by_id == user.pk):
+        actions |= {"accept", "decline"} if dispatch else {"accept"}
+    if case.state in (State.ACCEPTED, State.ASSIGNED, State.IN_PROGRESS) and dispatch:
+        actions.add("assign")
+    if case.state == State.ASSIGNED and handler:
+        actions.add("start")
+    if case.state not in (State.DECLINED, State.ARCHIVED, State.MERGED) and handler:
+        actions |= {"note", "contact", "partner"}
+    if case.state in OPEN_STATES and handler and case.deadline:
+        actions.add("extension")
+    if case.state in (State.ASSIGNED, State.IN_PROGRESS) and handler:
+        actions.add("resolve")
+    if case.state == State.RESOLVED and has_cap(user, Cap.HANDLE_CASES):
+        actions.add("return_visit")
+    if case.state in (State.RESOLVED, State.VISITED) and dispatch:
+        actions.add("reopen")
+    if case.state == State.VISITED and handler:
+        actions.add("archive")
+    if case.state in OPEN_STATES and dispatch:
+        actions.add("merge")
+    return actions
+
+
+def _forms(case: Case, today, bound: dict | None = None):
+    initial = {"version": case.version}
+    forms = {
+        "accept": AcceptForm(case=case, initial=initial | {"mode": case.mode_id}),
+        "decline": DeclineForm(initial=initial),
+        "assign": AssignForm(case=case, initial=initial | {"owner": case.owner_id}),
+        "note": NoteForm(),
+        "contact": ContactForm(initial={"on": today}),
+        "partner": PartnerForm(),
+        "extension": ExtensionForm(),
+        "resolve": ResolveForm(initial=initial),
+        "return_visit": ReturnVisitForm(initial=initial),
+        "reopen": ReasonForm(initial=initial),
+        "merge": MergeForm(initial=initial),
+    }
+    forms.update(bound or {})
+    return forms
+
+
+@login_required
+def case_detail(request, case_id, bound=None, status=200):
+    case = _case(request, case_id)
+    today = timezone.localdate()
+    _decorate([case], request.user, today)
+    user = request.user
+    context = {
+        "case": case,
+        "events": case.events.select_related("by"),
+        "contacts": case.contacts.select_related("by"),
+        "partners": case.casepartner_set.select_related("partner"),
+        "extensions": case.extensions.select_related("requested_by", "decided_by"),
+        "follow_ups": case.follow_ups.select_related("by"),
+        "return_visits": case.return_visits.select_related("by"),
+        "merged": case.merged.all(),
+        "deeds": case.deeds.select_related("kind"),
+        # A form that just failed stays on the page even if its action is no longer offered
+        # (someone else moved the case on), so the user's entry is never lost.
+        "actions": available_actions(case, user) | set(bound or {}),
+        "forms": _forms(case, today, bound),
+        "closing_problems": services.closing_problems(case)
+        if case.state in (State.ASSIGNED, State.IN_PROGRESS)
+        else [],
+        "phone_masked": mask_phone(case.contact_phone),
+        "contact_name_masked": mask_name(case.contact_name),
+        "can_decide": has_cap(user, Cap.APPROVE_EXTENSIONS),
+        "decide_form": DecideForm(),
+        "follow_up_form": FollowUpForm(),
+    }
+    return render(request, "cases/case_detail.html", context, status=status)
+
+
+def _merge_into(request, case, data):
+    into = _case_by_number(request, data["into"])
+    return services.case_merge(case=case, into=into, by=request.user, expected_version=data["version"])
+
+
+def _add_partner(request, case, data):
+    partner = services.partner_create(
+        bureau=case.bureau, by=request.user, name=data["name"], kind=data["kind"]
+    )
+    return services.case_add_partner(
+        case=case, by=request.user, partner=partner, contribution=data["contribution"]
+    )
+
+
+# action → (form factory, service call). Each view below validates one form and calls one service.
+ACTIONS = {
+    "accept": (
+        lambda case, data: AcceptForm(data, case=case),
+        lambda request, case, d: services.case_accept(
+            case=case, by=request.user, mode=d["mode"], deadline=d["deadline"], expected_version=d["version"]
+        ),
+    ),
+    "decline": (
+        lambda case, data: DeclineForm(data),
+        lambda request, case, d: services.case_decline(
+            case=case, by=request.user, reason=d["reason"], expected_version=d["version"]
+        ),
+    ),
+    "assign": (
+        lambda case, data: AssignForm(data, case=case),
+        lambda request, case, d: services.case_assign(
+            case=case, by=request.user, owner=d["owner"], expected_version=d["version"]
+        ),
+    ),
+    "start": (
+        lambda case, data: ReasonForm({"reason": "-", "version": data.get("version")}),
+        lambda request, case, d: services.case_start(
+            case=case, by=request.user, expected_version=d["version"]
+        ),
+    ),
+    "note": (
+        lambda case, data: NoteForm(data),
+        lambda request, case, d: services.case_add_note(
+            case=case, by=request.user, text=d["text"], public=d["public"]
+        ),
+    ),
+    "contact": (
+        lambda case, data: ContactForm(data),
+        lambda request, case, d: services.case_record_contact(
+            case=case, by=request.user, kind=d["kind"], on=d["on"], note=d["note"]
+        ),
+    ),
+    "partner": (lambda case, data: PartnerForm(data), _add_partner),
+    "extension": (
+        lambda case, data: ExtensionForm(data),
+        lambda request, case, d: services.extension_request(
+            case=case, by=request.user, until=d["until"], reason=d["reason"]
+        ),
+    ),
+    "resolve": (
+        lambda case, data: ResolveForm(data),
+        lambda request, case, d: services.case_resolve(
+            case=case,
+            by=request.user,
+            resolution=d["resolution"],
+            evaluation=d["evaluation"],
+            evaluation_reason=d["evaluation_reason"],
+            expected_version=d["version"],
+        ),
+    ),
+    "return_visit": (
+        lambda case, data: ReturnVisitForm(data),
+        lambda request, case, d: services.case_return_visit(
+            case=case,
+            by=request.user,
+            satisfaction=d["satisfaction"],
+            comment=d["comment"],
+            channel=d["channel"],
+            expected_version=d["version"],
+        ),
+    ),
+    "reopen": (
+        lambda case, data: ReasonForm(data),
+        lambda request, case, d: services.case_reopen(
+            case=case, by=request.user, reason=d["reason"], expected_version=d["version"]
+        ),
+    ),
+    "archive": (
+        lambda case, data: ReasonForm({"reason": "-", "version": data.get("version")}),
+        lambda request, case, d: services.case_archive(
+            case=case, by=request.user, expected_version=d["version"]
+        ),
+    ),
+    "merge": (lambda case, data: MergeForm(data), _merge_into),
+}
+
+
+@login_required
+@require_POST
+def case_action(request, case_id, action):
+    if action not in ACTIONS:
+        raise Http404
+    case = _case(request, case_id)
+    make_form, call = ACTIONS[action]
+    form = make_form(case, request.POST)
+    if form.is_valid():
+        try:
+            call(request, case, form.cleaned_data)
+            messages.success(request, _("Saved."))
+            return redirect(case)
+        except services.CaseConflict as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc) or _("You may not do this."))
+    messages.error(request, _("Nothing was saved: see the form below."))
+    return case_detail(request, case_id, bound={action: form}, status=400)
+
+
+@login_required
+@require_POST
+def extension_decide(request, extension_id):
+    require_cap(request.user, Cap.APPROVE_EXTENSIONS)
+    extension = _extension(request, extension_id)
+    form = DecideForm(request.POST)
+    if form.is_valid():
+        try:
+            services.extension_decide(
+                extension=extension,
+                by=request.user,
+                approve=form.cleaned_data["approve"],
+                note=form.cleaned_data["note"],
+            )
+            messages.success(request, _("Saved."))
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+    return redirect(extension.case)
+
+
+def _extension(request, extension_id) -> Extension:
+    try:
+        return Extension.objects.select_related("case").get(
+            pk=extension_id, case__bureau_id=request.user.bureau_id, state=ExtensionState.PENDING
+        )
+    except Extension.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+@login_required
+@require_POST
+def follow_up_record(request, followup_id):
+    require_cap(request.user, Cap.HANDLE_CASES)
+    try:
+        follow_up = FollowUp.objects.select_related("case").get(
+            pk=followup_id, case__bureau_id=request.user.bureau_id
+        )
+    except FollowUp.DoesNotExist as exc:
+        raise Http404 from exc
+    form = FollowUpForm(request.POST)
+    if form.is_valid():
+        try:
+            services.follow_up_record(follow_up=follow_up, by=request.user, note=form.cleaned_data["note"])
+            messages.success(request, _("Saved."))
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.error(request, _("Write down what the follow-up found."))
+    return redirect(follow_up.case)
+
+
+# --- registration -------------------------------------------------------------------------
+
+
+def _campaign_or_404(request):
+    campaign = (
+        Campaign.objects.current(request.user.bureau, timezone.localdate())
+        if request.user.bureau_id
+        else None
+    )
+    if campaign is None:
+        raise Http404(_("No campaign of the bureau is running."))
+    return campaign
+
+
+@login_required
+def case_register(request):
+    require_cap(request.user, Cap.HANDLE_CASES)
+    campaign = _campaign_or_404(request)
+    today = timezone.localdate()
+    form = RegisterForm(
+        request.POST or None,
+        campaign=campaign,
+        initial={"raised_on": today, "mode": campaign.handlingmode_set.filter(code="immediate").first()},
+    )
+    household = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        household_id = data.pop("household")
+        try:
+            household = (
+                get_scoped_or_404(Household.objects.all(), request.user, pk=household_id)
+                if household_id
+                else None
+            )
+            case = services.case_register(
+                bureau=request.user.bureau, by=request.user, household=household, **data
+            )
+            messages.success(request, _("Case %(number)s was registered.") % {"number": case.number})
+            return redirect(case)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+    elif request.GET.get("household", "").isdigit():
+        household = get_scoped_or_404(Household.objects.all(), request.user, pk=request.GET["household"])
+        form.initial["household"] = household.pk
+    return render(request, "cases/case_register.html", {"form": form, "household": household})
+
+
+@login_required
+def household_search(request):
+    """htmx: households matching a name, initials, phone tail or licence number (ten at most)."""
+    require_cap(request.user, Cap.VIEW_CLIENTS)
+    q = request.GET.get("q", "").strip()
+    households = []
+    if len(q) >= 2:
+        households = list(
+            scope(Household.objects.select_related("township", "village"), request.user).search(q)[:10]
+        )
+        for h in households:
+            h.phone_masked = mask_phone(h.phone)
+    return render(request, "cases/_household_results.html", {"households": households, "q": q})
+
+
+# --- deeds and batches --------------------------------------------------------------------
+
+
+@login_required
+def deeds(request):
+    require_cap(request.user, Cap.VIEW_CASES)
+    campaign = _campaign_or_404(request)
+    form = DeedForm(request.POST or None, campaign=campaign, initial={"on": timezone.localdate()})
+    if request.method == "POST":
+        require_cap(request.user, Cap.HANDLE_CASES)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                numbers = [n for n in data.pop("cases").replace("，", ",").split(",") if n.strip()]
+                linked = [_case_by_number(request, n) for n in numbers]
+                services.deed_record(
+                    bureau=request.user.bureau,
+                    by=request.user,
+                    cases=linked,
+                    department=request.user.department,
+                    **data,
+                )
+                messages.success(request, _("Saved."))
+                return redirect("deed_list")
+            except ValidationError as exc:
+                form.add_error(None, exc)
+    start = campaign.start
+    end = timezone.localdate()
+    totals = services.deed_totals(bureau_ids=[request.user.bureau_id], start=start, end=end)
+    page, query = paginate(
+        request, scope(Deed.objects.select_related("kind", "vehicle", "department"), request.user)
+    )
+    return render(
+        request,
+        "cases/deeds.html",
+        {"form": form, "page": page, "query": query, "totals": totals, "start": start, "end": end},
+    )
+
+
+@login_required
+def batches(request):
+    require_cap(request.user, Cap.VIEW_CASES)
+    form = BatchForm(request.POST or None)
+    if request.method == "POST":
+        require_cap(request.user, Cap.DISPATCH_CASES)
+        if form.is_valid():
+            try:
+                batch = services.batch_create(
+                    bureau=request.user.bureau, by=request.user, owner=request.user, **form.cleaned_data
+                )
+                return redirect("batch_detail", batch_id=batch.pk)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+    items = scope(
+        Batch.objects.select_related("owner").annotate(
+            total=Count("cases"),
+            open=Count("cases", filter=Q(cases__state__in=OPEN_STATES)),
+            done=Count("cases", filter=Q(cases__state__in=CLOSED_STATES)),
+        ),
+        request.user,
+    )
+    items = items.order_by("-created_at", "-id")  # GROUP BY drops Meta.ordering
+    page, query = paginate(request, items)
+    return render(request, "cases/batches.html", {"form": form, "page": page, "query": query})
+
+
+@login_required
+def batch_detail(request, batch_id):
+    require_cap(request.user, Cap.VIEW_CASES)
+    batch = get_scoped_or_404(Batch.objects.select_related("owner"), request.user, pk=batch_id)
+    add_form, resolve_form = BatchAddForm(), BatchResolveForm()
+    if request.method == "POST":
+        require_cap(request.user, Cap.DISPATCH_CASES)
+        try:
+            if "number" in request.POST:
+                add_form = BatchAddForm(request.POST)
+                if add_form.is_valid():
+                    case = _case_by_number(request, add_form.cleaned_data["number"])
+                    services.batch_add_case(batch=batch, case=case, by=request.user)
+                    return redirect("batch_detail", batch_id=batch.pk)
+            else:
+                resolve_form = BatchResolveForm(request.POST)
+                if resolve_form.is_valid():
+                    services.batch_resolve(
+                        batch=batch, by=request.user, outcome=resolve_form.cleaned_data["outcome"]
+                    )
+                    messages.success(request, _("Saved."))
+                    return redirect("batch_detail", batch_id=batch.pk)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+    cases = _decorate(
+        list(batch.cases.select_related("owner", "household", "mode")), request.user, timezone.localdate()
+    )
+    return render(
+        request,
+        "cases/batch_detail.html",
+        {"batch": batch, "cases": cases, "add_form": add_form, "resolve_form": resolve_form},
+    )
