@@ -16,6 +16,7 @@ from sanwen.org.models import Place, PlaceLevel
 
 FARMERS = 960
 RETAILERS = 720
+RENEWAL_COHORT = 206  # the report's "就地换证206个"
 # Tobacco is grown mostly in 公安镇 (仁里村 is a big tobacco village) and a few other townships.
 FARMER_TOWNSHIPS = {"公安镇": 0.55, "回龙镇": 0.12, "燕塘镇": 0.12, "清塘镇": 0.11, "红花镇": 0.10}
 VARIETIES = ("云烟87", "云烟87", "K326", "云烟105", "贵烟202")
@@ -136,9 +137,16 @@ def build(ctx: DemoContext) -> None:
         shop = ctx.rng.choice(SHOP_WORDS)
         business = f"钟山县{township.removesuffix('镇').removesuffix('瑶族乡')}{name[0]}{ctx.rng.choice('记氏家')}{shop}"
         number = f"451122{2 if enterprise else 1}{sequence[index]:05d}"
-        # Terms began over the last five years; some licences come up for renewal during the demo.
-        valid_from = ctx.end - datetime.timedelta(days=ctx.rng.randrange(30, 5 * 365 - 20))
-        valid_to = latest_valid_to(valid_from)
+        if index < RENEWAL_COHORT:
+            # Licences that expire during the campaign: the 专卖股 renews them on the spot (see cases.demo).
+            span = (ctx.end - ctx.start).days - 15
+            valid_to = ctx.start + datetime.timedelta(days=40 + ctx.rng.randrange(max(span, 1)))
+            valid_from = valid_to - datetime.timedelta(days=5 * 365) + datetime.timedelta(days=1)
+            ctx.data.setdefault("renewal_cohort", []).append(number)
+        else:
+            # Terms began over the last five years; the rest come up for renewal after the demo.
+            valid_from = ctx.end - datetime.timedelta(days=ctx.rng.randrange(30, 5 * 365 - 20))
+            valid_to = latest_valid_to(valid_from)
         rows.append(
             [
                 "零售户",

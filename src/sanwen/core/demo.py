@@ -16,6 +16,7 @@ STEPS = [
     "sanwen.org.demo.build",
     "sanwen.campaigns.demo.build",
     "sanwen.clients.demo.build",
+    "sanwen.cases.demo.build",
 ]
 
 SURNAMES = (

@@ -4,7 +4,15 @@ import hashlib
 from django.db import transaction
 
 from sanwen.campaigns.models import Campaign
-from sanwen.clients.models import Household, HouseholdKind, PlantingContract, RetailLicence
+from sanwen.cases.models import Case, Deed
+from sanwen.cases.services import deed_totals
+from sanwen.clients.models import (
+    Household,
+    HouseholdKind,
+    LicenceApplication,
+    PlantingContract,
+    RetailLicence,
+)
 from sanwen.clients.rules import clean_licence_number, latest_valid_to
 from sanwen.core.demo import build_demo, default_period
 from sanwen.core.permissions import Role
@@ -35,6 +43,26 @@ def fingerprint() -> str:
             Staff.objects.order_by("username").values_list(
                 "username", "name", "role", "rank", "department__name"
             )
+        ),
+        list(
+            Case.objects.order_by("year", "sequence").values_list(
+                "year",
+                "sequence",
+                "title",
+                "mode__code",
+                "state",
+                "raised_on",
+                "deadline",
+                "resolved_on",
+                "owner__username",
+                "household__name",
+                "satisfaction",
+                "reopened",
+                "evaluation",
+            )
+        ),
+        list(
+            Deed.objects.order_by("on", "kind__code", "quantity").values_list("on", "kind__code", "quantity")
         ),
     ]
     return hashlib.sha256(repr(rows).encode()).hexdigest()
@@ -85,6 +113,32 @@ def test_the_demo_county_is_complete_and_deterministic(db):
         == households.filter(kind=HouseholdKind.FARMER).count()
     )
     assert Campaign.objects.current(county, END).start == START
+
+    # The report's figures, exactly, within the campaign period.
+    cases = Case.objects.filter(bureau=county, raised_on__gte=START, raised_on__lte=END)
+    assert cases.suggestions().count() == 86
+    totals = {
+        (t["kind__name"], t["unit"]): t["total"]
+        for t in deed_totals(bureau_ids=[county.pk], start=START, end=END)
+    }
+    assert totals[("落实种烟用地和烤房建设用地", "亩")] == 800
+    assert totals[("配送统一卷烟展示柜", "个")] == 385
+    assert totals[("上门就地换证", "个")] == 206
+    assert totals[("出资请农机帮新烟农翻耕", "户")] == 3
+    renewals = LicenceApplication.objects.filter(
+        bureau=county, kind="renew", on_the_spot=True, applied_on__gte=START, applied_on__lte=END
+    )
+    assert renewals.count() == 206
+    ploughed = Deed.objects.get(bureau=county, kind__code="ploughing")
+    assert {h.village.name for h in ploughed.beneficiaries.all()} == {"仁里村"}
+    telecom = cases.get(title="乡镇零售户网上订货难")
+    assert telecom.mode.code == "multi_party" and telecom.state == "visited"
+    assert telecom.casepartner_set.get().partner.name == "中国电信钟山分公司"
+    # A realistic spread: every mode used, a few late, a few reopened, some still open.
+    assert cases.values("mode").distinct().count() == 8
+    assert 10 <= cases.resolved_late().count() <= 60
+    assert 5 <= cases.filter(reopened__gt=0).count() <= 40
+    assert cases.open().exists()
 
 
 def test_the_default_period_is_the_eight_months_up_to_today():
