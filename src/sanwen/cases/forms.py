@@ -30,7 +30,7 @@ class RegisterForm(StyledFormMixin, forms.Form):
     household = forms.IntegerField(widget=forms.HiddenInput, required=False)
     contact_name = forms.CharField(label=_("contact name"), max_length=32, required=False)
     contact_phone = forms.CharField(label=_("contact phone"), max_length=20, required=False)
-    raised_on = forms.DateField(label=_("raised on"), widget=forms.DateInput(attrs=DATE))
+    raised_on = forms.DateField(label=_("raised on"), widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
     confidential = forms.BooleanField(label=_("confidential"), required=False)
     resolve_on_the_spot = forms.CharField(
         label=_("Resolved on the spot: the result"),
@@ -48,7 +48,9 @@ class RegisterForm(StyledFormMixin, forms.Form):
 class AcceptForm(VersionedForm):
     mode = forms.ModelChoiceField(label=_("handling mode"), queryset=HandlingMode.objects.none())
     deadline = forms.DateField(
-        label=_("explicit deadline (限期办)"), required=False, widget=forms.DateInput(attrs=DATE)
+        label=_("explicit deadline (限期办)"),
+        required=False,
+        widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"),
     )
 
     def __init__(self, *args, case, **kwargs):
@@ -80,7 +82,7 @@ class NoteForm(StyledFormMixin, forms.Form):
 
 class ContactForm(StyledFormMixin, forms.Form):
     kind = forms.ChoiceField(label=_("kind"), choices=ContactKind.choices)
-    on = forms.DateField(label=_("date"), widget=forms.DateInput(attrs=DATE))
+    on = forms.DateField(label=_("date"), widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
     note = forms.CharField(label=_("note"), required=False)
 
 
@@ -91,7 +93,7 @@ class PartnerForm(StyledFormMixin, forms.Form):
 
 
 class ExtensionForm(StyledFormMixin, forms.Form):
-    until = forms.DateField(label=_("new time limit"), widget=forms.DateInput(attrs=DATE))
+    until = forms.DateField(label=_("new time limit"), widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
     reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
@@ -132,7 +134,7 @@ class DeedForm(StyledFormMixin, forms.Form):
     kind = forms.ModelChoiceField(label=_("kind"), queryset=DeedKind.objects.none())
     quantity = forms.DecimalField(label=_("quantity"), max_digits=10, decimal_places=1, min_value=0.1)
     vehicle = forms.ModelChoiceField(label=_("vehicle"), queryset=Vehicle.objects.none(), required=False)
-    on = forms.DateField(label=_("date"), widget=forms.DateInput(attrs=DATE))
+    on = forms.DateField(label=_("date"), widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
     description = forms.CharField(label=_("what was done"), widget=forms.Textarea(attrs={"rows": 2}))
     cases = forms.CharField(
         label=_("linked case numbers"), required=False, help_text=_("e.g. 2026-00012, 2026-00015")
@@ -148,7 +150,9 @@ class DeedForm(StyledFormMixin, forms.Form):
 
 class BatchForm(StyledFormMixin, forms.Form):
     title = forms.CharField(label=_("title"), max_length=100)
-    deadline = forms.DateField(label=_("batch deadline"), widget=forms.DateInput(attrs=DATE))
+    deadline = forms.DateField(
+        label=_("batch deadline"), widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d")
+    )
 
 
 class BatchResolveForm(StyledFormMixin, forms.Form):

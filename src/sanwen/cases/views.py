@@ -475,6 +475,12 @@ def case_register(request):
             return redirect(case)
         except ValidationError as exc:
             form.add_error(None, exc)
+    if request.method == "POST" and str(request.POST.get("household", "")).isdigit():
+        household = (
+            scope(Household.objects.select_related("township"), request.user)
+            .filter(pk=request.POST["household"])
+            .first()
+        )
     elif request.GET.get("household", "").isdigit():
         household = get_scoped_or_404(Household.objects.all(), request.user, pk=request.GET["household"])
         form.initial["household"] = household.pk

@@ -40,14 +40,22 @@ class HouseholdForm(StyledFormMixin, forms.Form):
 class LicenceForm(StyledFormMixin, forms.Form):
     number = forms.CharField(label=_("licence number"), max_length=20)
     business_name = forms.CharField(label=_("business name"), max_length=100, required=False)
-    valid_from = forms.DateField(label=_("valid from"), widget=forms.DateInput(attrs={"type": "date"}))
-    valid_to = forms.DateField(label=_("valid to"), widget=forms.DateInput(attrs={"type": "date"}))
+    valid_from = forms.DateField(
+        label=_("valid from"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    valid_to = forms.DateField(
+        label=_("valid to"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     supplier = forms.CharField(label=_("supplier"), max_length=100, required=False)
 
 
 class RenewalForm(StyledFormMixin, forms.Form):
-    applied_on = forms.DateField(label=_("applied on"), widget=forms.DateInput(attrs={"type": "date"}))
-    valid_to = forms.DateField(label=_("new expiry date"), widget=forms.DateInput(attrs={"type": "date"}))
+    applied_on = forms.DateField(
+        label=_("applied on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    valid_to = forms.DateField(
+        label=_("new expiry date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     on_the_spot = forms.BooleanField(label=_("handled on the spot"), required=False)
     note = forms.CharField(label=_("note"), max_length=200, required=False)
 

@@ -33,11 +33,18 @@ def _to_simplified(text: str) -> str:
     return _t2s.convert(text)
 
 
+# Full-width digits and Latin letters become ASCII; Chinese punctuation (，。：) stays as written.
+_NARROW = {
+    code: code - 0xFEE0 for code in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]
+}
+
+
 def clean_spaces(text: str | None) -> str:
-    """NFKC-normalise and trim, collapsing inner runs of white space (for names and addresses)."""
+    """Trim, collapse inner white space (the ideographic space included) and narrow full-width
+    digits and letters, for names, addresses and titles."""
     if text is None:
         return ""
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", str(text))).strip()
+    return _SPACES.sub(" ", str(text).translate(_NARROW)).strip()
 
 
 def digits(text: str | None) -> str:

@@ -109,3 +109,9 @@ def test_credit_code_checksum():
     assert validate_credit_code(code) == code
     with pytest.raises(ValidationError):
         validate_credit_code(body + ("0" if code[-1] != "0" else "1"))
+
+
+def test_cleaning_keeps_chinese_punctuation_and_narrows_digits():
+    from sanwen.core.text import clean_spaces
+
+    assert clean_spaces("  烤房坏了，温度忽高忽低。　Ａ栋１２号 ") == "烤房坏了，温度忽高忽低。 A栋12号"
