@@ -1,8 +1,9 @@
 """The clock (催办 / 督办): reminders the working day before a time limit, supervision by the
 department head the day after it, by a bureau leader two working days later, return visits and
 follow-ups due. Every step is one set-based statement, so a pass runs the same fixed number of
-queries whatever the number of cases, and a second pass on the same day sends nothing again: the
-markers on the case (reminded_for, escalation) and the unique key of a notification see to that."""
+queries whatever the number of cases. A case's remind_on / escalate_on / escalate_leader_on say
+when the clock must next act; acting clears them, so a second pass sends nothing again and a pass
+only reads the rows that are due (the notification's unique key guards the rest)."""
 
 import datetime
 from dataclasses import dataclass
@@ -86,49 +87,52 @@ def clock_pass(*, today: datetime.date | None = None, send_email: bool = True) -
         deadline_text = _as_text("c.deadline")
         case_id = _as_text("c.id")
 
-        # 1. 催办: the working day before the time limit, once per time limit.
-        due = (
-            f"c.state IN {OPEN} AND c.remind_on <= %s AND c.deadline >= %s AND c.owner_id IS NOT NULL "
-            f"AND (c.reminded_for IS NULL OR c.reminded_for <> c.deadline)"
-        )
+        # 1. 催办: the working day before the time limit.
+        due = f"c.state IN {OPEN} AND c.remind_on <= %s AND c.owner_id IS NOT NULL AND c.deadline >= %s"
         p.events(due, [today, today], EventKind.REMINDED)
         p.result.notifications += p.notify(
             f"SELECT c.owner_id AS recipient_id, '{NotificationKind.REMINDER}' AS kind, c.id AS case_id, "
             f"{_key(case_id, deadline_text)} AS key FROM {CASE} c WHERE {due}",
             [today, today],
         )
+        # Done: cleared (and so is a reminder whose day passed after the limit, with nobody to tell).
         p.result.reminded = p.run(
-            f"UPDATE {CASE} SET reminded_for = deadline WHERE {due.replace('c.', '')}", [today, today]
+            f"UPDATE {CASE} SET remind_on = NULL WHERE state IN {OPEN} AND remind_on <= %s "
+            f"AND (owner_id IS NOT NULL OR deadline < %s)",
+            [today, today],
         )
 
-        # 2. 督办 by the department head the day after the limit (by the leaders if no department).
+        # 2. 督办 by the department head the day after the limit (by the leaders if no department),
+        #    then by the leaders two working days later.
         for level, column, kind in (
             (1, "escalate_on", NotificationKind.ESCALATION),
             (2, "escalate_leader_on", NotificationKind.ESCALATION_LEADER),
         ):
-            overdue = f"c.state IN {OPEN} AND c.{column} <= %s AND c.escalation < {level}"
+            overdue = f"c.state IN {OPEN} AND c.{column} <= %s"
             p.events(overdue, [today], EventKind.ESCALATED)
-            heads = (
-                f"SELECT s.id AS recipient_id, '{kind}' AS kind, c.id AS case_id, "
-                f"{_key(case_id, deadline_text)} AS key FROM {CASE} c JOIN {STAFF} s ON "
-                + (
-                    f"s.department_id = c.department_id AND s.role = '{Role.DEPT_HEAD}' "
-                    if level == 1
-                    else f"s.bureau_id = c.bureau_id AND s.role = '{Role.LEADER}' "
+            if level == 1:
+                recipients = (
+                    f"JOIN {STAFF} s ON s.department_id = c.department_id AND s.role = '{Role.DEPT_HEAD}' "
+                    f"AND s.is_active WHERE {overdue} UNION SELECT s.id, '{kind}', c.id, "
+                    f"{_key(case_id, deadline_text)} FROM {CASE} c JOIN {STAFF} s ON s.bureau_id = c.bureau_id "
+                    f"AND s.role = '{Role.LEADER}' AND s.is_active WHERE c.department_id IS NULL AND {overdue}"
                 )
-                + f"AND s.is_active WHERE {overdue}"
-            )
-            params = [today]
-            if level == 1:  # a case nobody's department holds yet goes to the leaders
-                heads += (
-                    f" UNION SELECT s.id, '{kind}', c.id, {_key(case_id, deadline_text)} FROM {CASE} c "
+                params = [today, today]
+            else:
+                recipients = (
                     f"JOIN {STAFF} s ON s.bureau_id = c.bureau_id AND s.role = '{Role.LEADER}' AND s.is_active "
-                    f"WHERE c.department_id IS NULL AND {overdue}"
+                    f"WHERE {overdue}"
                 )
-                params.append(today)
-            p.result.notifications += p.notify(heads, params)
+                params = [today]
+            p.result.notifications += p.notify(
+                f"SELECT s.id AS recipient_id, '{kind}' AS kind, c.id AS case_id, "
+                f"{_key(case_id, deadline_text)} AS key FROM {CASE} c {recipients}",
+                params,
+            )
             count = p.run(
-                f"UPDATE {CASE} SET escalation = {level} WHERE {overdue.replace('c.', '')}", [today]
+                f"UPDATE {CASE} SET {column} = NULL, escalation = CASE WHEN escalation < {level} THEN {level} "
+                f"ELSE escalation END WHERE state IN {OPEN} AND {column} <= %s",
+                [today],
             )
             if level == 1:
                 p.result.escalated = count

@@ -189,15 +189,11 @@ class Case(BureauOwnedModel):
     # Time limit: computed when the mode and dates are known; pending while a year is unknown.
     deadline = models.DateField(_("time limit"), null=True, blank=True)
     deadline_pending = models.CharField(_("time limit pending"), max_length=300, blank=True)
+    # When the clock must next act: remind the owner, supervise via the department head, via a
+    # leader. The clock clears each one when it acts, so a pass only touches what is due.
     remind_on = models.DateField(null=True, blank=True, editable=False)
     escalate_on = models.DateField(null=True, blank=True, editable=False)
     escalate_leader_on = models.DateField(null=True, blank=True, editable=False)
-    reminded_for = models.DateField(
-        null=True,
-        blank=True,
-        editable=False,
-        help_text="The time limit the owner was last reminded of (the clock's marker).",
-    )
     escalation = models.PositiveSmallIntegerField(
         _("supervision level"), default=0, help_text=_("0 none, 1 department head, 2 bureau leader")
     )
