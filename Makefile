@@ -62,8 +62,12 @@ messages: setup
 	$(BIN)/python scripts/translate_hant.py
 	cd src/sanwen && ../../$(SANWEN) compilemessages -v0
 
+# Benchmarks (not tests): on SQLite, then on PostgreSQL (BENCH_DATABASE_URL, a scratch database that is
+# dropped and recreated). BENCH_SCALE=0.1 runs the province at a tenth of its size.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/sanwen_bench
 bench: setup
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench import
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) node_modules src/sanwen/static/vendor var/static

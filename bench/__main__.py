@@ -1,23 +1,32 @@
-"""`python -m bench [names…]`: run the benchmarks on a scratch database (SQLite var/bench.sqlite3, or
-the PostgreSQL database named by BENCH_DATABASE_URL) and print a table of times and ratios."""
+"""`python -m bench [names…]`: run benchmarks on a scratch database (SQLite var/bench.sqlite3, or the
+PostgreSQL database named by BENCH_DATABASE_URL), each on a fresh database, and print a table of
+times and ratios against a hand-written floor measured in the same run (also written to results/)."""
 
 import os
 import sys
+from importlib import import_module
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
-os.environ.setdefault("DEBUG", "true")
-os.environ["DJANGO_SETTINGS_MODULE"] = "sanwen.settings"
-if os.environ.get("BENCH_DATABASE_URL"):
-    os.environ["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
-else:
-    os.environ.pop("DATABASE_URL", None)
-    os.environ["SQLITE_PATH"] = str(ROOT / "var" / "bench.sqlite3")
 
 BENCHMARKS = {
     "import": "bench.bench_import",
+    "clock": "bench.bench_clock",
 }
+
+
+def setup():
+    sys.path.insert(0, str(ROOT / "src"))
+    os.environ.setdefault("DEBUG", "true")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "sanwen.settings"
+    if os.environ.get("BENCH_DATABASE_URL"):
+        os.environ["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
+    else:
+        os.environ.pop("DATABASE_URL", None)
+        os.environ["SQLITE_PATH"] = str(ROOT / "var" / "bench.sqlite3")
+    import django
+
+    django.setup()
 
 
 def fresh_database():
@@ -32,13 +41,13 @@ def fresh_database():
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     else:
-        _create_postgres_database(settings.DATABASES["default"])
-        call_command("migrate", verbosity=0)
-        call_command("flush", interactive=False, verbosity=0)
+        config = settings.DATABASES["default"]
+        connection.close()
+        _recreate_postgres_database(config)
     call_command("migrate", verbosity=0)
 
 
-def _create_postgres_database(config):
+def _recreate_postgres_database(config):
     import psycopg
     from psycopg import sql
 
@@ -51,24 +60,24 @@ def _create_postgres_database(config):
         "autocommit": True,
     }
     with psycopg.connect(**params) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]).fetchone()
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(config["NAME"]))
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
 
 
 def main(names):
-    import django
-
-    django.setup()
-    from importlib import import_module
-
+    setup()
     from bench.common import report
 
-    fresh_database()
     results = []
     for name in names or list(BENCHMARKS):
         module = import_module(BENCHMARKS[name])
+        if not module.runs_on():
+            print(f"== {name}: skipped ({module.__doc__.splitlines()[0]})")
+            continue
         print(f"== {name}", flush=True)
+        fresh_database()
         results += module.run()
     return 0 if report(results) else 1
 

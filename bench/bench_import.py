@@ -84,6 +84,10 @@ def _spreadsheet(rng: random.Random) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+def runs_on() -> bool:
+    return True
+
+
 def run() -> list[Result]:
     from sanwen.clients.imports import clients_import
     from sanwen.clients.models import Household

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sanwen.core.models import BureauOwnedModel
@@ -189,14 +190,11 @@ class Case(BureauOwnedModel):
     # Time limit: computed when the mode and dates are known; pending while a year is unknown.
     deadline = models.DateField(_("time limit"), null=True, blank=True)
     deadline_pending = models.CharField(_("time limit pending"), max_length=300, blank=True)
-    # When the clock must next act: remind the owner, supervise via the department head, via a
-    # leader. The clock clears each one when it acts, so a pass only touches what is due.
+    # The clock's days: remind the owner (the working day before the limit), supervision by the
+    # department head (the working day after) and by the supervising leader (two working days later).
     remind_on = models.DateField(null=True, blank=True, editable=False)
     escalate_on = models.DateField(null=True, blank=True, editable=False)
     escalate_leader_on = models.DateField(null=True, blank=True, editable=False)
-    escalation = models.PositiveSmallIntegerField(
-        _("supervision level"), default=0, help_text=_("0 none, 1 department head, 2 bureau leader")
-    )
     accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
     first_contact_on = models.DateField(_("first contact on"), null=True, blank=True)
     on_site_visit_on = models.DateField(_("on-site visit on"), null=True, blank=True)
@@ -263,6 +261,16 @@ class Case(BureauOwnedModel):
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
 
+    def supervision(self, today) -> int:
+        """督办 level on `today`: 0 none, 1 department head, 2 supervising leader."""
+        if self.state not in OPEN_STATES:
+            return 0
+        if self.escalate_leader_on and self.escalate_leader_on <= today:
+            return 2
+        if self.escalate_on and self.escalate_on <= today:
+            return 1
+        return 0
+
 
 class CaseCounter(models.Model):
     """The last case sequence per bureau and year: numbers are readable and never reused."""
@@ -292,8 +300,6 @@ class EventKind(models.TextChoices):
     EXTENSION_APPROVED = "extension_approved", _("Extension approved")
     EXTENSION_REFUSED = "extension_refused", _("Extension refused")
     TIME_LIMIT = "time_limit", _("Time limit set")
-    REMINDED = "reminded", _("Reminded (催办)")
-    ESCALATED = "escalated", _("Supervised (督办)")
     RESOLVED = "resolved", _("Resolved")
     RETURN_VISIT = "return_visit", _("Return visit")
     REOPENED = "reopened", _("Reopened")
@@ -496,3 +502,82 @@ class Deed(BureauOwnedModel):
 
     def __str__(self):
         return f"{self.kind} {self.quantity}{self.unit}"
+
+
+class ClockRun(models.Model):
+    """The last day the clock has passed over: the next pass reads the due days since then."""
+
+    last_day = models.DateField()
+    passes = models.PositiveIntegerField(default=0)
+    at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("clock pass")
+        verbose_name_plural = _("clock passes")
+
+    def __str__(self):
+        return f"{self.last_day} ({self.passes})"
+
+
+class AlertKind(models.IntegerChoices):
+    """Named like every state, but stored as a small integer: it is part of the alerts' primary key,
+    which the clock probes thousands of times a pass, and integers compare cheaper than collated text."""
+
+    REMIND = 1, _("Time limit tomorrow (催办)")
+    ESCALATE = 2, _("Overdue: supervise (督办)")
+    LEADER = 3, _("Still overdue: leader supervision")
+    VISIT = 4, _("Return visit due")
+    FOLLOW = 5, _("Follow-up due")
+
+
+class AlertQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The alerts addressed to the user: their own cases' reminders, return visits and follow-ups;
+        supervision of their department's cases (heads); of the departments they supervise, or of
+        cases no supervising leader holds (leaders)."""
+        from sanwen.core.permissions import Role
+
+        q = Q(kind__in=[AlertKind.REMIND, AlertKind.VISIT, AlertKind.FOLLOW], case__owner=user)
+        if user.role == Role.DEPT_HEAD and user.department_id:
+            q |= Q(kind=AlertKind.ESCALATE, case__department_id=user.department_id)
+        if user.role == Role.LEADER and user.bureau_id:
+            mine = Q(case__bureau_id=user.bureau_id)
+            q |= Q(kind=AlertKind.LEADER, case__department__supervisor=user)
+            q |= (
+                mine
+                & Q(kind=AlertKind.LEADER)
+                & (Q(case__department__isnull=True) | Q(case__department__supervisor__isnull=True))
+            )
+            q |= mine & Q(kind=AlertKind.ESCALATE, case__department__isnull=True)
+        return self.filter(q)
+
+
+class Alert(models.Model):
+    """What the clock found due: one row per case, kind and day, written by one statement per pass.
+    Whom it concerns is read from the case (owner, department head, supervising leader)."""
+
+    pk = models.CompositePrimaryKey("case", "kind", "due")
+    # The primary key leads with the case, so no index of its own; and no database constraint: the
+    # clock writes thousands of these in one statement and a per-row foreign-key check would double
+    # its cost. Alerts are derived rows; Django's CASCADE still removes them with their case.
+    case = models.ForeignKey(
+        Case,
+        on_delete=models.CASCADE,
+        related_name="alerts",
+        verbose_name=_("case"),
+        db_index=False,
+        db_constraint=False,
+    )
+    kind = models.PositiveSmallIntegerField(_("kind"), choices=AlertKind.choices)
+    due = models.DateField(_("due on"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    emailed = models.BooleanField(default=False)
+
+    objects = AlertQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+
+    def __str__(self):
+        return f"{self.case_id} {self.get_kind_display()} {self.due}"

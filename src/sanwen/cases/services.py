@@ -151,7 +151,13 @@ def _next_sequence(bureau, year: int) -> int:
     return CaseCounter.objects.values_list("last", flat=True).get(pk=counter.pk)
 
 
-def set_time_limit(case: Case, calendar: WorkingCalendar, *, explicit: datetime.date | None = None) -> None:
+def set_time_limit(
+    case: Case,
+    calendar: WorkingCalendar,
+    *,
+    explicit: datetime.date | None = None,
+    on: datetime.date | None = None,
+) -> None:
     """Compute the case's time limit from its mode (and batch, or an explicit deadline), with the
     reminder and supervision days. A limit that reaches an unknown year is left pending, with why."""
     mode = case.mode
@@ -184,21 +190,25 @@ def set_time_limit(case: Case, calendar: WorkingCalendar, *, explicit: datetime.
         else:
             deadline = calendar.add_working_days(case.raised_on, mode.time_limit_days or 1)
         case.deadline = deadline
-        _set_clock_days(case, calendar)
+        _set_clock_days(case, calendar, on=on or case.raised_on)
         case.deadline_pending = ""
     except UnknownYear as exc:
         case.deadline = case.remind_on = case.escalate_on = case.escalate_leader_on = None
         case.deadline_pending = str(exc)
 
 
-def _set_clock_days(case: Case, calendar: WorkingCalendar) -> None:
+def _set_clock_days(case: Case, calendar: WorkingCalendar, *, on: datetime.date) -> None:
     """The reminder (the working day before the limit) and the supervision days (the working day
     after it, and two working days later). The limit itself is known; a following year that is
-    not entered yet only makes these reminder days count Monday to Friday."""
+    not entered yet only makes these reminder days count Monday to Friday.
+
+    A day already past on the day of the step (`on`: a late acceptance, a back-dated entry) is
+    moved to that day, so the clock's next pass acts on it; a reminder after the limit is dropped."""
     deadline = case.deadline
-    case.remind_on = calendar.previous_working_day(deadline) if deadline > case.raised_on else deadline
-    case.escalate_on = calendar.add_working_days_or_weekdays(deadline, 1)
-    case.escalate_leader_on = calendar.add_working_days_or_weekdays(case.escalate_on, 2)
+    remind = calendar.previous_working_day(deadline) if deadline > case.raised_on else deadline
+    case.remind_on = max(remind, on) if deadline >= on else None
+    case.escalate_on = max(calendar.add_working_days_or_weekdays(deadline, 1), on)
+    case.escalate_leader_on = max(calendar.add_working_days_or_weekdays(case.escalate_on, 2), on)
 
 
 # --- registration -------------------------------------------------------------------------
@@ -327,8 +337,8 @@ def case_accept(
             raise ValidationError({"mode": [_("This handling mode belongs to another campaign.")]})
         case.mode = mode
     case.public = case.public or case.mode.closing_rule == ClosingRule.PUBLIC_BOARD
-    set_time_limit(case, WorkingCalendar.load(), explicit=deadline)
     on = on or _today()
+    set_time_limit(case, WorkingCalendar.load(), explicit=deadline, on=on)
     case.state = State.ACCEPTED
     case.accepted_on = on
     _save(case, before, by)
@@ -529,8 +539,7 @@ def extension_decide(*, extension: Extension, by, approve: bool, note: str = "",
         before = snapshot(case, AUDITED)
         calendar = WorkingCalendar.load()
         case.deadline = extension.until
-        _set_clock_days(case, calendar)
-        case.escalation = 0
+        _set_clock_days(case, calendar, on=on)
         _save(case, before, by, note=_("Extension approved"))
         _event(
             case,
@@ -627,7 +636,7 @@ def batch_add_case(*, batch: Batch, case: Case, by, on=None) -> Case:
     before = snapshot(case, AUDITED)
     case.batch = batch
     if case.mode.deadline_kind == DeadlineKind.BATCH and case.state != State.REGISTERED:
-        set_time_limit(case, WorkingCalendar.load())
+        set_time_limit(case, WorkingCalendar.load(), on=on or _today())
     _save(case, before, by)
     _event(case, by, EventKind.BATCH, f"{batch.title} · {batch.deadline}", on=on)
     return case
@@ -811,11 +820,10 @@ def _reopen(case: Case, by, reason: str, on) -> None:
     case.reopened += 1
     case.resolved_on = case.return_visit_due = None
     case.resolution = ""
-    case.escalation = 0
     original_raised = case.raised_on
     case.raised_on = on  # the mode's limit runs again from the reopening
     if case.mode.deadline_kind != DeadlineKind.EXPLICIT:
-        set_time_limit(case, WorkingCalendar.load())
+        set_time_limit(case, WorkingCalendar.load(), on=on)
     case.raised_on = original_raised
     _event(case, by, EventKind.REOPENED, reason, on=on)
     if case.owner_id:
@@ -915,7 +923,7 @@ def case_recompute_pending_limits(*, bureau_ids: Iterable[int] | None = None) ->
     done = 0
     for case in cases.select_related("mode", "batch"):
         before = snapshot(case, AUDITED)
-        set_time_limit(case, calendar)
+        set_time_limit(case, calendar, on=_today())
         if not case.deadline_pending:
             _save(case, before, None, note=_("Time limit computed after the calendar year was entered"))
             _event(case, None, EventKind.TIME_LIMIT, str(case.deadline))

@@ -1,4 +1,5 @@
 import datetime
+from types import SimpleNamespace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -88,6 +89,7 @@ def _decorate(cases, user, today):
             case.state in OPEN_STATES and case.deadline is not None and today <= case.deadline <= soon
         )
         case.raiser_visible = can_see_raiser(case, user)
+        case.supervision_level = case.supervision(today)
     return cases
 
 
@@ -238,7 +240,7 @@ def case_detail(request, case_id, bound=None, status=200):
     user = request.user
     context = {
         "case": case,
-        "events": case.events.select_related("by"),
+        "events": timeline(case),
         "contacts": case.contacts.select_related("by"),
         "partners": case.casepartner_set.select_related("partner"),
         "extensions": case.extensions.select_related("requested_by", "decided_by"),
@@ -260,6 +262,25 @@ def case_detail(request, case_id, bound=None, status=200):
         "follow_up_form": FollowUpForm(),
     }
     return render(request, "cases/case_detail.html", context, status=status)
+
+
+def timeline(case: Case) -> list:
+    """The case's steps and the clock's reminders and supervision, in time order (two queries)."""
+    entries = []
+    for event in case.events.select_related("by"):
+        event.kind_label = event.get_kind_display()
+        entries.append(event)
+    for alert in case.alerts.all():
+        entries.append(
+            SimpleNamespace(
+                at=alert.created_at,
+                kind_label=alert.get_kind_display(),
+                public=False,
+                by=None,
+                text=_("due %(day)s") % {"day": alert.due},
+            )
+        )
+    return sorted(entries, key=lambda e: e.at)
 
 
 def _merge_into(request, case, data):

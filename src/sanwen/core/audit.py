@@ -104,7 +104,7 @@ def audit_bulk_create(*, by, objs: list[models.Model], note: str = "") -> None:
         f"INSERT INTO {table} (at, actor_id, bureau_id, action, object_type, object_id, object_repr, changes, note) "  # noqa: S608
         f"VALUES (%s, %s, %s, %s, %s, %s, %s, {changes_param}, %s)"
     )
-    now = timezone.now()
+    now = connection.ops.adapt_datetimefield_value(timezone.now())  # as the ORM stores it
     actor_id = by.pk if getattr(by, "pk", None) else None
     label = objs[0]._meta.label_lower
     encoder = DjangoJSONEncoder(ensure_ascii=False)

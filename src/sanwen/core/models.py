@@ -123,11 +123,6 @@ class CalendarYear(models.Model):
 
 
 class NotificationKind(models.TextChoices):
-    REMINDER = "reminder", _("Time limit tomorrow (催办)")
-    ESCALATION = "escalation", _("Overdue: supervise (督办)")
-    ESCALATION_LEADER = "escalation_leader", _("Still overdue: leader supervision")
-    RETURN_VISIT_DUE = "return_visit_due", _("Return visit due")
-    FOLLOW_UP_DUE = "follow_up_due", _("Follow-up due")
     ASSIGNED = "assigned", _("Assigned to you")
     EXTENSION_REQUEST = "extension_request", _("Extension to decide")
     EXTENSION_DECIDED = "extension_decided", _("Extension decided")
@@ -138,11 +133,13 @@ class Notification(models.Model):
     """A message to one staff member. `key` makes each notice unique, so the clock can send
     set-based and idempotently (a second pass inserts nothing)."""
 
+    # No index of its own: the unique (recipient, kind, key) constraint leads with it.
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="notifications",
         verbose_name=_("recipient"),
+        db_index=False,
     )
     kind = models.CharField(_("kind"), max_length=24, choices=NotificationKind.choices)
     case = models.ForeignKey(

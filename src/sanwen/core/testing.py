@@ -113,6 +113,8 @@ def build_world() -> World:
                 role=role,
                 rank=ROLE_RANKS[role],
             )
+        department.supervisor = world.users[Role.LEADER]
+        department.save(update_fields=["supervisor"])
         world.campaign = campaign_create(bureau=bureau, name="三问三解", start=datetime.date(2025, 7, 1))
         world.farmer = household_create(
             bureau=bureau,

@@ -155,19 +155,34 @@ def audit_list(request):
 
 @login_required
 def notification_list(request):
-    from sanwen.cases.clock import render_notification
+    """The clock's alerts for me (the last 30 days) and the notices others' steps sent me."""
+    from sanwen.cases.clock import render_alert, render_notice
+    from sanwen.cases.models import Alert
 
+    since = timezone.now() - datetime.timedelta(days=30)
+    read_at = request.user.alerts_read_at
+    alerts = list(
+        Alert.objects.for_user(request.user)
+        .filter(created_at__gte=since)
+        .select_related("case")
+        .order_by("-created_at")[:100]
+    )
+    for alert in alerts:
+        alert.rendered = render_alert(alert)
+        alert.unread = read_at is None or alert.created_at > read_at
     notes = Notification.objects.filter(recipient=request.user).select_related("case")
     page, query = paginate(request, notes)
     for note in page:
-        note.rendered = render_notification(note)
-    return render(request, "core/notifications.html", {"page": page, "query": query})
+        note.rendered = render_notice(note)
+    return render(request, "core/notifications.html", {"page": page, "query": query, "alerts": alerts})
 
 
 @login_required
 @require_POST
 def notifications_read(request):
-    Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    now = timezone.now()
+    Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(read_at=now)
+    Staff.objects.filter(pk=request.user.pk).update(alerts_read_at=now)
     return redirect("notification_list")
 
 

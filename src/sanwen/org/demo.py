@@ -140,6 +140,11 @@ def build(ctx: DemoContext) -> None:
     )
     chief = next(s for s in staff if s.username == "leader")
     by_department = {d: [s for s in staff if s.department_id == dep.pk] for d, dep in departments.items()}
+    # 分管领导: the chief and his deputies each supervise some departments.
+    leaders = [p for p in staff if p.role == Role.LEADER]
+    for index, department in enumerate(d for name, d in departments.items() if name != "局领导班子"):
+        department.supervisor = leaders[index % len(leaders)]
+        department.save(update_fields=["supervisor"])
     ctx.data.update(staff=staff, departments=departments, chief=chief)
     ctx.say(f"  bureau: {county.name}, {len(departments)} departments, {len(staff)} staff")
 

@@ -157,6 +157,15 @@ class Department(BureauOwnedModel):
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     active = models.BooleanField(_("active"), default=True)
+    supervisor = models.ForeignKey(
+        "org.Staff",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="supervised_departments",
+        verbose_name=_("supervising leader"),
+        help_text=_("分管领导: supervises the department's overdue cases."),
+    )
 
     class Meta:
         verbose_name = _("department")
@@ -205,6 +214,7 @@ class Staff(AbstractUser):
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.STAFF)
     title = models.CharField(_("post"), max_length=32, blank=True, help_text=_("e.g. 局长, 站长"))
     phone = models.CharField(_("mobile phone"), max_length=11, blank=True)
+    alerts_read_at = models.DateTimeField(_("alerts read at"), null=True, blank=True, editable=False)
 
     objects = StaffManager()
 

@@ -51,3 +51,13 @@ def test_the_audit_page_shows_another_bureaus_events_to_nobody(client, world):
     client.force_login(world.b.users[Role.ADMIN])
     html = client.get("/audit/", {"type": "clients.household"}).content.decode()
     assert world.a.farmer.name not in html and world.b.farmer.name in html
+
+
+def test_bulk_audit_rows_store_time_as_the_orm_does(world):
+    from django.utils import timezone
+
+    from sanwen.core.audit import audit_bulk_create
+
+    before = timezone.now()
+    audit_bulk_create(by=None, objs=[world.a.farmer], note="bulk")
+    assert AuditEvent.objects.filter(note="bulk", at__gte=before, at__lte=timezone.now()).count() == 1

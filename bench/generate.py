@@ -1,0 +1,410 @@
+"""Province-scale data for the benchmarks: 100 bureaus (a province, 9 cities, 90 counties), 5,000 staff,
+500,000 households and 500,000 open cases at scale 1.0; `--scale 0.1` gives a tenth. Rows go in with
+PostgreSQL's COPY (executemany on SQLite), with a progress bar. The data is in a steady state as of
+BENCH_TODAY: whatever the clock had to do before that day is done, so a pass acts on one day's due cases.
+
+    python -m bench.generate --scale 0.1
+"""
+
+import argparse
+import datetime
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_TODAY = datetime.date(2026, 3, 11)  # a Wednesday
+COUNTIES, CITIES = 90, 9
+STAFF_PER_BUREAU = 50
+HOUSEHOLDS, CASES = 500_000, 500_000
+MODE_LIMITS = {
+    "immediate": 1,
+    "on_site": 5,
+    "proactive": 10,
+    "tracked": 10,
+    "public": 10,
+    "multi_party": 30,
+    "centralised": 15,
+    "deadline": 20,
+}
+SURNAMES = "李王张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任卢姚沈钟姜崔谭陆范汪廖石金韦贾夏"
+GIVEN = "建国华军明伟芳秀英丽强磊洋勇艳杰娟涛超霞平刚桂兰红玉梅志文斌辉鹏飞宇海燕春林金凤云龙德福荣昌盛贵发财"
+
+
+def add_weekdays(day: datetime.date, n: int) -> datetime.date:
+    step = 1 if n >= 0 else -1
+    while n:
+        day += datetime.timedelta(days=step)
+        if day.weekday() < 5:
+            n -= step
+    return day
+
+
+class Writer:
+    """COPY on PostgreSQL, executemany on SQLite; both in batches with a progress bar."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.postgres = connection.vendor == "postgresql"
+
+    def write(self, table: str, columns: list[str], rows, total: int, label: str, batch: int = 20_000):
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, desc=f"  {label}", unit="row", leave=False, mininterval=1)
+        buffer = []
+        for row in rows:
+            buffer.append(row)
+            if len(buffer) >= batch:
+                self._flush(table, columns, buffer)
+                bar.update(len(buffer))
+                buffer = []
+        if buffer:
+            self._flush(table, columns, buffer)
+            bar.update(len(buffer))
+        bar.close()
+
+    def _flush(self, table, columns, rows):
+        with self.connection.cursor() as cursor:
+            if self.postgres:
+                with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                marks = ", ".join(["%s"] * len(columns))
+                cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+
+def generate(scale: float = 1.0, *, say=print) -> dict:
+    """Build the province into the (empty, migrated) database. Returns what was made."""
+    from django.contrib.auth.hashers import make_password
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from sanwen.campaigns.models import Campaign, HandlingMode
+    from sanwen.campaigns.services import campaign_create
+    from sanwen.org.models import Bureau, Department, Place
+    from sanwen.org.services import bureau_create
+
+    rng = random.Random(11)
+    now = timezone.now()
+    started = time.perf_counter()
+    writer = Writer(connection)
+    n_households, n_cases = int(HOUSEHOLDS * scale), int(CASES * scale)
+    with transaction.atomic():
+        province_area = Place.objects.create(code="46", name="基准省", level="province")
+        province = bureau_create(
+            name="基准省烟草专卖局", short_name="省局", code="46", level="province", area=province_area
+        )
+        counties = []
+        for c in range(CITIES):
+            city_area = Place.objects.create(
+                code=f"46{c + 1:02d}", name=f"基准市{c + 1}", level="city", parent=province_area
+            )
+            city = bureau_create(
+                name=f"基准市{c + 1}烟草专卖局",
+                short_name=f"市局{c + 1}",
+                code=city_area.code,
+                level="city",
+                area=city_area,
+                parent=province,
+            )
+            for k in range(COUNTIES // CITIES):
+                area = Place.objects.create(
+                    code=f"{city_area.code}{k + 1:02d}",
+                    name=f"基准县{c + 1}-{k + 1}",
+                    level="county",
+                    parent=city_area,
+                )
+                townships = [
+                    Place(code=f"{area.code}{t + 100:03d}", name=f"镇{t + 1}", level="township", parent=area)
+                    for t in range(8)
+                ]
+                Place.objects.bulk_create(townships)
+                county = bureau_create(
+                    name=f"基准县{c + 1}-{k + 1}烟草专卖局",
+                    short_name=f"县局{c + 1}-{k + 1}",
+                    code=area.code,
+                    level="county",
+                    area=area,
+                    parent=city,
+                )
+                county.township_ids = list(Place.objects.filter(parent=area).values_list("id", flat=True))
+                counties.append(county)
+        bureaus = list(Bureau.objects.all())
+        for bureau in bureaus:
+            if bureau.level == "county":
+                campaign_create(bureau=bureau, name="三问三解", start=datetime.date(2025, 7, 1))
+        Department.objects.bulk_create(
+            Department(bureau=b, name=n, kind=k, order=i)
+            for b in bureaus
+            for i, (n, k) in enumerate(
+                [
+                    ("局领导班子", "leadership"),
+                    ("烟叶站", "leaf"),
+                    ("客户服务站", "customer"),
+                    ("专卖股", "monopoly"),
+                    ("办公室", "office"),
+                ]
+            )
+        )
+        departments = {}
+        for d in Department.objects.all():
+            departments.setdefault(d.bureau_id, []).append(d)
+    say(f"  {len(bureaus)} bureaus, {len(counties)} counties")
+
+    password = make_password(None)
+    staff_rows = []
+    for bureau in bureaus:
+        depts = sorted(departments[bureau.pk], key=lambda d: d.order)
+        for i in range(max(20, int(STAFF_PER_BUREAU * scale))):  # leaders, heads and a team, at any scale
+            if i < 4:
+                dept, role, rank = depts[0], "leader", "leader"
+            elif i < 8:
+                dept, role, rank = depts[i - 3], "dept_head", "dept_head"
+            else:
+                dept, role, rank = depts[1 + i % 4], "staff", "key_staff" if i % 3 else "staff"
+            name = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
+            staff_rows.append(
+                (
+                    password,
+                    False,
+                    f"b{bureau.pk}s{i}",
+                    "",
+                    "",
+                    "",
+                    False,
+                    True,
+                    now,
+                    name,
+                    bureau.pk,
+                    dept.pk,
+                    rank,
+                    role,
+                    "",
+                    "",
+                )
+            )
+    writer.write(
+        "org_staff",
+        [
+            "password",
+            "is_superuser",
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "is_staff",
+            "is_active",
+            "date_joined",
+            "name",
+            "bureau_id",
+            "department_id",
+            "rank",
+            "role",
+            "title",
+            "phone",
+        ],
+        staff_rows,
+        len(staff_rows),
+        "staff",
+    )
+    staff_by_bureau: dict[int, list] = {}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, bureau_id, department_id, role FROM org_staff WHERE bureau_id IS NOT NULL")
+        for sid, bid, did, role in cursor.fetchall():
+            staff_by_bureau.setdefault(bid, []).append((sid, did, role))
+    # 分管领导: each department is supervised by one of its bureau's four leaders (written one after
+    # another above, so their ids are consecutive).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE org_department SET supervisor_id = (SELECT MIN(s.id) + (org_department.id % 4) FROM org_staff s "
+            "WHERE s.bureau_id = org_department.bureau_id AND s.role = 'leader')"
+        )
+
+    def households():
+        for i in range(n_households):
+            county = counties[i % len(counties)]
+            kind = "farmer" if i % 5 < 3 else "retailer"
+            name = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
+            phone = f"13{rng.randint(3, 9)}{rng.randrange(10**8):08d}"
+            yield (
+                county.pk,
+                kind,
+                name,
+                phone,
+                "",
+                "",
+                rng.choice(county.township_ids),
+                None,
+                "",
+                "",
+                "",
+                "",
+                True,
+                f"{name} {phone}",
+                now,
+                now,
+            )
+
+    writer.write(
+        "clients_household",
+        [
+            "bureau_id",
+            "kind",
+            "name",
+            "phone",
+            "id_number",
+            "credit_code",
+            "township_id",
+            "village_id",
+            "address",
+            "market_type",
+            "business_format",
+            "note",
+            "active",
+            "search_key",
+            "created_at",
+            "updated_at",
+        ],
+        households(),
+        n_households,
+        "households",
+    )
+    first_household = _scalar(connection, "SELECT MIN(id) FROM clients_household")
+
+    campaigns = dict(Campaign.objects.values_list("bureau_id", "id"))
+    modes = {(m.campaign_id, m.code): m.pk for m in HandlingMode.objects.all()}
+    mode_codes = list(MODE_LIMITS)
+
+    def cases():
+        for i in range(n_cases):
+            county = counties[i % len(counties)]
+            campaign = campaigns[county.pk]
+            code = mode_codes[i % len(mode_codes)]
+            limit = MODE_LIMITS[code]
+            raised = BENCH_TODAY - datetime.timedelta(days=rng.randrange(0, 90))
+            deadline = add_weekdays(raised, limit)
+            remind, escalate = add_weekdays(deadline, -1), add_weekdays(deadline, 1)
+            escalate_leader = add_weekdays(escalate, 2)
+            owner, department, _role = rng.choice(staff_by_bureau[county.pk][8:])
+            yield (
+                county.pk,
+                campaign,
+                raised.year,
+                i + 1,
+                f"基准事项{i}",
+                "基准数据",
+                "need",
+                "",
+                "visit",
+                first_household + (i % n_households),
+                "",
+                "",
+                False,
+                False,
+                modes[(campaign, code)],
+                rng.choice(["accepted", "assigned", "in_progress", "in_progress"]),
+                raised,
+                owner,
+                department,
+                deadline,
+                "",
+                remind,
+                escalate,
+                escalate_leader,
+                raised,
+                "",
+                False,
+                "",
+                "",
+                0,
+                "",
+                "",
+                1,
+                now,
+                now,
+            )
+
+    writer.write(
+        "cases_case",
+        [
+            "bureau_id",
+            "campaign_id",
+            "year",
+            "sequence",
+            "title",
+            "description",
+            "ask_kind",
+            "concern_kind",
+            "source",
+            "household_id",
+            "contact_name",
+            "contact_phone",
+            "confidential",
+            "public",
+            "mode_id",
+            "state",
+            "raised_on",
+            "owner_id",
+            "department_id",
+            "deadline",
+            "deadline_pending",
+            "remind_on",
+            "escalate_on",
+            "escalate_leader_on",
+            "accepted_on",
+            "resolution",
+            "resolved_on_the_spot",
+            "decline_reason",
+            "satisfaction",
+            "reopened",
+            "evaluation",
+            "evaluation_reason",
+            "version",
+            "created_at",
+            "updated_at",
+        ],
+        cases(),
+        n_cases,
+        "cases",
+    )
+    # Steady state: the clock passed yesterday and has written every alert due until then.
+    from sanwen.cases.clock import clock_pass
+
+    backlog = clock_pass(today=BENCH_TODAY - datetime.timedelta(days=1), send_email=False)
+    say(f"  yesterday's pass: {backlog.alerts:,} alerts")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # fresh statistics, as a live database would have
+    made = {
+        "bureaus": len(bureaus),
+        "staff": len(staff_rows),
+        "households": n_households,
+        "cases": n_cases,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    say(f"  generated {made}")
+    return made
+
+
+def _scalar(connection, sql):
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchone()[0]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=float(os.environ.get("BENCH_SCALE", "1.0")))
+    args = parser.parse_args(argv)
+    from bench.__main__ import fresh_database, setup
+
+    setup()
+    fresh_database()
+    generate(args.scale)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    main()
