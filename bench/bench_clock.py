@@ -42,21 +42,26 @@ def run() -> list[Result]:
 
     outcome = {}
 
-    def sanwen():
+    def sanwen(send_email=False):
         with transaction.atomic():
-            outcome["result"] = clock_pass(today=BENCH_TODAY, send_email=False)
+            outcome["result"] = clock_pass(today=BENCH_TODAY, send_email=send_email)
             transaction.set_rollback(True)  # every repetition starts from the same state
 
     floor_seconds = best_of(floor, 5)
     seconds = best_of(sanwen, 3)
     result = outcome["result"]
+    # With e-mail on, the pass also logs each due alert once (the generated staff have no addresses,
+    # so this measures the log, not mail delivery).
+    with_email = best_of(lambda: sanwen(send_email=True), 3)
     note = (
-        f"{open_cases:,} open cases, {len(due):,} due; the pass reminded {result.reminded:,}, supervised "
-        f"{result.escalated:,} + {result.escalated_to_leader:,}: {result.alerts:,} new alerts "
-        f"in {result.queries} statements (generated in {made['seconds']}s)"
+        f"{open_cases:,} open cases, {len(due):,} due since yesterday's pass: {result.reminded:,} reminders, "
+        f"{result.escalated:,} + {result.escalated_to_leader:,} supervisions; with the e-mail log "
+        f"{with_email:.3f}s ({with_email / floor_seconds:.1f}x); generated in {made['seconds']}s"
     )
     print("  " + note)
-    assert result.alerts <= len(due) * 3, "the pass acts only on due cases"
+    assert result.reminded + result.escalated + result.escalated_to_leader >= len(due), (
+        "every due case is acted on"
+    )
     return [
         Result(
             name=f"clock pass, {open_cases:,} open cases",

@@ -374,7 +374,7 @@ def generate(scale: float = 1.0, *, say=print) -> dict:
     from sanwen.cases.clock import clock_pass
 
     backlog = clock_pass(today=BENCH_TODAY - datetime.timedelta(days=1), send_email=False)
-    say(f"  yesterday's pass: {backlog.alerts:,} alerts")
+    say(f"  yesterday's pass: {backlog.alerts:,} alerts due so far")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # fresh statistics, as a live database would have
     made = {

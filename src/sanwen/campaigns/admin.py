@@ -2,6 +2,8 @@ from django.contrib import admin
 
 from sanwen.campaigns.models import (
     Campaign,
+    CaseCategory,
+    DeedKind,
     HandlingMode,
     Prohibition,
     RankQuota,
@@ -55,6 +57,15 @@ class ZeroTargetInline(ItemInline):
     fields = ("order", "code", "name", "description", "active")
 
 
+class CaseCategoryInline(ItemInline):
+    model = CaseCategory
+
+
+class DeedKindInline(ItemInline):
+    model = DeedKind
+    fields = ("order", "code", "name", "unit", "vehicle", "active")
+
+
 @admin.register(Campaign)
 class CampaignAdmin(BureauScopedAdmin):
     list_display = ("name", "start", "end", "active")
@@ -66,4 +77,6 @@ class CampaignAdmin(BureauScopedAdmin):
         ReviewDimensionInline,
         ProhibitionInline,
         ZeroTargetInline,
+        CaseCategoryInline,
+        DeedKindInline,
     ]

@@ -530,54 +530,26 @@ class AlertKind(models.IntegerChoices):
     FOLLOW = 5, _("Follow-up due")
 
 
-class AlertQuerySet(models.QuerySet):
-    def for_user(self, user):
-        """The alerts addressed to the user: their own cases' reminders, return visits and follow-ups;
-        supervision of their department's cases (heads); of the departments they supervise, or of
-        cases no supervising leader holds (leaders)."""
-        from sanwen.core.permissions import Role
-
-        q = Q(kind__in=[AlertKind.REMIND, AlertKind.VISIT, AlertKind.FOLLOW], case__owner=user)
-        if user.role == Role.DEPT_HEAD and user.department_id:
-            q |= Q(kind=AlertKind.ESCALATE, case__department_id=user.department_id)
-        if user.role == Role.LEADER and user.bureau_id:
-            mine = Q(case__bureau_id=user.bureau_id)
-            q |= Q(kind=AlertKind.LEADER, case__department__supervisor=user)
-            q |= (
-                mine
-                & Q(kind=AlertKind.LEADER)
-                & (Q(case__department__isnull=True) | Q(case__department__supervisor__isnull=True))
-            )
-            q |= mine & Q(kind=AlertKind.ESCALATE, case__department__isnull=True)
-        return self.filter(q)
-
-
-class Alert(models.Model):
-    """What the clock found due: one row per case, kind and day, written by one statement per pass.
-    Whom it concerns is read from the case (owner, department head, supervising leader)."""
+class AlertMail(models.Model):
+    """An alert the clock e-mailed: its key (case, kind, day) makes every e-mail go out once."""
 
     pk = models.CompositePrimaryKey("case", "kind", "due")
-    # The primary key leads with the case, so no index of its own; and no database constraint: the
-    # clock writes thousands of these in one statement and a per-row foreign-key check would double
-    # its cost. Alerts are derived rows; Django's CASCADE still removes them with their case.
+    # The primary key leads with the case; alerts are derived, so no per-row foreign-key check.
     case = models.ForeignKey(
         Case,
         on_delete=models.CASCADE,
-        related_name="alerts",
+        related_name="alert_mails",
         verbose_name=_("case"),
         db_index=False,
         db_constraint=False,
     )
     kind = models.PositiveSmallIntegerField(_("kind"), choices=AlertKind.choices)
     due = models.DateField(_("due on"))
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    emailed = models.BooleanField(default=False)
-
-    objects = AlertQuerySet.as_manager()
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
 
     class Meta:
-        verbose_name = _("alert")
-        verbose_name_plural = _("alerts")
+        verbose_name = _("e-mailed alert")
+        verbose_name_plural = _("e-mailed alerts")
 
     def __str__(self):
         return f"{self.case_id} {self.get_kind_display()} {self.due}"

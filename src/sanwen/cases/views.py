@@ -36,6 +36,7 @@ from sanwen.cases.forms import (
 from sanwen.cases.models import (
     CLOSED_STATES,
     OPEN_STATES,
+    AlertKind,
     AskKind,
     Batch,
     Case,
@@ -265,21 +266,21 @@ def case_detail(request, case_id, bound=None, status=200):
 
 
 def timeline(case: Case) -> list:
-    """The case's steps and the clock's reminders and supervision, in time order (two queries)."""
+    """The case's steps, and the days the clock reminded and supervised it (from its dates), in order."""
     entries = []
     for event in case.events.select_related("by"):
         event.kind_label = event.get_kind_display()
         entries.append(event)
-    for alert in case.alerts.all():
-        entries.append(
-            SimpleNamespace(
-                at=alert.created_at,
-                kind_label=alert.get_kind_display(),
-                public=False,
-                by=None,
-                text=_("due %(day)s") % {"day": alert.due},
-            )
-        )
+    today = timezone.localdate()
+    until = min(today, case.resolved_on) if case.resolved_on else today
+    for kind, day in (
+        (AlertKind.REMIND, case.remind_on),
+        (AlertKind.ESCALATE, case.escalate_on),
+        (AlertKind.LEADER, case.escalate_leader_on),
+    ):
+        if day and day <= until and (kind != AlertKind.REMIND or case.owner_id):
+            at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(8, 0)))
+            entries.append(SimpleNamespace(at=at, kind_label=kind.label, public=False, by=None, text=""))
     return sorted(entries, key=lambda e: e.at)
 
 

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils import timezone
 
 from sanwen.core.permissions import Cap, has_cap
 
@@ -8,12 +9,10 @@ def navigation(request):
     caps = {c.value: has_cap(user, c.value) for c in Cap} if user is not None else {}
     unread = 0
     if getattr(user, "is_authenticated", False):
-        from sanwen.cases.models import Alert
+        from sanwen.cases.alerts import unread_count
         from sanwen.core.models import Notification
 
+        # Notices from others' steps, and what fell due for me since I last looked (two queries).
         unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
-        alerts = Alert.objects.for_user(user)
-        if user.alerts_read_at:
-            alerts = alerts.filter(created_at__gt=user.alerts_read_at)
-        unread += alerts.count()
+        unread += unread_count(user, today=timezone.localdate())
     return {"caps": caps, "brand": settings.SANWEN_BRAND, "unread_notifications": unread}

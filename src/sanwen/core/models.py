@@ -130,8 +130,9 @@ class NotificationKind(models.TextChoices):
 
 
 class Notification(models.Model):
-    """A message to one staff member. `key` makes each notice unique, so the clock can send
-    set-based and idempotently (a second pass inserts nothing)."""
+    """A notice to one staff member from a step someone took (assigned, an extension to decide or
+    decided, reopened). `key` makes each notice unique, so sending twice inserts nothing. The clock's
+    reminders and supervision are read from the cases' dates (sanwen.cases.alerts)."""
 
     # No index of its own: the unique (recipient, kind, key) constraint leads with it.
     recipient = models.ForeignKey(

@@ -155,21 +155,29 @@ def audit_list(request):
 
 @login_required
 def notification_list(request):
-    """The clock's alerts for me (the last 30 days) and the notices others' steps sent me."""
+    """What fell due for me in the last 30 days (read from the cases), and the notices others' steps sent me."""
+    from sanwen.cases.alerts import due_for
     from sanwen.cases.clock import render_alert, render_notice
-    from sanwen.cases.models import Alert
+    from sanwen.cases.models import AlertKind, Case
 
-    since = timezone.now() - datetime.timedelta(days=30)
-    read_at = request.user.alerts_read_at
-    alerts = list(
-        Alert.objects.for_user(request.user)
-        .filter(created_at__gte=since)
-        .select_related("case")
-        .order_by("-created_at")[:100]
-    )
-    for alert in alerts:
-        alert.rendered = render_alert(alert)
-        alert.unread = read_at is None or alert.created_at > read_at
+    today = timezone.localdate()
+    due = sorted(
+        due_for(request.user, today=today, since=today - datetime.timedelta(days=30)),
+        key=lambda row: row["alert_due"],
+        reverse=True,
+    )[:100]
+    cases = Case.objects.in_bulk({row["alert_case"] for row in due})
+    read_day = request.user.alerts_read_at.date() if request.user.alerts_read_at else None
+    alerts = [
+        {
+            "case_id": row["alert_case"],
+            "rendered": render_alert(
+                cases[row["alert_case"]], AlertKind(row["alert_kind"]), row["alert_due"]
+            ),
+            "unread": read_day is None or row["alert_due"] > read_day,
+        }
+        for row in due
+    ]
     notes = Notification.objects.filter(recipient=request.user).select_related("case")
     page, query = paginate(request, notes)
     for note in page:

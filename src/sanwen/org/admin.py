@@ -31,7 +31,7 @@ class BureauAdmin(BureauScopedAdmin):
 
 @admin.register(Department)
 class DepartmentAdmin(BureauScopedAdmin):
-    list_display = ("name", "kind", "order", "active")
+    list_display = ("name", "kind", "supervisor", "order", "active")
     list_filter = ("kind", "active")
     search_fields = ("name",)
 

@@ -7,54 +7,60 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from sanwen.cases.alerts import due_for, unread_count
 from sanwen.cases.clock import clock_pass
-from sanwen.cases.models import Alert, AlertKind
+from sanwen.cases.models import AlertKind, AlertMail, ClockRun
 from sanwen.cases.services import case_record_contact, case_resolve
 from sanwen.core.permissions import Role
 
 D = datetime.date
 
 
-def alerts(kind, user=None):
-    found = Alert.objects.filter(kind=kind)
-    return found.for_user(user) if user else found
+def due(user, today, kind=None):
+    rows = due_for(user, today=today, since=today - datetime.timedelta(days=30))
+    return [
+        (row["alert_case"], AlertKind(row["alert_kind"]))
+        for row in rows
+        if kind is None or row["alert_kind"] == kind
+    ]
 
 
-def test_the_owner_is_reminded_the_working_day_before_the_limit_once(world, assigned):
-    staff = world.a.users[Role.STAFF]
-    staff.email = "staff@example.org"
-    staff.save()
+def with_email(person, address):
+    person.email = address
+    person.save(update_fields=["email"])
+    return person
+
+
+def test_the_owner_is_reminded_the_working_day_before_the_limit(world, assigned):
+    staff = with_email(world.a.users[Role.STAFF], "staff@example.org")
     case = assigned("on_site", on=D(2026, 3, 2))  # limit Monday 9 March; reminder Friday 6 March
-    assert clock_pass(today=D(2026, 3, 5)).reminded == 0
+    assert due(staff, D(2026, 3, 5)) == []
+    assert due(staff, D(2026, 3, 6)) == [(case.pk, AlertKind.REMIND)]
+    assert due(world.a.users[Role.DEPT_HEAD], D(2026, 3, 6)) == []
     result = clock_pass(today=D(2026, 3, 6))
     assert result.reminded == 1
-    assert list(alerts(AlertKind.REMIND, staff).values_list("case", flat=True)) == [case.pk]
-    # The pass e-mails every pending notice: the assignment and the reminder.
+    # The pass e-mails the reminder and the earlier "assigned to you" notice, once.
     assert sorted(m.subject for m in mail.outbox) == ["[三问三解] 交您办理", "[三问三解] 明日到期（催办）"]
     assert all(case.number in m.body and m.to == ["staff@example.org"] for m in mail.outbox)
-    again = clock_pass(today=D(2026, 3, 6))
-    assert (again.alerts, again.emailed) == (0, 0)
-    assert alerts(AlertKind.REMIND).count() == 1
+    assert clock_pass(today=D(2026, 3, 6)).emailed == 0
+    assert len(mail.outbox) == 2 and AlertMail.objects.count() == 1
 
 
 def test_an_overdue_case_goes_to_the_department_head_then_to_the_supervising_leader(world, assigned):
     a = world.a
+    head, leader = a.users[Role.DEPT_HEAD], a.users[Role.LEADER]
     case = assigned("immediate", on=D(2026, 3, 5))  # limit Friday 6 March
-    assert clock_pass(today=D(2026, 3, 6)).escalated == 0
-    result = clock_pass(today=D(2026, 3, 9))  # the working day after the limit
-    assert (result.escalated, result.escalated_to_leader) == (1, 0)
-    assert list(alerts(AlertKind.ESCALATE, a.users[Role.DEPT_HEAD]).values_list("case", flat=True)) == [
-        case.pk
-    ]
-    assert not alerts(AlertKind.ESCALATE, a.users[Role.STAFF]).exists()
+    assert due(head, D(2026, 3, 6), AlertKind.ESCALATE) == []
+    assert due(head, D(2026, 3, 9), AlertKind.ESCALATE) == [(case.pk, AlertKind.ESCALATE)]  # the day after
+    assert due(a.users[Role.STAFF], D(2026, 3, 9), AlertKind.ESCALATE) == []
     assert case.supervision(D(2026, 3, 9)) == 1
-    assert clock_pass(today=D(2026, 3, 10)).escalated_to_leader == 0
-    result = clock_pass(today=D(2026, 3, 11))  # two working days later
-    assert result.escalated_to_leader == 1
-    assert list(alerts(AlertKind.LEADER, a.users[Role.LEADER]).values_list("case", flat=True)) == [case.pk]
-    case.refresh_from_db()
+    assert due(leader, D(2026, 3, 10), AlertKind.LEADER) == []
+    assert due(leader, D(2026, 3, 11), AlertKind.LEADER) == [
+        (case.pk, AlertKind.LEADER)
+    ]  # two working days on
     assert case.supervision(D(2026, 3, 11)) == 2
-    assert clock_pass(today=D(2026, 3, 12)).alerts == 0
+    result = clock_pass(today=D(2026, 3, 11))
+    assert (result.escalated, result.escalated_to_leader) == (1, 1)
 
 
 def test_without_a_supervising_leader_every_leader_is_told(world, assigned):
@@ -72,25 +78,43 @@ def test_without_a_supervising_leader_every_leader_is_told(world, assigned):
     )
     world.a.department.supervisor = None
     world.a.department.save()
-    assigned("immediate", on=D(2026, 3, 5))
-    clock_pass(today=D(2026, 3, 11))
-    assert alerts(AlertKind.LEADER, world.a.users[Role.LEADER]).count() == 1
-    assert alerts(AlertKind.LEADER, second).count() == 1
+    case = assigned("immediate", on=D(2026, 3, 5))
+    for leader in (world.a.users[Role.LEADER], second):
+        assert due(leader, D(2026, 3, 11), AlertKind.LEADER) == [(case.pk, AlertKind.LEADER)]
+    assert due(world.b.users[Role.LEADER], D(2026, 3, 11)) == []  # another bureau's leader
 
 
-def test_a_missed_day_is_caught_up(world, assigned):
+def test_e_mails_of_a_missed_day_are_caught_up_and_sent_once(world, assigned):
+    with_email(world.a.users[Role.DEPT_HEAD], "head@example.org")
     assigned("immediate", on=D(2026, 3, 5))
     clock_pass(today=D(2026, 3, 6))
-    result = clock_pass(today=D(2026, 3, 12))  # nobody ran the clock on 9–11 March
-    assert (result.escalated, result.escalated_to_leader) == (1, 1)
+    mail.outbox.clear()
+    clock_pass(today=D(2026, 3, 12))  # nobody ran the clock on 9–11 March
+    assert [m.to for m in mail.outbox] == [["head@example.org"]]
+    clock_pass(today=D(2026, 3, 12))
+    assert len(mail.outbox) == 1
 
 
-def test_the_timeline_shows_the_clocks_notices(client, world, assigned):
+def test_the_bell_counts_what_fell_due_since_last_read(client, world, assigned):
+    head = world.a.users[Role.DEPT_HEAD]
+    assigned("immediate", on=D(2026, 3, 5))
+    assert unread_count(head, today=D(2026, 3, 9)) == 1
+    from django.utils import timezone
+
+    head.alerts_read_at = timezone.make_aware(datetime.datetime(2026, 3, 9, 18, 0))
+    head.save()
+    assert unread_count(head, today=D(2026, 3, 9)) == 0
+    assert unread_count(head, today=D(2026, 3, 10)) == 0  # nothing new fell due
+
+
+def test_the_timeline_shows_the_reminder_and_supervision_days(client, world, assigned):
     case = assigned("immediate", on=D(2026, 3, 5))
-    clock_pass(today=D(2026, 3, 11))
     client.force_login(world.a.users[Role.LEADER])
-    timeline = client.get(reverse("case_detail", args=[case.pk])).content.decode()
-    assert "已超期（督办）" in timeline and "仍未办结（局领导督办）" in timeline
+    from sanwen.cases.views import timeline
+
+    labels = [entry.kind_label for entry in timeline(case)]
+    assert "已超期（督办）" in labels and "仍未办结（局领导督办）" in labels
+    assert client.get(reverse("case_detail", args=[case.pk])).status_code == 200
 
 
 def test_a_resolved_case_is_neither_reminded_nor_supervised(world, assigned):
@@ -98,38 +122,51 @@ def test_a_resolved_case_is_neither_reminded_nor_supervised(world, assigned):
     case = assigned("on_site", on=D(2026, 3, 2))
     case_record_contact(case=case, by=staff, kind="on_site", on=D(2026, 3, 3))
     case_resolve(case=case, by=staff, resolution="已上门解决", on=D(2026, 3, 4))
-    clock_pass(today=D(2026, 3, 3))
-    result = clock_pass(today=D(2026, 3, 20))
-    assert (result.reminded, result.escalated, result.escalated_to_leader) == (0, 0, 0)
-    assert list(alerts(AlertKind.VISIT, staff).values_list("case", flat=True)) == [case.pk]
+    assert due(staff, D(2026, 3, 20)) == [(case.pk, AlertKind.VISIT)]
+    assert due(world.a.users[Role.DEPT_HEAD], D(2026, 3, 20)) == []
 
 
-def test_follow_ups_due_are_notified(world, assigned):
+def test_follow_ups_due_are_shown_to_the_owner(world, assigned):
     staff = world.a.users[Role.STAFF]
     case = case_resolve(case=assigned("tracked"), by=staff, resolution="已解决", on=D(2026, 3, 6))
-    clock_pass(today=D(2026, 3, 13))
-    assert alerts(AlertKind.FOLLOW, staff).filter(case=case).count() == 1
-    clock_pass(today=D(2026, 4, 6))
-    assert alerts(AlertKind.FOLLOW, staff).filter(case=case).count() == 2
+    assert due(staff, D(2026, 3, 13), AlertKind.FOLLOW) == [(case.pk, AlertKind.FOLLOW)]
+    assert len(due(staff, D(2026, 4, 6), AlertKind.FOLLOW)) == 2
 
 
 def test_a_pass_runs_the_same_queries_whatever_the_number_of_cases(world, assigned):
-    def queries_for_a_pass(today):
+    def first_pass(today):
+        ClockRun.objects.all().delete()
         with CaptureQueriesContext(connection) as captured:
-            clock_pass(today=today, send_email=False)
-        return len(captured)
-
-    from sanwen.cases.models import ClockRun
+            result = clock_pass(today=today, send_email=False)
+        return len(captured), result
 
     assigned("immediate", on=D(2026, 3, 5))
-    few = queries_for_a_pass(D(2026, 3, 11))
+    few, _result = first_pass(D(2026, 3, 11))
     for _ in range(30):
         assigned("immediate", on=D(2026, 3, 5))
         assigned("on_site", on=D(2026, 3, 2))
-    ClockRun.objects.all().delete()  # both are first passes over everything due
-    many = queries_for_a_pass(D(2026, 3, 11))
+    many, result = first_pass(D(2026, 3, 11))
     assert many == few
-    assert Alert.objects.filter(kind=AlertKind.ESCALATE).count() == 61  # 31 + 30 on-site ones
+    assert result.escalated == 61  # 31 + 30 on-site ones
+
+
+def test_a_case_accepted_after_its_limit_is_supervised_from_that_day(world, register):
+    from sanwen.cases.services import case_accept, case_assign
+
+    with_email(world.a.users[Role.DEPT_HEAD], "head@example.org")
+    clock_pass(today=D(2026, 3, 20))
+    case = register("immediate", on=D(2026, 3, 2))  # limit 3 March, but nobody accepted it in time
+    case = case_accept(case=case, by=world.a.users[Role.DEPT_HEAD], on=D(2026, 3, 20))
+    case_assign(
+        case=case, by=world.a.users[Role.DEPT_HEAD], owner=world.a.users[Role.STAFF], on=D(2026, 3, 20)
+    )
+    assert due(world.a.users[Role.DEPT_HEAD], D(2026, 3, 20), AlertKind.ESCALATE) == [
+        (case.pk, AlertKind.ESCALATE)
+    ]
+    mail.outbox.clear()
+    clock_pass(today=D(2026, 3, 20))  # the same day's next pass still e-mails it
+    assert [m.to for m in mail.outbox] == [["head@example.org"]]
+    assert due(world.a.users[Role.LEADER], D(2026, 3, 24), AlertKind.LEADER) == [(case.pk, AlertKind.LEADER)]
 
 
 def test_the_command_runs_one_pass(world, assigned):
@@ -137,17 +174,3 @@ def test_the_command_runs_one_pass(world, assigned):
     out = io.StringIO()
     call_command("clock", "--once", "--date", "2026-03-09", stdout=out)
     assert "1 cases supervised by the department head" in out.getvalue()
-
-
-def test_a_case_accepted_after_its_limit_is_supervised_at_the_next_pass(world, register):
-    from sanwen.cases.services import case_accept, case_assign
-
-    clock_pass(today=D(2026, 3, 20))
-    case = register("immediate", on=D(2026, 3, 2))  # limit 3 March, but nobody accepted it in time
-    case = case_accept(case=case, by=world.a.users[Role.DEPT_HEAD], on=D(2026, 3, 20))
-    case_assign(
-        case=case, by=world.a.users[Role.DEPT_HEAD], owner=world.a.users[Role.STAFF], on=D(2026, 3, 20)
-    )
-    result = clock_pass(today=D(2026, 3, 20))
-    assert (result.escalated, result.escalated_to_leader) == (1, 0)  # the department head at once
-    assert clock_pass(today=D(2026, 3, 24)).escalated_to_leader == 1  # the leader two working days later
