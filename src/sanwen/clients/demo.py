@@ -9,7 +9,7 @@ import math
 from django.core.exceptions import ValidationError
 from stdnum.cn import ric, uscc
 
-from sanwen.clients.imports import clients_import
+from sanwen.clients.imports import COLUMNS, TEMPLATE_COLUMNS, clients_import
 from sanwen.clients.rules import latest_valid_to
 from sanwen.core.demo import DemoContext
 from sanwen.org.models import Place, PlaceLevel
@@ -31,27 +31,6 @@ FORMATS = {
     "副食店": "食杂",
     "百货店": "食杂",
 }
-HEADER = [
-    "类型",
-    "姓名/经营者",
-    "手机号码",
-    "身份证号",
-    "统一社会信用代码",
-    "乡镇",
-    "村",
-    "地址",
-    "许可证号",
-    "企业名称",
-    "有效期起",
-    "有效期止",
-    "市场类型",
-    "业态",
-    "种植面积(亩)",
-    "合同年度",
-    "合同收购量(公斤)",
-    "品种",
-    "烤房(座)",
-]
 
 
 def _resident_id(ctx: DemoContext) -> str:
@@ -87,7 +66,7 @@ def build(ctx: DemoContext) -> None:
         name: list(Place.objects.filter(parent=t).exclude(level=PlaceLevel.TOWNSHIP).order_by("code", "name"))
         for name, t in townships.items()
     }
-    rows = [HEADER]
+    rows: list[dict] = []
     years = sorted({ctx.start.year, ctx.end.year})
     for _ in range(FARMERS):
         township = _weighted(ctx, FARMER_TOWNSHIPS)
@@ -106,27 +85,20 @@ def build(ctx: DemoContext) -> None:
         for year in years:
             year_area = area if year == years[-1] else max(3.0, area - ctx.rng.choice((0, 0, 1, 2)))
             rows.append(
-                [
-                    "烟农",
-                    name,
-                    phone,
-                    id_number,
-                    "",
-                    township,
-                    village.name if village else "",
-                    f"{township}{place}",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    year_area,
-                    year,
-                    round(year_area * ctx.rng.uniform(125, 135)),
-                    variety,
-                    math.ceil(year_area / 25),
-                ]
+                {
+                    "kind": "烟农",
+                    "name": name,
+                    "phone": phone,
+                    "id_number": id_number,
+                    "township": township,
+                    "village": village.name if village else "",
+                    "address": f"{township}{place}",
+                    "area_mu": year_area,
+                    "year": year,
+                    "contracted_kg": round(year_area * ctx.rng.uniform(125, 135)),
+                    "variety": variety,
+                    "barns": math.ceil(year_area / 25),
+                }
             )
     township_weights = {name: (5 if name == "钟山镇" else 1) for name in townships}
     sequence = ctx.rng.sample(range(1, 99999), RETAILERS)
@@ -148,30 +120,26 @@ def build(ctx: DemoContext) -> None:
             valid_from = ctx.end - datetime.timedelta(days=ctx.rng.randrange(30, 5 * 365 - 20))
             valid_to = latest_valid_to(valid_from)
         rows.append(
-            [
-                "零售户",
-                name,
-                _phone(ctx),
-                _resident_id(ctx) if not enterprise else "",
-                _credit_code(ctx) if enterprise else "",
-                township,
-                "",
-                f"{township}{ctx.rng.choice(STREETS)}{ctx.rng.randint(1, 188)}号",
-                number,
-                business,
-                valid_from.isoformat(),
-                valid_to.isoformat(),
-                "城镇" if township == "钟山镇" or ctx.rng.random() < 0.3 else "乡村",
-                FORMATS[shop],
-                "",
-                "",
-                "",
-                "",
-                "",
-            ]
+            {
+                "kind": "零售户",
+                "name": name,
+                "phone": _phone(ctx),
+                "id_number": _resident_id(ctx) if not enterprise else "",
+                "credit_code": _credit_code(ctx) if enterprise else "",
+                "township": township,
+                "address": f"{township}{ctx.rng.choice(STREETS)}{ctx.rng.randint(1, 188)}号",
+                "licence_number": number,
+                "business_name": business,
+                "valid_from": valid_from.isoformat(),
+                "valid_to": valid_to.isoformat(),
+                "market_type": "城镇" if township == "钟山镇" or ctx.rng.random() < 0.3 else "乡村",
+                "business_format": FORMATS[shop],
+            }
         )
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
+    writer = csv.writer(buffer)
+    writer.writerow([COLUMNS[c][0] for c in TEMPLATE_COLUMNS])
+    writer.writerows([row.get(c, "") for c in TEMPLATE_COLUMNS] for row in rows)
     outcome = clients_import(
         bureau=county,
         by=None,

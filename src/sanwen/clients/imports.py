@@ -70,6 +70,30 @@ COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
     "barns": ("烤房(座)", ("烤房", "烤房数")),
 }
 
+# The template's columns, in its order (the demo writes its spreadsheet with them too).
+TEMPLATE_COLUMNS = (
+    "kind",
+    "name",
+    "phone",
+    "id_number",
+    "credit_code",
+    "township",
+    "village",
+    "address",
+    "licence_number",
+    "business_name",
+    "valid_from",
+    "valid_to",
+    "supplier",
+    "market_type",
+    "business_format",
+    "area_mu",
+    "year",
+    "contracted_kg",
+    "variety",
+    "barns",
+)
+
 KIND_WORDS = {
     HouseholdKind.FARMER: {"烟农", "农户", "种植户", "烟叶种植户", "farmer"},
     HouseholdKind.RETAILER: {"零售户", "卷烟零售户", "零售客户", "客户", "零售商户", "retailer"},
@@ -715,31 +739,7 @@ def template_workbook() -> bytes:
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "客户导入"
-    headers = [
-        COLUMNS[c][0]
-        for c in (
-            "kind",
-            "name",
-            "phone",
-            "id_number",
-            "credit_code",
-            "township",
-            "village",
-            "address",
-            "licence_number",
-            "business_name",
-            "valid_from",
-            "valid_to",
-            "supplier",
-            "market_type",
-            "business_format",
-            "area_mu",
-            "year",
-            "contracted_kg",
-            "variety",
-            "barns",
-        )
-    ]
+    headers = [COLUMNS[c][0] for c in TEMPLATE_COLUMNS]
     sheet.append(headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
