@@ -47,6 +47,7 @@ format: $(VENV)/.installed
 
 # The whole suite on SQLite (or on PostgreSQL when DATABASE_URL=postgres://… is set), lint included.
 test: setup lint
+	mkdir -p var
 	$(SANWEN) makemigrations --check --dry-run -v0
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 

@@ -20,6 +20,7 @@ from sanwen.cases.models import (
     CaseCounter,
     CaseEvent,
     CasePartner,
+    ConcernKind,
     ContactKind,
     Deed,
     Evaluation,
@@ -30,6 +31,7 @@ from sanwen.cases.models import (
     Partner,
     ReturnVisit,
     Satisfaction,
+    Source,
     State,
 )
 from sanwen.core.audit import audit_create, audit_update, snapshot
@@ -248,9 +250,9 @@ def case_register(
         errors["description"] = [_("Write down what the client said.")]
     if ask_kind not in AskKind.values:
         errors["ask_kind"] = [_("Choose opinion, need or suggestion.")]
-    if concern_kind and concern_kind not in ("worry", "grievance", "difficulty"):
+    if concern_kind and concern_kind not in ConcernKind.values:
         errors["concern_kind"] = [_("Choose worry, grievance or difficulty.")]
-    if source not in ("visit", "portal", "phone", "meeting", "other"):
+    if source not in Source.values:
         errors["source"] = [_("Choose where the case came from.")]
     if contact_phone:
         try:
