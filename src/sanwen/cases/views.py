@@ -279,8 +279,11 @@ def timeline(case: Case) -> list:
         (AlertKind.LEADER, case.escalate_leader_on),
     ):
         if day and day <= until and (kind != AlertKind.REMIND or case.owner_id):
-            at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(8, 0)))
-            entries.append(SimpleNamespace(at=at, kind_label=kind.label, public=False, by=None, text=""))
+            # A day, not a moment: shown by its date, after that day's steps.
+            at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(23, 59, 59)))
+            entries.append(
+                SimpleNamespace(at=at, kind_label=kind.label, public=False, by=None, text="", date_only=True)
+            )
     return sorted(entries, key=lambda e: e.at)
 
 
