@@ -67,9 +67,6 @@ class CaseQuerySet(models.QuerySet):
     def overdue(self, *, on):
         return self.open().filter(deadline__lt=on)
 
-    def due_soon(self, *, on, until):
-        return self.open().filter(deadline__gte=on, deadline__lte=until)
-
     def resolved_late(self):
         return self.filter(state__in=CLOSED_STATES, resolved_on__gt=models.F("deadline"))
 
@@ -256,10 +253,6 @@ class Case(BureauOwnedModel):
         from django.urls import reverse
 
         return reverse("case_detail", kwargs={"case_id": self.pk})
-
-    @property
-    def is_open(self) -> bool:
-        return self.state in OPEN_STATES
 
     def supervision(self, today) -> int:
         """督办 level on `today`: 0 none, 1 department head, 2 supervising leader."""

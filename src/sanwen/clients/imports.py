@@ -460,6 +460,10 @@ def _match_key(row: ParsedRow) -> tuple:
     return ("village", fold(h["name"]), h["township"].id, h["village"].id if h["village"] else None)
 
 
+# What a re-import may change on a household it matches (never its name or kind).
+UPDATABLE = ("phone", "id_number", "credit_code", "address", "village", "township")
+
+
 def _existing_index(bureau) -> dict[tuple, Household]:
     index: dict[tuple, Household] = {}
     for h in Household.objects.filter(bureau=bureau, kind=HouseholdKind.FARMER).only(
@@ -582,7 +586,7 @@ def _fail(run: ImportRun, errors: list[RowError]) -> Outcome:
 @transaction.atomic
 def _write(run: ImportRun, bureau, by, parsed: list[ParsedRow], existing: dict) -> Outcome:
     new_households: dict[tuple, Household] = {}
-    updated: dict[int, tuple[Household, dict]] = {}
+    changes: dict[int, dict] = {}  # existing household → the fields the file gives it
     for row in parsed:
         h = row.household
         target = existing.get(row.match_key) or new_households.get(row.match_key)
@@ -590,13 +594,7 @@ def _write(run: ImportRun, bureau, by, parsed: list[ParsedRow], existing: dict) 
             target = Household(bureau=bureau, **{k: v for k, v in h.items() if v is not None})
             new_households[row.match_key] = target
         elif target.pk:
-            before = updated.get(target.pk, (None, None))[1] or snapshot(
-                target, ["name", "phone", "id_number", "credit_code", "address", "township", "village"]
-            )
-            for key in ("phone", "id_number", "credit_code", "address", "village", "township"):
-                if h.get(key):
-                    setattr(target, key, h[key])
-            updated[target.pk] = (target, before)
+            changes.setdefault(target.pk, {}).update({k: h[k] for k in UPDATABLE if h.get(k)})
         row.target = target
 
     households = list(new_households.values())
@@ -613,15 +611,10 @@ def _write(run: ImportRun, bureau, by, parsed: list[ParsedRow], existing: dict) 
     Household.objects.bulk_create(households, batch_size=1000)
     audit_bulk_create(by=by, objs=households, note=run.filename)
 
-    full = Household.objects.filter(pk__in=list(updated)).prefetch_related("licences")
-    for household in full:
-        target, before = updated[household.pk]
-        for key in before:
-            setattr(
-                household,
-                key if key not in ("township", "village") else f"{key}_id",
-                getattr(target, f"{key}_id" if key in ("township", "village") else key),
-            )
+    for household in Household.objects.filter(pk__in=list(changes)).prefetch_related("licences"):
+        before = snapshot(household, UPDATABLE)
+        for key, value in changes[household.pk].items():
+            setattr(household, key, value)
         household.search_key = household_search_key(household)
         household.save()
         audit_update(by=by, obj=household, before=before, note=run.filename)
@@ -712,7 +705,7 @@ def _write(run: ImportRun, bureau, by, parsed: list[ParsedRow], existing: dict) 
 
     run.status = ImportStatus.SUCCEEDED
     run.households_created = len(households)
-    run.households_updated = len(updated)
+    run.households_updated = len(changes)
     run.licences_written = licences_written
     run.contracts_written = len(contract_rows)
     run.save()

@@ -124,10 +124,6 @@ class RetailLicence(BureauOwnedModel):
     def __str__(self):
         return self.number
 
-    @property
-    def kind_digit(self) -> str:
-        return self.number[6]
-
 
 class ApplicationKind(models.TextChoices):
     NEW = "new", _("New licence")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sanwen.campaigns.services import campaign_create
 from sanwen.clients.services import contract_save, household_create, licence_create
 from sanwen.core.permissions import Role
-from sanwen.org.models import BureauLevel, Place, PlaceLevel, Rank
+from sanwen.org.models import BureauLevel, Place, Rank
 from sanwen.org.services import (
     bureau_create,
     contact_point_assign,
@@ -161,10 +161,3 @@ def build_world() -> World:
         is_superuser=True,
     )
     return World(a=worlds[0], b=worlds[1], operator=operator, places=places)
-
-
-def place(level: str, name: str):
-    return Place.objects.get(level=level, name=name)
-
-
-__all__ = ["PASSWORD", "World", "build_world", "place", "valid_id", "PlaceLevel"]

@@ -79,8 +79,9 @@ def home(request):
         scope(ImportRun.objects.select_related("by"), user)[:5] if user.can(Cap.IMPORT_CLIENTS) else []
     )
     from sanwen.cases.models import Case
+    from sanwen.cases.views import DUE_SOON_DAYS
 
-    soon = today + datetime.timedelta(days=2)
+    soon = today + datetime.timedelta(days=DUE_SOON_DAYS)
     my_cases = (
         Case.objects.open()
         .filter(owner=user)

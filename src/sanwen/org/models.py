@@ -70,10 +70,6 @@ class Place(TimeStampedModel):
     def __str__(self):
         return self.name
 
-    @property
-    def official(self) -> bool:
-        return bool(self.code)
-
     def clean(self):
         if self.level == PlaceLevel.NATURAL_VILLAGE:
             if self.code:
