@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "sanwen.clients",
     "sanwen.campaigns",
     "sanwen.cases",
+    "sanwen.fieldwork",
     "sanwen.api",
 ]
 

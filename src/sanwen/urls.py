@@ -13,6 +13,7 @@ urlpatterns = [
     path("audit/", core_views.audit_list, name="audit_list"),
     path("clients/", include("sanwen.clients.urls")),
     path("cases/", include("sanwen.cases.urls")),
+    path("field/", include("sanwen.fieldwork.urls")),
     path("notifications/", core_views.notification_list, name="notification_list"),
     path("notifications/read/", core_views.notifications_read, name="notifications_read"),
     path("calendar/", core_views.calendar_years, name="calendar_years"),

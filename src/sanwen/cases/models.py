@@ -43,6 +43,27 @@ class State(models.TextChoices):
     MERGED = "merged", _("Merged into another case")
 
 
+class ItemKind(models.TextChoices):
+    """What a client raises, in their words: each maps onto an ask kind and a concern kind."""
+
+    NEED = "need", _("Need")
+    WORRY = "worry", _("Worry")
+    GRIEVANCE = "grievance", _("Grievance")
+    DIFFICULTY = "difficulty", _("Difficulty")
+    SUGGESTION = "suggestion", _("Suggestion")
+    OPINION = "opinion", _("Opinion on our work")
+
+
+ITEM_KINDS = {
+    ItemKind.NEED: (AskKind.NEED, ""),
+    ItemKind.WORRY: (AskKind.NEED, ConcernKind.WORRY),
+    ItemKind.GRIEVANCE: (AskKind.OPINION, ConcernKind.GRIEVANCE),
+    ItemKind.DIFFICULTY: (AskKind.NEED, ConcernKind.DIFFICULTY),
+    ItemKind.SUGGESTION: (AskKind.SUGGESTION, ""),
+    ItemKind.OPINION: (AskKind.OPINION, ""),
+}
+
+
 # States in which the time limit runs.
 OPEN_STATES = (State.REGISTERED, State.ACCEPTED, State.ASSIGNED, State.IN_PROGRESS)
 CLOSED_STATES = (State.RESOLVED, State.VISITED, State.ARCHIVED)
@@ -215,6 +236,22 @@ class Case(BureauOwnedModel):
         on_delete=models.PROTECT,
         related_name="merged",
         verbose_name=_("merged into"),
+    )
+    visit = models.ForeignKey(
+        "fieldwork.Visit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("raised on the visit"),
+    )
+    meeting = models.ForeignKey(
+        "fieldwork.Meeting",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("raised at the meeting"),
     )
     # The portal's tracking code (public portal issue); unique where set.
     tracking_code = models.CharField(_("tracking code"), max_length=16, null=True, blank=True, unique=True)

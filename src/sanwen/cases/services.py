@@ -239,6 +239,8 @@ def case_register(
     deadline: datetime.date | None = None,
     owner=None,
     resolve_on_the_spot: str = "",
+    visit=None,
+    meeting=None,
 ) -> Case:
     """登记. With `resolve_on_the_spot` (a 立即办 case settled during the visit) it is accepted and
     resolved at once by the person who registered it."""
@@ -297,6 +299,8 @@ def case_register(
         mode=mode,
         raised_by=by,
         raised_on=raised_on,
+        visit=visit,
+        meeting=meeting,
     )
     calendar = WorkingCalendar.load()
     if mode.deadline_kind != DeadlineKind.EXPLICIT or deadline:

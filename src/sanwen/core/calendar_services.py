@@ -109,4 +109,7 @@ def calendar_year_enter(*, year: int, days: dict, source: str = "", by=None) -> 
         year=year, defaults={"source": source, "entered_by": by}
     )
     audit_create(by=by, obj=entry, note=_("%(n)d days entered") % {"n": len(days)})
+    from sanwen.fieldwork.services import leave_recount
+
+    leave_recount(year=year)  # approved leave in that year was counted Monday to Friday until now
     return case_recompute_pending_limits()

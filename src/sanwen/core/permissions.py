@@ -29,6 +29,11 @@ class Cap(models.TextChoices):
     DISPATCH_CASES = "dispatch_cases", _("Accept, assign, reopen and merge cases")
     APPROVE_EXTENSIONS = "approve_extensions", _("Approve extensions of time limits")
     SEE_CONFIDENTIAL = "see_confidential", _("See who raised a confidential case")
+    RECORD_FIELDWORK = "record_fieldwork", _("Record field days, visits and meetings")
+    VIEW_FIELDWORK = "view_fieldwork", _("View visits, meetings, ledger books and quotas")
+    APPROVE_LEAVE = "approve_leave", _("Approve leave and business trips")
+    REVIEW_NOTEBOOKS = "review_notebooks", _("Review work notebooks")
+    VIEW_ALL_NOTEBOOKS = "view_all_notebooks", _("Read every work notebook of the bureau")
 
 
 ROLE_CAPS: dict[str, frozenset[str]] = {
@@ -42,6 +47,11 @@ ROLE_CAPS: dict[str, frozenset[str]] = {
             Cap.DISPATCH_CASES,
             Cap.APPROVE_EXTENSIONS,
             Cap.SEE_CONFIDENTIAL,
+            Cap.RECORD_FIELDWORK,
+            Cap.VIEW_FIELDWORK,
+            Cap.APPROVE_LEAVE,
+            Cap.REVIEW_NOTEBOOKS,
+            Cap.VIEW_ALL_NOTEBOOKS,
         }
     ),
     Role.DEPT_HEAD: frozenset(
@@ -52,12 +62,25 @@ ROLE_CAPS: dict[str, frozenset[str]] = {
             Cap.VIEW_CASES,
             Cap.HANDLE_CASES,
             Cap.DISPATCH_CASES,
+            Cap.RECORD_FIELDWORK,
+            Cap.VIEW_FIELDWORK,
+            Cap.REVIEW_NOTEBOOKS,
         }
     ),
     Role.STAFF: frozenset(
-        {Cap.VIEW_CLIENTS, Cap.EDIT_CLIENTS, Cap.UNMASK_OWN_AREA, Cap.VIEW_CASES, Cap.HANDLE_CASES}
+        {
+            Cap.VIEW_CLIENTS,
+            Cap.EDIT_CLIENTS,
+            Cap.UNMASK_OWN_AREA,
+            Cap.VIEW_CASES,
+            Cap.HANDLE_CASES,
+            Cap.RECORD_FIELDWORK,
+            Cap.VIEW_FIELDWORK,
+        }
     ),
-    Role.INSPECTOR: frozenset({Cap.VIEW_CLIENTS, Cap.VIEW_AUDIT, Cap.VIEW_CASES}),
+    Role.INSPECTOR: frozenset(
+        {Cap.VIEW_CLIENTS, Cap.VIEW_AUDIT, Cap.VIEW_CASES, Cap.VIEW_FIELDWORK, Cap.VIEW_ALL_NOTEBOOKS}
+    ),
     Role.ADMIN: frozenset(
         {
             Cap.VIEW_CLIENTS,

@@ -96,6 +96,9 @@ def home(request):
     to_accept = (
         scope(Case.objects.filter(state="registered"), user).count() if user.can(Cap.DISPATCH_CASES) else None
     )
+    from sanwen.fieldwork.quota import my_progress
+
+    field_progress = my_progress(user, today) if user.can(Cap.RECORD_FIELDWORK) else None
     missing_year = WorkingCalendar.load().missing_next_year(today) if user.can(Cap.ADMINISTER) else None
     return render(
         request,
@@ -113,6 +116,7 @@ def home(request):
             "my_cases": my_cases,
             "to_accept": to_accept,
             "missing_year": missing_year,
+            "field_progress": field_progress,
         },
     )
 

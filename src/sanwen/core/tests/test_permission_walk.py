@@ -32,6 +32,14 @@ ROLE_RULES = {
     "cases/": set(Role),
     "cases/<int:case_id>/": set(Role),
     "cases/deeds/": set(Role),
+    "field/": {Role.LEADER, Role.DEPT_HEAD, Role.STAFF},
+    "field/visits/new/": {Role.LEADER, Role.DEPT_HEAD, Role.STAFF},
+    "field/meetings/new/": {Role.LEADER, Role.DEPT_HEAD, Role.STAFF},
+    "field/leave/": {Role.LEADER, Role.DEPT_HEAD, Role.STAFF},
+    "field/visits/": {Role.LEADER, Role.DEPT_HEAD, Role.STAFF, Role.INSPECTOR},
+    "field/visits/<int:visit_id>/": {Role.LEADER, Role.DEPT_HEAD, Role.STAFF, Role.INSPECTOR},
+    "field/quota/": {Role.LEADER, Role.DEPT_HEAD, Role.STAFF, Role.INSPECTOR},
+    "field/ledgers/<int:book_id>/": {Role.LEADER, Role.DEPT_HEAD, Role.STAFF, Role.INSPECTOR},
 }
 
 
@@ -104,7 +112,49 @@ def a_objects(world):
     batch = batch_create(
         bureau=a.bureau, by=head, title="订货难集中办", deadline=datetime.date(2026, 12, 18), owner=head
     )
+    import io as _io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from sanwen.fieldwork.services import (
+        leave_request,
+        ledger_open,
+        meeting_record,
+        research_start,
+        visit_record,
+    )
+
+    buffer = _io.BytesIO()
+    Image.new("RGB", (8, 8)).save(buffer, format="PNG")
+    visit = visit_record(
+        bureau=a.bureau,
+        by=staff,
+        on=day,
+        diary="仁里村烤房用地紧张",
+        households=[a.farmer],
+        photos=[SimpleUploadedFile("p.png", buffer.getvalue())],
+    )
+    meeting = meeting_record(
+        bureau=a.bureau,
+        by=staff,
+        kind="seminar",
+        title="订货难集中办座谈",
+        on=day,
+        place="村委会",
+        minutes="座谈",
+    )
+    research = research_start(bureau=a.bureau, by=staff, topic="烤房用地紧张调研", started_on=day)
+    book = ledger_open(bureau=a.bureau, by=staff, scope="village", village=a.village, opened_on=day)
+    leave = leave_request(by=staff, kind="leave", start=day, end=day, reason="事假")
     return {
+        "visit_id": visit.pk,
+        "photo_id": visit.photos.get().pk,
+        "meeting_id": meeting.pk,
+        "research_id": research.pk,
+        "book_id": book.pk,
+        "leave_id": leave.pk,
+        "staff_id": staff.pk,
         "household_id": a.retailer.pk,
         "importrun_id": run.run.pk,
         "retaillicence_id": RetailLicence.objects.get(household=a.retailer).pk,

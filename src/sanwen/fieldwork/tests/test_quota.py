@@ -1,0 +1,139 @@
+"""Quota arithmetic: the rank's quota less the working days of approved leave, never below zero, against
+the distinct dates with a field day."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from sanwen.core.permissions import Role
+from sanwen.fieldwork.models import Channel, LeaveMonth
+from sanwen.fieldwork.quota import quota_by_department, quota_rows, quota_totals
+from sanwen.fieldwork.services import field_day_record, leave_decide, leave_request, leave_withdraw
+
+D = datetime.date
+
+
+def row(world, user, month):
+    return quota_rows(bureau_ids=[world.a.bureau.pk], month=month).get(pk=user.pk)
+
+
+def approved(world, user, start, end, kind="leave"):
+    leave = leave_request(by=user, kind=kind, start=start, end=end, reason="家中有事")
+    return leave_decide(leave=leave, by=world.a.users[Role.LEADER], approve=True, on=start)
+
+
+def test_quotas_come_from_the_rank_rules(world):
+    a = world.a
+    assert row(world, a.users[Role.LEADER], D(2026, 3, 1)).required == 8
+    assert row(world, a.users[Role.DEPT_HEAD], D(2026, 3, 1)).required == 13
+    assert row(world, a.users[Role.STAFF], D(2026, 3, 1)).required == 18  # key staff
+
+
+def test_a_changed_rule_changes_the_quota(world):
+    world.a.campaign.quotas.filter(rank="leader").update(days_per_month=10)
+    assert row(world, world.a.users[Role.LEADER], D(2026, 3, 1)).required == 10
+
+
+def test_leave_across_a_month_end_lowers_both_months_by_their_working_days(world):
+    staff = world.a.users[Role.STAFF]
+    # Mon 30 March to Wed 8 April 2026: 2 working days in March; in April 1-3, 7, 8 (6 April is Qingming).
+    approved(world, staff, D(2026, 3, 30), D(2026, 4, 8))
+    march, april = row(world, staff, D(2026, 3, 1)), row(world, staff, D(2026, 4, 1))
+    assert (march.leave_days, march.required) == (2, 16)
+    assert (april.leave_days, april.required) == (5, 13)
+
+
+def test_holidays_and_make_up_working_days_are_respected(world):
+    staff = world.a.users[Role.STAFF]
+    # Sun 28 Sept 2025 is a make-up working day, 1-8 Oct the National Day holiday, Sat 11 Oct a make-up day.
+    approved(world, staff, D(2025, 9, 28), D(2025, 10, 11), kind="trip")
+    assert row(world, staff, D(2025, 9, 1)).leave_days == 3
+    assert row(world, staff, D(2025, 10, 1)).leave_days == 3
+    assert row(world, staff, D(2025, 10, 1)).required == 15
+
+
+def test_the_quota_never_goes_below_zero(world):
+    leader = world.a.users[Role.LEADER]
+    leave = leave_request(by=leader, kind="leave", start=D(2025, 8, 1), end=D(2025, 8, 31), reason="病假")
+    leave_decide(leave=leave, by=_other_leader(world), approve=True)
+    r = row(world, leader, D(2025, 8, 1))
+    assert r.leave_days == 21 and r.required == 0 and r.shortfall == 0
+
+
+def _other_leader(world):
+    from sanwen.org.services import staff_create
+
+    return staff_create(
+        bureau=world.a.bureau,
+        department=world.a.department,
+        username="a_leader2",
+        name="副局长",
+        password=None,
+        role=Role.LEADER,
+        rank="leader",
+    )
+
+
+def test_pending_refused_and_withdrawn_leave_do_not_count(world):
+    staff, leader = world.a.users[Role.STAFF], world.a.users[Role.LEADER]
+    pending = leave_request(by=staff, kind="leave", start=D(2026, 3, 2), end=D(2026, 3, 3), reason="事假")
+    assert row(world, staff, D(2026, 3, 1)).leave_days == 0
+    leave_decide(leave=pending, by=leader, approve=False, note="三月任务重")
+    assert row(world, staff, D(2026, 3, 1)).leave_days == 0
+    later = approved(world, staff, D(2026, 3, 9), D(2026, 3, 10))
+    assert row(world, staff, D(2026, 3, 1)).leave_days == 2
+    leave_withdraw(leave=later, by=staff)
+    assert row(world, staff, D(2026, 3, 1)).leave_days == 0
+    assert not LeaveMonth.objects.exists()
+
+
+def test_achieved_counts_distinct_dates(world, visit):
+    a = world.a
+    staff = a.users[Role.STAFF]
+    visit(on=D(2026, 3, 2))
+    visit(on=D(2026, 3, 2), households=[a.retailer])  # the same day again
+    visit(on=D(2026, 3, 3))
+    visit(on=D(2026, 3, 4), channel=Channel.PHONE)  # a phone call is not a day on site
+    field_day_record(by=staff, staff=staff, on=D(2026, 3, 5), activity="检查烤房", village=a.village)
+    r = row(world, staff, D(2026, 3, 1))
+    assert (r.achieved, r.required, r.shortfall) == (3, 18, 15)
+
+
+def test_a_second_field_day_on_one_date_is_refused(world):
+    staff = world.a.users[Role.STAFF]
+    field_day_record(by=staff, staff=staff, on=D(2026, 3, 5), activity="检查烤房")
+    with pytest.raises(ValidationError):
+        field_day_record(by=staff, staff=staff, on=D(2026, 3, 5), activity="又一次")
+
+
+def test_totals_and_departments_are_summed_in_the_database(world, visit):
+    a = world.a
+    visit(on=D(2026, 3, 2), staff=[a.users[Role.STAFF], a.users[Role.LEADER]])
+    rows = quota_rows(bureau_ids=[a.bureau.pk], month=D(2026, 3, 1))
+    totals = quota_totals(rows)
+    assert totals["staff"] == 5
+    assert totals["achieved_days"] == 2
+    assert totals["required_days"] == 8 + 13 + 18 + 18 + 18
+    assert totals["short"] == 5
+    (dept,) = list(quota_by_department(rows))
+    assert dept["staff"] == 5 and dept["achieved_days"] == 2 and dept["short"] == 5
+
+
+def test_nobody_approves_their_own_leave_and_staff_cannot_approve(world):
+    staff, leader = world.a.users[Role.STAFF], world.a.users[Role.LEADER]
+    own = leave_request(by=leader, kind="leave", start=D(2026, 3, 2), end=D(2026, 3, 2), reason="事假")
+    with pytest.raises(ValidationError):
+        leave_decide(leave=own, by=leader, approve=True)
+    other = leave_request(by=staff, kind="leave", start=D(2026, 3, 9), end=D(2026, 3, 9), reason="事假")
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        leave_decide(leave=other, by=world.a.users[Role.DEPT_HEAD], approve=True)
+
+
+def test_overlapping_leave_is_refused(world):
+    staff = world.a.users[Role.STAFF]
+    leave_request(by=staff, kind="leave", start=D(2026, 3, 2), end=D(2026, 3, 6), reason="事假")
+    with pytest.raises(ValidationError):
+        leave_request(by=staff, kind="trip", start=D(2026, 3, 5), end=D(2026, 3, 9), reason="出差")

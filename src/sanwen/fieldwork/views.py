@@ -1,0 +1,836 @@
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from sanwen.campaigns.models import Campaign
+from sanwen.clients.models import Household
+from sanwen.core.pagination import paginate
+from sanwen.core.permissions import Cap, get_scoped_or_404, has_cap, require_cap, scope
+from sanwen.core.text import mask_phone
+from sanwen.core.xlsx import xlsx_response
+from sanwen.fieldwork import services
+from sanwen.fieldwork.forms import (
+    DecisionForm,
+    FieldDayForm,
+    ItemFormSet,
+    LeaveForm,
+    LedgerForm,
+    MeetingForm,
+    ResearchForm,
+    ResearchUpdateForm,
+    ReviewForm,
+    VisitForm,
+    parse_month,
+)
+from sanwen.fieldwork.ledger import book_households, household_records, notebook
+from sanwen.fieldwork.models import (
+    FieldDay,
+    Leave,
+    LeaveState,
+    LedgerBook,
+    Meeting,
+    Research,
+    Visit,
+    VisitHousehold,
+    VisitPhoto,
+    month_end,
+)
+from sanwen.fieldwork.quota import my_progress, quota_by_department, quota_rows, quota_totals
+from sanwen.org.models import Department, Staff
+
+LEDGER_PAGE = 25  # households per printed page of a ledger book
+
+
+def _campaign_or_404(request, on=None):
+    campaign = (
+        Campaign.objects.current(request.user.bureau, on or timezone.localdate())
+        if request.user.bureau_id
+        else None
+    )
+    if campaign is None:
+        raise Http404(_("No campaign of the bureau is running."))
+    return campaign
+
+
+def _households(request, ids):
+    found = {
+        h.pk: h
+        for h in scope(Household.objects.select_related("township", "village"), request.user).filter(
+            pk__in=ids
+        )
+    }
+    return [found[i] for i in ids if i in found]
+
+
+def _items(request, formset, households):
+    """The item forms as service dicts; an item's client is one of the chosen households."""
+    by_id = {str(h.pk): h for h in households}
+    items = []
+    for form in formset.forms:
+        data = form.cleaned_data
+        if not data or data.get("DELETE"):
+            continue
+        household = by_id.get(str(data.get("household") or ""))
+        if household is None and len(households) == 1:
+            household = households[0]
+        items.append({**data, "household": household})
+    return items
+
+
+# --- my field work ------------------------------------------------------------------------
+
+
+@login_required
+def fieldwork_home(request):
+    """One's own month: progress against the quota, field days, recent visits, leave."""
+    require_cap(request.user, Cap.RECORD_FIELDWORK)
+    user, today = request.user, timezone.localdate()
+    form = FieldDayForm(request.POST or None, bureau=user.bureau, initial={"on": today})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.field_day_record(by=user, staff=user, **form.cleaned_data)
+            messages.success(request, _("Field day recorded."))
+            return redirect("fieldwork_home")
+        except ValidationError as exc:
+            form.add_error(None, exc)
+    first = today.replace(day=1)
+    days = FieldDay.objects.filter(staff=user, on__gte=first).select_related("village").order_by("-on")
+    visits = Visit.objects.filter(staff_links__staff=user).annotate(n=Count("household_links", distinct=True))
+    context = {
+        "form": form,
+        "progress": my_progress(user, today),
+        "days": days,
+        "visits": visits.order_by("-on", "-id")[:10],
+        "month_households": VisitHousehold.objects.filter(
+            visit__staff_links__staff=user, on__gte=first
+        ).count(),
+        "leaves": Leave.objects.filter(staff=user).order_by("-start")[:5],
+        "today": today,
+    }
+    return render(request, "fieldwork/home.html", context)
+
+
+# --- visits -------------------------------------------------------------------------------
+
+
+@login_required
+def visit_list(request):
+    require_cap(request.user, Cap.VIEW_FIELDWORK)
+    visits = scope(Visit.objects.all(), request.user)
+    q = request.GET.get("q", "").strip()
+    if q:
+        matches = scope(Household.objects.all(), request.user).search(q).values("pk")
+        visits = visits.filter(household_links__household_id__in=matches)
+    if request.GET.get("mine"):
+        visits = visits.filter(staff_links__staff=request.user)
+    for key, lookup in (("from", "on__gte"), ("to", "on__lte")):
+        try:
+            if request.GET.get(key):
+                visits = visits.filter(**{lookup: datetime.date.fromisoformat(request.GET[key])})
+        except ValueError:
+            messages.error(request, _("Dates are written as 2026-03-05."))
+    visits = (
+        visits.distinct()
+        .select_related("village", "recorded_by")
+        .prefetch_related("households", "staff")
+        .annotate(n_cases=Count("cases", distinct=True))
+        .order_by("-on", "-id")
+    )
+    page, query = paginate(request, visits)
+    totals = scope(VisitHousehold.objects.all(), request.user).aggregate(n=Count("id"))
+    return render(
+        request, "fieldwork/visit_list.html", {"page": page, "query": query, "q": q, "totals": totals}
+    )
+
+
+@login_required
+def visit_record(request):
+    require_cap(request.user, Cap.RECORD_FIELDWORK)
+    user, today = request.user, timezone.localdate()
+    campaign = _campaign_or_404(request)
+    form = VisitForm(
+        request.POST or None,
+        request.FILES or None,
+        bureau=user.bureau,
+        campaign=campaign,
+        initial={"on": today},
+    )
+    items = ItemFormSet(request.POST or None, prefix="items", form_kwargs={"campaign": campaign})
+    households = []
+    if request.method == "POST":
+        if form.is_valid():
+            households = _households(request, form.cleaned_data["households"])
+        if form.is_valid() and items.is_valid():
+            data = form.cleaned_data
+            try:
+                visit = services.visit_record(
+                    bureau=user.bureau,
+                    by=user,
+                    on=data["on"],
+                    channel=data["channel"],
+                    diary=data["diary"],
+                    households=households,
+                    staff=[user, *data["staff"]],
+                    vehicles=data["vehicles"],
+                    roles=data["roles"],
+                    photos=request.FILES.getlist("photos"),
+                    latitude=data["latitude"],
+                    longitude=data["longitude"],
+                    accuracy=data["accuracy"],
+                    items=_items(request, items, households),
+                )
+                raised = visit.cases.count()
+                messages.success(
+                    request,
+                    _("Visit recorded: %(n)d household(s), %(c)d item(s) raised.")
+                    % {"n": len(households), "c": raised},
+                )
+                return redirect(visit)
+            except ValidationError as exc:
+                for field, errors in (
+                    exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]
+                ):
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+    return render(
+        request,
+        "fieldwork/visit_record.html",
+        {
+            "form": form,
+            "items": items,
+            "households": households,
+            "chosen": ",".join(str(h.pk) for h in households),
+        },
+    )
+
+
+@login_required
+def visit_detail(request, visit_id):
+    require_cap(request.user, Cap.VIEW_FIELDWORK)
+    visit = get_scoped_or_404(
+        Visit.objects.select_related("village", "recorded_by", "campaign").prefetch_related(
+            "households__township", "households__village", "staff", "vehicles", "roles", "photos", "research"
+        ),
+        request.user,
+        pk=visit_id,
+    )
+    cases = visit.cases.select_related("mode", "owner").order_by("id")
+    return render(request, "fieldwork/visit_detail.html", {"visit": visit, "cases": cases})
+
+
+@login_required
+def visit_photo(request, photo_id):
+    require_cap(request.user, Cap.VIEW_FIELDWORK)
+    photo = VisitPhoto.objects.select_related("visit").filter(pk=photo_id).first()
+    if photo is None or (photo.visit.bureau_id != request.user.bureau_id and not request.user.is_superuser):
+        raise Http404
+    try:
+        handle = photo.image.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+# --- leave --------------------------------------------------------------------------------
+
+
+@login_required
+def leave_list(request):
+    require_cap(request.user, Cap.RECORD_FIELDWORK)
+    form = LeaveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.leave_request(by=request.user, **form.cleaned_data)
+            messages.success(request, _("Your request was sent to the bureau's leaders."))
+            return redirect("leave_list")
+        except ValidationError as exc:
+            form.add_error(None, exc)
+    mine = Leave.objects.filter(staff=request.user).select_related("decided_by")
+    pending = (
+        scope(Leave.objects.filter(state=LeaveState.PENDING).exclude(staff=request.user), request.user)
+        .select_related("staff", "staff__department")
+        .order_by("start")
+        if has_cap(request.user, Cap.APPROVE_LEAVE)
+        else None
+    )
+    page, query = paginate(request, mine)
+    return render(
+        request,
+        "fieldwork/leave_list.html",
+        {"form": form, "page": page, "query": query, "pending": pending, "decide": DecisionForm()},
+    )
+
+
+@login_required
+@require_POST
+def leave_decide(request, leave_id):
+    require_cap(request.user, Cap.APPROVE_LEAVE)
+    leave = get_scoped_or_404(Leave.objects.all(), request.user, pk=leave_id)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.leave_decide(leave=leave, by=request.user, **form.cleaned_data)
+            messages.success(request, _("Decision recorded."))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, _("Choose approve or refuse."))
+    return redirect("leave_list")
+
+
+@login_required
+@require_POST
+def leave_withdraw(request, leave_id):
+    require_cap(request.user, Cap.RECORD_FIELDWORK)
+    leave = get_scoped_or_404(Leave.objects.all(), request.user, pk=leave_id)
+    try:
+        services.leave_withdraw(leave=leave, by=request.user)
+        messages.success(request, _("The leave was withdrawn."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("leave_list")
+
+
+# --- quota compliance ---------------------------------------------------------------------
+
+
+def _bureau_choice(request):
+    """The user's bureau, or one of its children for a city or province."""
+    own = request.user.bureau
+    if own is None:
+        raise Http404
+    wanted = request.GET.get("bureau")
+    if wanted and wanted.isdigit() and int(wanted) != own.pk:
+        bureau = own.descendants().filter(pk=wanted).first()
+        if bureau is None:
+            raise Http404
+        return bureau
+    return own
+
+
+@login_required
+def quota_table(request):
+    require_cap(request.user, Cap.VIEW_FIELDWORK)
+    today = timezone.localdate()
+    month = parse_month(request.GET.get("month"), today)
+    if month > today:
+        messages.error(request, _("That month has not begun yet."))
+        month = today.replace(day=1)
+    bureau = _bureau_choice(request)
+    bureau_ids = list(bureau.descendants().values_list("pk", flat=True))
+    department = request.GET.get("department")
+    department_id = int(department) if department and department.isdigit() else None
+    rows = quota_rows(bureau_ids=bureau_ids, month=month, department_id=department_id)
+    in_progress = month_end(month) >= today
+    listed = rows.select_related("department", "bureau").order_by("bureau__path", "department__order", "name")
+    if request.GET.get("short"):
+        listed = listed.filter(shortfall__gt=0)
+    if request.GET.get("format") == "xlsx":
+        header = [
+            _("bureau"),
+            _("department"),
+            _("name"),
+            _("rank"),
+            _("quota"),
+            _("leave days"),
+            _("required"),
+            _("achieved"),
+            _("shortfall"),
+        ]
+        data = (
+            [
+                r.bureau.short_name,
+                r.department.name if r.department else "",
+                r.name,
+                r.get_rank_display(),
+                r.base,
+                r.leave_days,
+                r.required,
+                r.achieved,
+                r.shortfall,
+            ]
+            for r in listed.iterator(chunk_size=2000)
+        )
+        return xlsx_response(f"到点天数-{month:%Y-%m}.xlsx", [(f"{month:%Y-%m}", header, data)])
+    page, query = paginate(request, listed, 50)
+    context = {
+        "month": month,
+        "months": _recent_months(today),
+        "bureau": bureau,
+        "children": request.user.bureau.descendants(include_self=False).order_by("path")
+        if request.user.bureau
+        else [],
+        "departments": Department.objects.filter(bureau=bureau).order_by("order"),
+        "department_id": department_id,
+        "totals": quota_totals(rows),
+        "by_department": quota_by_department(rows),
+        "page": page,
+        "query": query,
+        "in_progress": in_progress,
+    }
+    return render(request, "fieldwork/quota_table.html", context)
+
+
+def _recent_months(today, n=18):
+    months, day = [], today.replace(day=1)
+    for _i in range(n):
+        months.append(day)
+        day = (day - datetime.timedelta(days=1)).replace(day=1)
+    return months
+
+
+# --- meetings -----------------------------------------------------------------------------
+
+
+@login_required
+def meeting_list(request):
+    require_cap(request.user, Cap.VIEW_FIELDWORK)
+    meetings = scope(Meeting.objects.select_related("village"), request.user).annotate(
+        n_staff=Count("staff", distinct=True),
+        n_households=Count("households", distinct=True),
+        n_cases=Count("cases", distinct=True),
+    )
+    page, query = paginate(request, meetings.order_by("-on", "-id"))
+    return render(request, "fieldwork/meeting_list.html", {"page": page, "query": query})
+
+
+@login_required
+def meeting_record(request):
+    require_cap(request.user, Cap.RECORD_FIELDWORK)
+    user = request.user
+    campaign = _campaign_or_404(request)
+    form = MeetingForm(
+        request.POST or None, bureau=user.bureau, campaign=campaign, initial={"on": timezone.localdate()}
+    )
+    items = ItemFormSet(request.POST or None, prefix="items", form_kwargs={"campaign": campaign})
+    households = []
+    if request.method == "POST":
+        if form.is_valid():
+            households = _households(request, form.cleaned_data["households"])
+        if form.is_valid() and items.is_valid():
+            data = form.cleaned_data
+            data.pop("households")
+            try:
+                meeting = services.meeting_record(
+                    bureau=user.bureau,
+                    by=user,
+                    households=households,
+                    staff=list(data.pop("staff")) or [user],
+                    items=_items(request, items, households),
+                    **data,
+                )
+                messages.success(request, _("Meeting recorded."))
+                return redirect(meeting)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+    return render(
+        request,
+        "fieldwork/meeting_record.html",
+        {
+            "form": form,
+            "items": items,
+            "households": households,
+            "chosen": ",".join(str(h.pk) for h in households),
+        },
+    )
+
+
+@login_required
+def meeting_detail(request, meeting_id):
+    require_cap(request.user, Cap.VIEW_FIELDWORK)
+    meeting = get_scoped_or_404(
+        Meeting.objects.select_related("village", "recorded_by").prefetch_related(
+            "staff", "households", "vehicles"
+        ),
+        request.user,
+        pk=meeting_id,
+    )
+    return render(
+        request,
+        "fieldwork/meeting_detail.html",
+        {"meeting": meeting, "cases": meeting.cases.select_related("mode").order_by("id")},
+    )
+
+
+# --- research -----------------------------------------------------------------------------
+
+
+@login_required
+def research_list(request):
+    require_cap(request.user, Cap.VIEW_FIELDWORK)
+    form = (
+        ResearchForm(
+            request.POST or None, bureau=request.user.bureau, initial={"started_on": timezone.localdate()}
+        )
+        if request.user.bureau_id
+        else None
+    )
+    if request.method == "POST":
+        require_cap(request.user, Cap.RECORD_FIELDWORK)
+        if form.is_valid():
+            try:
+                research = services.research_start(
+                    bureau=request.user.bureau, by=request.user, **form.cleaned_data
+                )
+                return redirect(research)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+    topics = scope(Research.objects.select_related("staff", "contact_point__village"), request.user).annotate(
+        n_visits=Count("visits", distinct=True), n_meetings=Count("meetings", distinct=True)
+    )
+    page, query = paginate(request, topics.order_by("-started_on", "-id"))
+    return render(request, "fieldwork/research_list.html", {"page": page, "query": query, "form": form})
+
+
+@login_required
+def research_detail(request, research_id):
+    require_cap(request.user, Cap.VIEW_FIELDWORK)
+    research = get_scoped_or_404(
+        Research.objects.select_related("staff", "contact_point__village"), request.user, pk=research_id
+    )
+    may_edit = has_cap(request.user, Cap.RECORD_FIELDWORK) and services._may_record_for(
+        request.user, research.staff
+    )
+    form = ResearchUpdateForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={
+            "findings": research.findings,
+            "reported_on": research.reported_on,
+            "visits": ", ".join(str(pk) for pk in research.visits.values_list("pk", flat=True)),
+        },
+    )
+    if request.method == "POST":
+        if not may_edit:
+            raise PermissionDenied
+        if form.is_valid():
+            data = form.cleaned_data
+            visits = list(scope(Visit.objects.all(), request.user).filter(pk__in=data["visits"]))
+            try:
+                if len(visits) != len(set(data["visits"])):
+                    raise ValidationError({"visits": [_("Some of these visits do not exist.")]})
+                services.research_update(
+                    research=research,
+                    by=request.user,
+                    findings=data["findings"],
+                    visits=visits,
+                    report=data["report"],
+                    reported_on=data["reported_on"],
+                )
+                messages.success(request, _("Saved."))
+                return redirect(research)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+    visits = research.visits.prefetch_related("households").order_by("on")
+    meetings = research.meetings.order_by("on")
+    return render(
+        request,
+        "fieldwork/research_detail.html",
+        {"research": research, "form": form, "may_edit": may_edit, "visits": visits, "meetings": meetings},
+    )
+
+
+@login_required
+def research_report(request, research_id):
+    require_cap(request.user, Cap.VIEW_FIELDWORK)
+    research = get_scoped_or_404(Research.objects.all(), request.user, pk=research_id)
+    if not research.report:
+        raise Http404
+    try:
+        handle = research.report.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return FileResponse(handle, as_attachment=True, filename=research.report.name.rsplit("/", 1)[-1])
+
+
+# --- ledger books -------------------------------------------------------------------------
+
+
+@login_required
+def ledger_list(request):
+    require_cap(request.user, Cap.VIEW_FIELDWORK)
+    form = (
+        LedgerForm(
+            request.POST or None, bureau=request.user.bureau, initial={"opened_on": timezone.localdate()}
+        )
+        if request.user.bureau_id
+        else None
+    )
+    if request.method == "POST":
+        require_cap(request.user, Cap.RECORD_FIELDWORK)
+        if form.is_valid():
+            try:
+                book = services.ledger_open(bureau=request.user.bureau, by=request.user, **form.cleaned_data)
+                messages.success(request, _("Ledger book opened."))
+                return redirect(book)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+    books = scope(
+        LedgerBook.objects.select_related(
+            "contact_point__village", "contact_point__staff", "village", "staff", "keeper"
+        ),
+        request.user,
+    )
+    page, query = paginate(request, books)
+    return render(
+        request,
+        "fieldwork/ledger_list.html",
+        {"page": page, "query": query, "form": form, "count": books.count()},
+    )
+
+
+def _period(request):
+    start = end = None
+    try:
+        if request.GET.get("from"):
+            start = datetime.date.fromisoformat(request.GET["from"])
+        if request.GET.get("to"):
+            end = datetime.date.fromisoformat(request.GET["to"])
+    except ValueError:
+        messages.error(request, _("Dates are written as 2026-03-05."))
+    return start, end
+
+
+def _ledger_rows(households, records, *, unmask: bool):
+    for h in households:
+        h.records = records[h.pk]
+        h.phone_shown = h.phone if unmask else mask_phone(h.phone)
+        yield h
+
+
+@login_required
+def ledger_detail(request, book_id):
+    require_cap(request.user, Cap.VIEW_FIELDWORK)
+    book = get_scoped_or_404(
+        LedgerBook.objects.select_related(
+            "contact_point__village", "contact_point__staff", "village", "staff", "keeper"
+        ),
+        request.user,
+        pk=book_id,
+    )
+    start, end = _period(request)
+    households = (
+        book_households(book).select_related("township", "village").order_by("village__name", "name", "pk")
+    )
+    page, query = paginate(request, households, LEDGER_PAGE)
+    records = household_records([h.pk for h in page], start=start, end=end)
+    rows = list(_ledger_rows(page, records, unmask=has_cap(request.user, Cap.UNMASK_ANY)))
+    return render(
+        request,
+        "fieldwork/ledger_detail.html",
+        {"book": book, "page": page, "query": query, "rows": rows, "start": start, "end": end},
+    )
+
+
+@login_required
+def ledger_export(request, book_id):
+    require_cap(request.user, Cap.VIEW_FIELDWORK)
+    book = get_scoped_or_404(LedgerBook.objects.all(), request.user, pk=book_id)
+    start, end = _period(request)
+    unmask = has_cap(request.user, Cap.UNMASK_ANY)
+    ids = list(book_households(book).order_by("village__name", "name", "pk").values_list("pk", flat=True))
+
+    def rows():
+        for chunk_start in range(0, len(ids), 500):
+            chunk = ids[chunk_start : chunk_start + 500]
+            households = {
+                h.pk: h for h in Household.objects.filter(pk__in=chunk).select_related("township", "village")
+            }
+            records = household_records(chunk, start=start, end=end)
+            for pk in chunk:
+                h = households[pk]
+                place = f"{h.township.name} {h.village.name if h.village else ''}".strip()
+                base = [
+                    h.get_kind_display(),
+                    h.name,
+                    h.phone if unmask else mask_phone(h.phone),
+                    place,
+                ]
+                visits, cases = records[pk]["visits"], records[pk]["cases"]
+                for i in range(max(len(visits), len(cases), 1)):
+                    v = visits[i] if i < len(visits) else None
+                    c = cases[i] if i < len(cases) else None
+                    yield [
+                        *(base if i == 0 else ["", "", "", ""]),
+                        v["on"].isoformat() if v else "",
+                        v["staff"] if v else "",
+                        v["diary"] if v else "",
+                        c["number"] if c else "",
+                        c["title"] if c else "",
+                        str(c["state_display"]) if c else "",
+                        c["resolution"] if c else "",
+                    ]
+
+    header = [
+        _("kind"),
+        _("client name"),
+        _("mobile phone"),
+        _("place"),
+        _("visit date"),
+        _("staff"),
+        _("sentiment diary (民情日志)"),
+        _("case number"),
+        _("case"),
+        _("state"),
+        _("result"),
+    ]
+    return xlsx_response(f"{book.title}.xlsx", [(book.title, header, rows())])
+
+
+# --- work notebooks -----------------------------------------------------------------------
+
+
+def _notebook_owner(request, staff_id):
+    staff = get_scoped_or_404(Staff.objects.select_related("department"), request.user, pk=staff_id)
+    user = request.user
+    if staff.pk == user.pk or has_cap(user, Cap.VIEW_ALL_NOTEBOOKS):
+        return staff
+    if (
+        has_cap(user, Cap.REVIEW_NOTEBOOKS)
+        and user.department_id
+        and user.department_id == staff.department_id
+    ):
+        return staff
+    raise PermissionDenied
+
+
+def _may_review(user, staff) -> bool:
+    if staff.pk == user.pk or not has_cap(user, Cap.REVIEW_NOTEBOOKS):
+        return False
+    return has_cap(user, Cap.VIEW_ALL_NOTEBOOKS) or user.department_id == staff.department_id
+
+
+@login_required
+def my_notebook(request):
+    require_cap(request.user, Cap.VIEW_FIELDWORK)
+    return redirect(reverse("notebook", kwargs={"staff_id": request.user.pk}) + "?" + request.GET.urlencode())
+
+
+@login_required
+def notebook_list(request):
+    """The staff whose notebooks one may read, with this month's figures."""
+    require_cap(request.user, Cap.VIEW_FIELDWORK)
+    user = request.user
+    if not (has_cap(user, Cap.VIEW_ALL_NOTEBOOKS) or has_cap(user, Cap.REVIEW_NOTEBOOKS)):
+        return redirect("my_notebook")
+    month = parse_month(request.GET.get("month"))
+    rows = quota_rows(bureau_ids=[user.bureau_id], month=month)
+    if not has_cap(user, Cap.VIEW_ALL_NOTEBOOKS):
+        rows = rows.filter(department_id=user.department_id)
+    page, query = paginate(
+        request, rows.select_related("department").order_by("department__order", "name"), 50
+    )
+    return render(
+        request,
+        "fieldwork/notebook_list.html",
+        {"page": page, "query": query, "month": month, "months": _recent_months(timezone.localdate())},
+    )
+
+
+@login_required
+def notebook_view(request, staff_id):
+    require_cap(request.user, Cap.VIEW_FIELDWORK)
+    staff = _notebook_owner(request, staff_id)
+    month = parse_month(request.GET.get("month"))
+    may_review = _may_review(request.user, staff)
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST":
+        if not may_review:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.notebook_review(by=request.user, staff=staff, month=month, **form.cleaned_data)
+                messages.success(request, _("Remark added."))
+                return redirect(request.get_full_path())
+            except ValidationError as exc:
+                form.add_error(None, exc)
+    data = notebook(staff, month)
+    progress = quota_rows(bureau_ids=[staff.bureau_id], month=month).filter(pk=staff.pk).first()
+    if request.GET.get("format") == "xlsx":
+        return _notebook_xlsx(staff, month, data)
+    return render(
+        request,
+        "fieldwork/notebook.html",
+        {
+            "staff": staff,
+            "month": month,
+            "months": _recent_months(timezone.localdate()),
+            "data": data,
+            "progress": progress,
+            "form": form,
+            "may_review": may_review,
+        },
+    )
+
+
+def _notebook_xlsx(staff, month, data):
+    days = (
+        [d.on.isoformat(), d.village.name if d.village else "", d.activity, d.get_source_display()]
+        for d in data["field_days"]
+    )
+    visits = (
+        [
+            v.on.isoformat(),
+            v.get_channel_display(),
+            "、".join(h.name for h in v.households.all()),
+            "、".join(p.name for p in v.staff.all()),
+            "、".join(x.name for x in v.vehicles.all()),
+            v.diary,
+        ]
+        for v in data["visits"]
+    )
+    cases = (
+        [
+            c.number,
+            c.raised_on.isoformat(),
+            c.title,
+            c.mode.name,
+            c.get_state_display(),
+            c.deadline.isoformat() if c.deadline else "",
+            c.resolution,
+        ]
+        for c in data["cases"]
+    )
+    name = f"工作笔记-{staff.name}-{month:%Y-%m}.xlsx"
+    return xlsx_response(
+        name,
+        [
+            (_("field days"), [_("date"), _("place"), _("what was done"), _("recorded")], days),
+            (
+                _("visits"),
+                [
+                    _("date"),
+                    _("channel"),
+                    _("households"),
+                    _("staff"),
+                    _("activity vehicles"),
+                    _("sentiment diary (民情日志)"),
+                ],
+                visits,
+            ),
+            (
+                _("cases"),
+                [
+                    _("number"),
+                    _("raised on"),
+                    _("summary"),
+                    _("handling mode"),
+                    _("state"),
+                    _("time limit"),
+                    _("result"),
+                ],
+                cases,
+            ),
+        ],
+    )
