@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = {
     "import": "bench.bench_import",
     "clock": "bench.bench_clock",
+    "fieldwork": "bench.bench_fieldwork",
 }
 
 

@@ -66,6 +66,7 @@ class Writer:
         bar.close()
 
     def _flush(self, table, columns, rows):
+        columns = [f'"{c}"' for c in columns]  # "on" is a keyword
         with self.connection.cursor() as cursor:
             if self.postgres:
                 with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
@@ -76,7 +77,7 @@ class Writer:
                 cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
 
-def generate(scale: float = 1.0, *, say=print) -> dict:
+def generate(scale: float = 1.0, *, say=print, fieldwork: bool = False) -> dict:
     """Build the province into the (empty, migrated) database. Returns what was made."""
     from django.contrib.auth.hashers import make_password
     from django.db import connection, transaction
@@ -370,6 +371,20 @@ def generate(scale: float = 1.0, *, say=print) -> dict:
         n_cases,
         "cases",
     )
+    extra = {}
+    if fieldwork:
+        extra = _fieldwork(
+            scale,
+            writer=writer,
+            rng=rng,
+            now=now,
+            counties=counties,
+            campaigns=campaigns,
+            staff_by_bureau=staff_by_bureau,
+            first_household=first_household,
+            n_households=n_households,
+            say=say,
+        )
     # Steady state: the clock passed yesterday and has written every alert due until then.
     from sanwen.cases.clock import clock_pass
 
@@ -383,9 +398,163 @@ def generate(scale: float = 1.0, *, say=print) -> dict:
         "households": n_households,
         "cases": n_cases,
         "seconds": round(time.perf_counter() - started, 1),
+        **extra,
     }
     say(f"  generated {made}")
     return made
+
+
+VISITS = 5_000_000
+LEDGER_HOUSEHOLDS, LEDGER_VISITS = 500, 5_000
+FIELD_DAYS_SINCE = datetime.date(2025, 12, 1)  # three months of visits up to BENCH_TODAY
+
+
+def _fieldwork(
+    scale, *, writer, rng, now, counties, campaigns, staff_by_bureau, first_household, n_households, say
+):
+    """5,000,000 visits (one household and one staff member each) over the three months up to
+    BENCH_TODAY, their field days, some approved leave, and a village of 500 households that holds
+    5,000 of the visits (the ledger-book benchmark)."""
+    from django.db import connection
+
+    from sanwen.org.models import Place
+
+    n_visits = int(VISITS * scale)
+    county = counties[0]
+    village = Place.objects.create(
+        code=f"{county.area.code}100201", name="基准村", level="village", parent_id=county.township_ids[0]
+    )
+    # Households of county 0 are every len(counties)-th id: the first 500 of them live in the village.
+    ledger_ids = [
+        first_household + k * len(counties)
+        for k in range(min(LEDGER_HOUSEHOLDS, n_households // len(counties)))
+    ]
+    with connection.cursor() as cursor:
+        marks = ", ".join(["%s"] * len(ledger_ids))
+        cursor.execute(
+            f"UPDATE clients_household SET village_id = %s WHERE id IN ({marks})", [village.pk, *ledger_ids]
+        )  # noqa: S608
+    days = (BENCH_TODAY - FIELD_DAYS_SINCE).days + 1
+    county_staff = {
+        c.pk: [sid for sid, _d, role in staff_by_bureau[c.pk] if role != "admin"] for c in counties
+    }
+    per_county = max(1, n_households // len(counties))
+    plan = []  # (county index, household id, staff id, day offset): generated once, reused for each table
+    field_days = set()
+    for i in range(n_visits):
+        if i < LEDGER_VISITS:
+            c, household = 0, ledger_ids[i % len(ledger_ids)]
+        else:
+            c = i % len(counties)
+            household = first_household + c + rng.randrange(per_county) * len(counties)
+        staff = rng.choice(county_staff[counties[c].pk])
+        offset = rng.randrange(days)
+        plan.append((c, household, staff, offset))
+        field_days.add((staff, offset))
+    dates = [FIELD_DAYS_SINCE + datetime.timedelta(days=d) for d in range(days)]
+    writer.write(
+        "fieldwork_visit",
+        [
+            "bureau_id",
+            "campaign_id",
+            "on",
+            "channel",
+            "diary",
+            "village_id",
+            "recorded_by_id",
+            "created_at",
+            "updated_at",
+        ],
+        (
+            (
+                counties[c].pk,
+                campaigns[counties[c].pk],
+                dates[o],
+                "face",
+                "基准走访民情日志",
+                None,
+                s,
+                now,
+                now,
+            )
+            for c, _h, s, o in plan
+        ),
+        n_visits,
+        "visits",
+        batch=50_000,
+    )
+    first_visit = _scalar(connection, "SELECT MIN(id) FROM fieldwork_visit")
+    writer.write(
+        "fieldwork_visithousehold",
+        ["visit_id", "household_id", "bureau_id", "on"],
+        ((first_visit + i, h, counties[c].pk, dates[o]) for i, (c, h, _s, o) in enumerate(plan)),
+        n_visits,
+        "visit households",
+        batch=50_000,
+    )
+    writer.write(
+        "fieldwork_visitstaff",
+        ["visit_id", "staff_id", "on"],
+        ((first_visit + i, s, dates[o]) for i, (_c, _h, s, o) in enumerate(plan)),
+        n_visits,
+        "visit staff",
+        batch=50_000,
+    )
+    bureau_of = {sid: b for b, rows in staff_by_bureau.items() for sid, _d, _r in rows}
+    writer.write(
+        "fieldwork_fieldday",
+        ["bureau_id", "staff_id", "on", "activity", "source", "created_at", "updated_at"],
+        ((bureau_of[s], s, dates[o], "走访", "visit", now, now) for s, o in sorted(field_days)),
+        len(field_days),
+        "field days",
+        batch=50_000,
+    )
+    # Approved leave for one staff member in ten: three working days in BENCH_TODAY's month.
+    leave_staff = sorted(bureau_of)[::10]
+    writer.write(
+        "fieldwork_leave",
+        [
+            "bureau_id",
+            "staff_id",
+            "kind",
+            "start",
+            "end",
+            "reason",
+            "state",
+            "decision_note",
+            "created_at",
+            "updated_at",
+        ],
+        (
+            (
+                bureau_of[s],
+                s,
+                "leave",
+                datetime.date(2026, 2, 2),
+                datetime.date(2026, 2, 4),
+                "基准",
+                "approved",
+                "",
+                now,
+                now,
+            )
+            for s in leave_staff
+        ),
+        len(leave_staff),
+        "leave",
+    )
+    first_leave = _scalar(connection, "SELECT MIN(id) FROM fieldwork_leave")
+    writer.write(
+        "fieldwork_leavemonth",
+        ["leave_id", "staff_id", "month", "working_days"],
+        ((first_leave + i, s, datetime.date(2026, 2, 1), 3) for i, s in enumerate(leave_staff)),
+        len(leave_staff),
+        "leave months",
+    )
+    say(
+        f"  {n_visits:,} visits, {len(field_days):,} field days, ledger village of {len(ledger_ids)} households"
+    )
+    return {"visits": n_visits, "field_days": len(field_days), "ledger_village": village.pk}
 
 
 def _scalar(connection, sql):

@@ -22,6 +22,7 @@ from sanwen.core.calendar import UnknownYear, WorkingCalendar
 from sanwen.core.demo import DemoContext
 from sanwen.core.models import Notification
 from sanwen.core.permissions import Role
+from sanwen.fieldwork.services import visit_record
 from sanwen.org.models import Place, Rank
 
 SUGGESTIONS = 86
@@ -156,7 +157,27 @@ class Demo:
     ):
         mode = self.modes[mode_code]
         raiser = owner if source == "visit" else self.rng.choice([owner, head])
+        visit = meeting = None
+        if source == "visit":  # raised on a visit: the visit is in the sentiment diary too
+            visit = visit_record(
+                bureau=self.county,
+                by=raiser,
+                on=raised_on,
+                diary=f"走访{household.name}，客户反映：{description}",
+                households=[household],
+            )
+        elif source == "meeting":
+            held = [
+                m for m in self.ctx.data.get("meetings", []) if m.on <= raised_on and m.households.exists()
+            ]
+            if held:
+                meeting = held[-1]
+                raised_on = meeting.on
+            else:
+                source = "phone"
         case = s.case_register(
+            visit=visit,
+            meeting=meeting,
             bureau=self.county,
             by=raiser,
             description=description,

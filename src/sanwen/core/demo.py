@@ -16,7 +16,9 @@ STEPS = [
     "sanwen.org.demo.build",
     "sanwen.campaigns.demo.build",
     "sanwen.clients.demo.build",
+    "sanwen.fieldwork.demo.build",
     "sanwen.cases.demo.build",
+    "sanwen.fieldwork.demo.finish",
 ]
 
 SURNAMES = (

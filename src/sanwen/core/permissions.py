@@ -78,8 +78,16 @@ ROLE_CAPS: dict[str, frozenset[str]] = {
             Cap.VIEW_FIELDWORK,
         }
     ),
+    # Inspectors are cadres with an on-site quota too: they record their own field work.
     Role.INSPECTOR: frozenset(
-        {Cap.VIEW_CLIENTS, Cap.VIEW_AUDIT, Cap.VIEW_CASES, Cap.VIEW_FIELDWORK, Cap.VIEW_ALL_NOTEBOOKS}
+        {
+            Cap.VIEW_CLIENTS,
+            Cap.VIEW_AUDIT,
+            Cap.VIEW_CASES,
+            Cap.RECORD_FIELDWORK,
+            Cap.VIEW_FIELDWORK,
+            Cap.VIEW_ALL_NOTEBOOKS,
+        }
     ),
     Role.ADMIN: frozenset(
         {

@@ -52,10 +52,9 @@ def household_records(household_ids: list[int], *, start=None, end=None) -> dict
             "household_id", "visit_id", "on", "visit__channel", "visit__diary"
         )
     )
-    visit_ids = {row[1] for row in visit_rows}
     names = defaultdict(list)
     for visit_id, name in (
-        VisitStaff.objects.filter(visit_id__in=visit_ids)
+        VisitStaff.objects.filter(visit_id__in=links.values("visit_id"))
         .order_by("visit_id", "id")
         .values_list("visit_id", "staff__name")
     ):

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from sanwen.campaigns.models import Campaign
 from sanwen.cases.models import ITEM_KINDS, Source
 from sanwen.cases.services import case_register
-from sanwen.core.audit import audit_create, audit_update, snapshot
+from sanwen.core.audit import audit_bulk_create, audit_create, audit_update, snapshot
 from sanwen.core.calendar import UnknownYear, WorkingCalendar
 from sanwen.core.permissions import Cap, Role, has_cap
 from sanwen.core.text import clean_spaces
@@ -148,6 +148,38 @@ def field_day_record(*, by, staff, on: datetime.date, activity: str, village=Non
     return day
 
 
+@transaction.atomic
+def field_days_bulk(*, by, bureau, days: Iterable[tuple]) -> int:
+    """Many field days at once (imports from paper records, the demo): (staff, date, village, activity)
+    each; a day someone already has is skipped. One audit row per day, written together."""
+    _require(by, Cap.RECORD_FIELDWORK)
+    days = list(days)
+    errors = []
+    for person, on, _village, activity in days:
+        if person.bureau_id != bureau.pk or on > _today() or not clean_spaces(activity):
+            errors.append(_("%(name)s, %(day)s: not a valid field day.") % {"name": person.name, "day": on})
+    if errors:
+        raise ValidationError(errors)
+    have = set(
+        FieldDay.objects.filter(
+            staff__in={p for p, *_rest in days}, on__in={d for _p, d, *_rest in days}
+        ).values_list("staff_id", "on")
+    )
+    new, seen = [], set()
+    for person, on, village, activity in days:
+        if (person.pk, on) in have or (person.pk, on) in seen:
+            continue
+        seen.add((person.pk, on))
+        new.append(
+            FieldDay(
+                bureau=bureau, staff=person, on=on, village=village, activity=clean_spaces(activity)[:200]
+            )
+        )
+    created = FieldDay.objects.bulk_create(new)
+    audit_bulk_create(by=by, objs=created)
+    return len(created)
+
+
 def leave_working_days(calendar: WorkingCalendar, start: datetime.date, end: datetime.date) -> dict:
     """{first of month: working days of [start, end] in that month}. A year nobody has entered yet is
     counted Monday to Friday (and recounted when it is entered)."""
@@ -276,9 +308,14 @@ def _coordinate(value, limit: int, errors: dict, field: str):
     return number
 
 
-def _check_items(items, households: list, campaign, errors: dict) -> list[dict]:
+def _check_items(items, households: list, campaign, errors: dict, by=None) -> list[dict]:
     """Items raised on a visit or at a meeting: kind, text, whose (one of the households), mode."""
     checked = []
+    if items and by is not None and not has_cap(by, Cap.HANDLE_CASES):
+        errors.setdefault("items", []).append(
+            _("You may not register cases; ask a colleague to raise these items.")
+        )
+        return checked
     for index, item in enumerate(items or (), start=1):
         text = (item.get("text") or "").strip()
         if not text:
@@ -375,7 +412,7 @@ def visit_record(
             cleaned_photos.append(clean_photo(upload))
         except ValidationError as exc:
             errors.setdefault("photos", []).extend(exc.messages)
-    items = _check_items(items, households, campaign, errors)
+    items = _check_items(items, households, campaign, errors, by)
     if errors:
         raise ValidationError(errors)
     village = next((h.village for h in households if h.village_id), None)
@@ -455,7 +492,7 @@ def meeting_record(
     _check_date(on, errors)
     campaign = _campaign(bureau, on, errors) if on and "on" not in errors else None
     vehicles, _roles = _check_terms(campaign, vehicles, (), errors)
-    items = _check_items(items, households, campaign, errors)
+    items = _check_items(items, households, campaign, errors, by)
     if errors:
         raise ValidationError(errors)
     meeting = Meeting.objects.create(

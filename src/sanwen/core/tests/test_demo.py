@@ -17,6 +17,8 @@ from sanwen.clients.rules import clean_licence_number, latest_valid_to
 from sanwen.core.demo import build_demo, default_period
 from sanwen.core.permissions import Role
 from sanwen.core.text import validate_mobile, validate_resident_id
+from sanwen.fieldwork.models import FieldDay, LedgerBook, Meeting, Research, VisitHousehold
+from sanwen.fieldwork.quota import quota_rows, quota_totals
 from sanwen.org.models import Bureau, ContactPoint, Department, Staff
 
 START, END = datetime.date(2025, 7, 1), datetime.date(2026, 3, 1)
@@ -64,6 +66,18 @@ def fingerprint() -> str:
         list(
             Deed.objects.order_by("on", "kind__code", "quantity").values_list("on", "kind__code", "quantity")
         ),
+        list(
+            VisitHousehold.objects.order_by("on", "visit__diary", "household__name").values_list(
+                "on", "household__name", "visit__diary"
+            )
+        ),
+        list(
+            FieldDay.objects.order_by("staff__username", "on").values_list(
+                "staff__username", "on", "activity"
+            )
+        ),
+        list(Meeting.objects.order_by("on", "title").values_list("on", "title", "kind")),
+        list(LedgerBook.objects.order_by("title").values_list("title", "scope", "keeper__username")),
     ]
     return hashlib.sha256(repr(rows).encode()).hexdigest()
 
@@ -139,6 +153,22 @@ def test_the_demo_county_is_complete_and_deterministic(db):
     assert 10 <= cases.resolved_late().count() <= 60
     assert 5 <= cases.filter(reopened__gt=0).count() <= 40
     assert cases.open().exists()
+
+    # Field work: 20 meetings, 3,020 household visits, 55 ledger books; visits raise cases.
+    assert Meeting.objects.filter(bureau=county, on__gte=START, on__lte=END).count() == 20
+    assert VisitHousehold.objects.filter(bureau=county, on__gte=START, on__lte=END).count() == 3020
+    assert LedgerBook.objects.filter(bureau=county, opened_on__gte=START, opened_on__lte=END).count() == 55
+    assert (
+        cases.filter(source="visit", visit__isnull=False).count() == cases.filter(source="visit").count() - 1
+    )
+    chief_visits = VisitHousehold.objects.filter(visit__staff_links__staff=chief)
+    assert chief_visits.filter(household__village__name="仁里村").count() > 0.8 * chief_visits.count()
+    research = Research.objects.get(staff=chief)
+    assert research.visits.exists() and research.report
+    # Most staff meet their quota in a whole month; some miss it in some months.
+    for month in (datetime.date(2025, 9, 1), datetime.date(2025, 12, 1)):
+        totals = quota_totals(quota_rows(bureau_ids=[county.pk], month=month))
+        assert 0 < totals["short"] < totals["staff"] / 4, totals
 
 
 def test_the_default_period_is_the_eight_months_up_to_today():

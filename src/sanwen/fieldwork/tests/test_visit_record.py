@@ -100,11 +100,19 @@ def test_another_bureaus_household_or_staff_is_refused(world, visit):
     assert not Visit.objects.exists()
 
 
-def test_the_inspector_cannot_record_visits(world, visit):
+def test_an_administrator_cannot_record_visits_and_an_inspector_cannot_raise_cases(world, visit):
     from django.core.exceptions import PermissionDenied
 
+    a = world.a
     with pytest.raises(PermissionDenied):
-        visit(by=world.a.users[Role.INSPECTOR], staff=[world.a.users[Role.INSPECTOR]])
+        visit(by=a.users[Role.ADMIN], staff=[a.users[Role.ADMIN]])
+    inspector = a.users[Role.INSPECTOR]
+    with pytest.raises(ValidationError) as exc:
+        visit(
+            by=inspector, staff=[inspector], items=[{"kind": "need", "text": "要求", "household": a.farmer}]
+        )
+    assert "items" in exc.value.message_dict and not Visit.objects.exists()
+    assert visit(by=inspector, staff=[inspector]).staff.get() == inspector
 
 
 def test_photos_are_reencoded_without_their_metadata(world, visit, jpeg_with_gps):
