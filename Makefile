@@ -67,7 +67,7 @@ messages: setup
 # dropped and recreated). BENCH_SCALE=0.1 runs the province at a tenth of its size.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/sanwen_bench
 bench: setup
-	$(BIN)/python -m bench import
+	$(BIN)/python -m bench import fieldwork
 	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench
 
 clean:
