@@ -247,10 +247,6 @@ class ReviewForm(StyledFormMixin, forms.Form):
     remark = forms.CharField(label=_("remark"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class MonthForm(forms.Form):
-    month = forms.DateField(input_formats=["%Y-%m"], required=False)
-
-
 def parse_month(value: str | None, today: datetime.date | None = None) -> datetime.date:
     """'2026-03' → 2026-03-01; anything else → this month."""
     today = today or timezone.localdate()

@@ -36,7 +36,6 @@ from sanwen.fieldwork.models import (
     VisitHousehold,
     VisitPhoto,
     VisitStaff,
-    month_end,
     month_start,
 )
 from sanwen.fieldwork.photos import clean_photo
@@ -675,20 +674,3 @@ def notebook_review(*, by, staff, month: datetime.date, remark: str) -> Notebook
     )
     audit_create(by=by, obj=review)
     return review
-
-
-__all__ = [
-    "field_day_record",
-    "leave_decide",
-    "leave_recount",
-    "leave_request",
-    "leave_withdraw",
-    "leave_working_days",
-    "ledger_open",
-    "meeting_record",
-    "month_end",
-    "notebook_review",
-    "research_start",
-    "research_update",
-    "visit_record",
-]

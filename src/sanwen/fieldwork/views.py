@@ -71,7 +71,7 @@ def _households(request, ids):
     return [found[i] for i in ids if i in found]
 
 
-def _items(request, formset, households):
+def _items(formset, households):
     """The item forms as service dicts; an item's client is one of the chosen households."""
     by_id = {str(h.pk): h for h in households}
     items = []
@@ -186,7 +186,7 @@ def visit_record(request):
                     latitude=data["latitude"],
                     longitude=data["longitude"],
                     accuracy=data["accuracy"],
-                    items=_items(request, items, households),
+                    items=_items(items, households),
                 )
                 raised = visit.cases.count()
                 messages.success(
@@ -427,7 +427,7 @@ def meeting_record(request):
                     by=user,
                     households=households,
                     staff=list(data.pop("staff")) or [user],
-                    items=_items(request, items, households),
+                    items=_items(items, households),
                     **data,
                 )
                 messages.success(request, _("Meeting recorded."))
