@@ -24,6 +24,7 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+CSRF_FAILURE_VIEW = "sanwen.core.views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "sanwen.campaigns",
     "sanwen.cases",
     "sanwen.fieldwork",
+    "sanwen.portal",
     "sanwen.api",
 ]
 
@@ -165,6 +167,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "sanwen@localhost")
 # --- Security -----------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_HOURS", 12) * 3600
+# Behind a reverse proxy the visitor's address is the last one of X-Forwarded-For (rate limits).
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -176,7 +180,7 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 
 LOGGING = {
     "version": 1,
@@ -187,3 +191,17 @@ LOGGING = {
 
 PAGE_SIZE = env_int("PAGE_SIZE", 25)
 SANWEN_BRAND = _("Three Asks, Three Solves")
+
+# The public portal: its address as printed on visit cards (QR codes), and per-address limits as
+# (attempts, seconds) pairs.
+PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "").rstrip("/")
+PORTAL_RATE_LIMITS = {
+    "raise": [(env_int("PORTAL_RAISE_PER_HOUR", 5), 3600), (env_int("PORTAL_RAISE_PER_DAY", 20), 86400)],
+    "lookup": [
+        (env_int("PORTAL_LOOKUPS_PER_10_MINUTES", 30), 600),
+        (env_int("PORTAL_LOOKUPS_PER_DAY", 200), 86400),
+    ],
+    "rate": [(env_int("PORTAL_RATINGS_PER_HOUR", 10), 3600)],
+}
+PORTAL_TEXT_MAX = env_int("PORTAL_TEXT_MAX", 1000)
+PORTAL_UPLOAD_MAX_MB = env_int("PORTAL_UPLOAD_MAX_MB", 10)

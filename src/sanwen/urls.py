@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from sanwen.api.api import api
 from sanwen.core import views as core_views
+from sanwen.portal.urls import staff_urlpatterns as staff_cards
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -14,6 +15,8 @@ urlpatterns = [
     path("clients/", include("sanwen.clients.urls")),
     path("cases/", include("sanwen.cases.urls")),
     path("field/", include("sanwen.fieldwork.urls")),
+    path("p/", include("sanwen.portal.urls")),
+    path("cards/", include(staff_cards)),
     path("notifications/", core_views.notification_list, name="notification_list"),
     path("notifications/read/", core_views.notifications_read, name="notifications_read"),
     path("calendar/", core_views.calendar_years, name="calendar_years"),

@@ -253,8 +253,17 @@ class Case(BureauOwnedModel):
         related_name="cases",
         verbose_name=_("raised at the meeting"),
     )
-    # The portal's tracking code (public portal issue); unique where set.
+    # The code the client follows the case with on the public portal (sanwen.core.codes); given to
+    # every case at registration, whoever registered it.
     tracking_code = models.CharField(_("tracking code"), max_length=16, null=True, blank=True, unique=True)
+    via_card_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="card_cases",
+        verbose_name=_("raised through the visit card of"),
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = CaseQuerySet.as_manager()
@@ -365,6 +374,27 @@ class ContactKind(models.TextChoices):
     ON_SITE = "on_site", _("Visit at the client's place")
     AT_BUREAU = "at_bureau", _("At the bureau")
     MESSAGE = "message", _("Message")
+    PORTAL = "portal", _("Public portal")
+
+
+class CasePhoto(models.Model):
+    """A photo sent with the case (from the public portal): re-encoded, without metadata, shown only
+    to the bureau's users."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="photos", verbose_name=_("case"))
+    image = models.ImageField(
+        _("photo"), upload_to="cases/%Y/%m/", width_field="width", height_field="height"
+    )
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.image.name
 
 
 class CaseContact(models.Model):

@@ -20,6 +20,7 @@ from sanwen.cases.models import (
     CaseCounter,
     CaseEvent,
     CasePartner,
+    CasePhoto,
     ConcernKind,
     ContactKind,
     Deed,
@@ -36,8 +37,10 @@ from sanwen.cases.models import (
 )
 from sanwen.core.audit import audit_create, audit_update, snapshot
 from sanwen.core.calendar import UnknownYear, WorkingCalendar
+from sanwen.core.codes import new_code
 from sanwen.core.models import Notification, NotificationKind
 from sanwen.core.permissions import Cap, Role, has_cap
+from sanwen.core.photos import clean_photo
 from sanwen.core.text import clean_spaces, validate_mobile
 from sanwen.org.models import Rank, Staff
 
@@ -141,6 +144,14 @@ def heads_of(department_id: int | None):
 # --- numbers and time limits --------------------------------------------------------------
 
 
+def _new_tracking_code() -> str:
+    """A random code no case has (a clash is one in billions; the unique index is the last guard)."""
+    while True:
+        code = new_code()
+        if not Case.objects.filter(tracking_code=code).exists():
+            return code
+
+
 def _next_sequence(bureau, year: int) -> int:
     for _attempt in range(3):
         try:
@@ -241,12 +252,24 @@ def case_register(
     resolve_on_the_spot: str = "",
     visit=None,
     meeting=None,
+    via_card_of=None,
+    photos: Iterable = (),
 ) -> Case:
     """登记. With `resolve_on_the_spot` (a 立即办 case settled during the visit) it is accepted and
-    resolved at once by the person who registered it."""
+    resolved at once by the person who registered it. `by` is None for the public portal, where
+    `via_card_of` is the staff member whose visit card brought the client: the case goes to their
+    department and counts as their contact. Every case gets a tracking code for the portal."""
     _require_cap(by, Cap.HANDLE_CASES)
     raised_on = raised_on or _today()
     errors: dict[str, list] = {}
+    cleaned_photos = []
+    for photo in photos:
+        try:
+            cleaned_photos.append(clean_photo(photo))
+        except ValidationError as exc:
+            errors.setdefault("photo", []).extend(exc.messages)
+    if via_card_of is not None and via_card_of.bureau_id != bureau.pk:
+        errors["via_card_of"] = [_("This visit card belongs to another bureau.")]
     description = (description or "").strip()
     if not description:
         errors["description"] = [_("Write down what the client said.")]
@@ -301,6 +324,9 @@ def case_register(
         raised_on=raised_on,
         visit=visit,
         meeting=meeting,
+        via_card_of=via_card_of,
+        department_id=via_card_of.department_id if via_card_of is not None else None,
+        tracking_code=_new_tracking_code(),
     )
     calendar = WorkingCalendar.load()
     if mode.deadline_kind != DeadlineKind.EXPLICIT or deadline:
@@ -308,6 +334,21 @@ def case_register(
     case.save()
     audit_create(by=by, obj=case)
     _event(case, by, EventKind.REGISTERED, case.get_source_display(), on=raised_on)
+    for photo in cleaned_photos:
+        CasePhoto.objects.create(case=case, image=photo)
+    if source == Source.PORTAL:
+        if via_card_of is not None:
+            recipients = [via_card_of, *heads_of(via_card_of.department_id)]
+        else:
+            recipients = list(leaders_of(bureau.pk))
+        _notify(
+            recipients,
+            NotificationKind.PORTAL_ITEM,
+            case,
+            f"portal:{case.pk}",
+            _("%(number)s raised on the public portal: %(title)s")
+            % {"number": case.number, "title": case.title},
+        )
     if case.deadline_pending:
         _event(case, None, EventKind.TIME_LIMIT, case.deadline_pending, on=raised_on)
     if resolve_on_the_spot:

@@ -15,5 +15,6 @@ urlpatterns = [
     path("extensions/<int:extension_id>/decide/", views.extension_decide, name="extension_decide"),
     path("follow-ups/<int:followup_id>/", views.follow_up_record, name="follow_up_record"),
     path("<int:case_id>/", views.case_detail, name="case_detail"),
+    path("<int:case_id>/photos/<int:photo_id>/", views.case_photo, name="case_photo"),
     path("<int:case_id>/<slug:action>/", views.case_action, name="case_action"),
 ]

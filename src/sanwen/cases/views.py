@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,6 +48,7 @@ from sanwen.cases.models import (
     State,
 )
 from sanwen.clients.models import Household
+from sanwen.core.codes import display as display_code
 from sanwen.core.pagination import paginate
 from sanwen.core.permissions import Cap, get_scoped_or_404, has_cap, require_cap, scope
 from sanwen.core.text import mask_name, mask_phone
@@ -64,7 +65,9 @@ def _cases(request):
 
 def _case(request, case_id) -> Case:
     return get_scoped_or_404(
-        _cases(request).select_related("batch", "department", "merged_into", "raised_by", "village"),
+        _cases(request).select_related(
+            "batch", "department", "merged_into", "raised_by", "village", "via_card_of"
+        ),
         request.user,
         pk=case_id,
     )
@@ -256,6 +259,12 @@ def case_detail(request, case_id, bound=None, status=200):
         "closing_problems": services.closing_problems(case)
         if case.state in (State.ASSIGNED, State.IN_PROGRESS)
         else [],
+        "photos": case.photos.all(),
+        # The code lets its holder rate the case: shown to whoever registered it (to hand it to the
+        # client) and to those who may see a confidential raiser, not to every handler.
+        "show_tracking_code": bool(case.tracking_code)
+        and (case.raised_by_id == user.pk or has_cap(user, Cap.SEE_CONFIDENTIAL)),
+        "tracking_code": display_code(case.tracking_code),
         "phone_masked": mask_phone(case.contact_phone),
         "contact_name_masked": mask_name(case.contact_name),
         "can_decide": has_cap(user, Cap.APPROVE_EXTENSIONS),
@@ -626,3 +635,19 @@ def batch_detail(request, batch_id):
         "cases/batch_detail.html",
         {"batch": batch, "cases": cases, "add_form": add_form, "resolve_form": resolve_form},
     )
+
+
+@login_required
+def case_photo(request, case_id, photo_id):
+    """A photo sent with the case, for the bureau's users who may see the case."""
+    case = _case(request, case_id)
+    photo = case.photos.filter(pk=photo_id).first()
+    if photo is None:
+        raise Http404
+    try:
+        handle = photo.image.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

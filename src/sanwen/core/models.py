@@ -127,6 +127,7 @@ class NotificationKind(models.TextChoices):
     EXTENSION_REQUEST = "extension_request", _("Extension to decide")
     EXTENSION_DECIDED = "extension_decided", _("Extension decided")
     REOPENED = "reopened", _("Reopened for re-handling")
+    PORTAL_ITEM = "portal_item", _("Raised on the public portal")
 
 
 class Notification(models.Model):
@@ -166,3 +167,21 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.text
+
+
+class RateCounter(models.Model):
+    """Hits of one (hashed) client address on one public action in one fixed time window; the
+    portal refuses the action once the window's count passes the limit (see sanwen.core.ratelimit).
+    The address itself is never stored."""
+
+    scope = models.CharField(max_length=24)
+    key = models.CharField(max_length=64)
+    window = models.DateTimeField()
+    hits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key", "window"], name="rate_counter_once")]
+        indexes = [models.Index(fields=["window"])]
+
+    def __str__(self):
+        return f"{self.scope} {self.window:%Y-%m-%d %H:%M} {self.hits}"

@@ -259,3 +259,19 @@ def calendar_years(request):
             "days": CalendarDay.objects.filter(date__year__gte=PACKAGE_YEARS.stop - 1),
         },
     )
+
+
+def csrf_failure(request, reason=""):
+    """A form sent without its security token (an old page, cookies blocked): say what to do, in the
+    visitor's language, instead of Django's technical page. Nothing was saved."""
+    message = _(
+        "The form had expired or your browser blocked its cookie, so nothing was saved. "
+        "Go back, reload the page and send it again (cookies must be allowed for this site)."
+    )
+    if request.path.startswith("/p/"):
+        from sanwen.portal.views import CSP
+
+        response = render(request, "portal/refused.html", {"message": message}, status=403)
+        response["Content-Security-Policy"] = CSP
+        return response
+    return render(request, "core/csrf_failure.html", {"message": message}, status=403)

@@ -17,6 +17,7 @@ from sanwen.cases.services import case_register
 from sanwen.core.audit import audit_bulk_create, audit_create, audit_update, snapshot
 from sanwen.core.calendar import UnknownYear, WorkingCalendar
 from sanwen.core.permissions import Cap, Role, has_cap
+from sanwen.core.photos import clean_photo
 from sanwen.core.text import clean_spaces
 from sanwen.fieldwork.models import (
     Channel,
@@ -38,7 +39,6 @@ from sanwen.fieldwork.models import (
     VisitStaff,
     month_start,
 )
-from sanwen.fieldwork.photos import clean_photo
 
 MAX_PHOTOS = 9
 MAX_REPORT_BYTES = 20 * 1024 * 1024

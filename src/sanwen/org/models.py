@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sanwen.core.codes import new_card_code
 from sanwen.core.models import BureauOwnedModel, TimeStampedModel
 from sanwen.core.permissions import Role
 
@@ -211,6 +212,10 @@ class Staff(AbstractUser):
     title = models.CharField(_("post"), max_length=32, blank=True, help_text=_("e.g. 局长, 站长"))
     phone = models.CharField(_("mobile phone"), max_length=11, blank=True)
     alerts_read_at = models.DateTimeField(_("alerts read at"), null=True, blank=True, editable=False)
+    # The reference on the person's visit card (QR code to the public portal).
+    card_code = models.CharField(
+        _("visit card code"), max_length=10, unique=True, null=True, blank=True, default=new_card_code
+    )
 
     objects = StaffManager()
 

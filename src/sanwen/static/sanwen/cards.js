@@ -1,0 +1,1 @@
+document.getElementById("print-cards")?.addEventListener("click", () => window.print());
