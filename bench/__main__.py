@@ -1,6 +1,7 @@
 """`python -m bench [names…]`: run benchmarks on a scratch database (SQLite var/bench.sqlite3, or the
 PostgreSQL database named by BENCH_DATABASE_URL), each on a fresh database, and print a table of
-times and ratios against a hand-written floor measured in the same run (also written to results/)."""
+times and ratios against a hand-written floor measured in the same run (also written to results/).
+BENCH_REUSE=1 keeps the province a previous run generated, for the benchmarks that only read it."""
 
 import os
 import sys
@@ -78,7 +79,8 @@ def main(names):
             print(f"== {name}: skipped ({module.__doc__.splitlines()[0]})")
             continue
         print(f"== {name}", flush=True)
-        fresh_database()
+        if not (os.environ.get("BENCH_REUSE") and getattr(module, "REUSES_PROVINCE", False)):
+            fresh_database()
         results += module.run()
     return 0 if report(results) else 1
 

@@ -8,9 +8,10 @@ import os
 from django.db import connection
 
 from bench.common import Result, best_of
-from bench.generate import generate
+from bench.generate import province as generated_province
 
 MONTH = datetime.date(2026, 2, 1)
+REUSES_PROVINCE = True  # it only reads the province (and opens one ledger book, once)
 
 LEDGER_FLOOR = [
     """SELECT vh.household_id, vh.visit_id, vh."on", v.channel, v.diary
@@ -52,20 +53,18 @@ def run() -> list[Result]:
     from sanwen.org.models import Bureau, Staff
 
     scale = float(os.environ.get("BENCH_SCALE", "1.0"))
-    made = generate(scale, fieldwork=True)
+    made = generated_province(scale, fieldwork=True)
     database = connection.vendor
     county = Bureau.objects.filter(level="county").order_by("pk").first()
     keeper = Staff.objects.filter(bureau=county, role="staff").first()
     from sanwen.campaigns.models import Campaign
 
-    book = LedgerBook.objects.create(
+    book, _created = LedgerBook.objects.get_or_create(
         bureau=county,
         campaign=Campaign.objects.get(bureau=county),
         scope="village",
         village_id=made["ledger_village"],
-        title="基准村民情台账",
-        keeper=keeper,
-        opened_on=datetime.date(2025, 12, 1),
+        defaults={"title": "基准村民情台账", "keeper": keeper, "opened_on": datetime.date(2025, 12, 1)},
     )
     out = {}
 
@@ -86,9 +85,7 @@ def run() -> list[Result]:
 
     def quota():
         out["quota"] = list(
-            quota_rows(bureau_ids=bureau_ids, month=MONTH).values_list(
-                "pk", "required", "achieved", "shortfall"
-            )
+            quota_rows(bureau_ids=bureau_ids, month=MONTH).values_list("pk", "required", "achieved")
         )
 
     def quota_floor():
@@ -103,8 +100,8 @@ def run() -> list[Result]:
     assert visits == len(out["floor_rows"][0]), "the ledger shows every visit the floor finds"
     assert len(out["quota"]) == len(out["quota_floor"]), "the quota table lists every staff member"
     floor_by_id = {pk: (max(req, 0), ach) for pk, req, ach in out["quota_floor"]}
-    assert all(floor_by_id[pk][:2] == (req, ach) for pk, req, ach, _short in out["quota"]), "same figures"
-    short = sum(1 for *_x, s in out["quota"] if s)
+    assert all(floor_by_id[pk] == (req, ach) for pk, req, ach in out["quota"]), "same figures"
+    short = sum(1 for _pk, req, ach in out["quota"] if ach < req)
     ledger_note = (
         f"{households} households, {visits:,} visits; {made.get('visits', 0):,} visits in the database"
     )

@@ -1,21 +1,34 @@
 """Quota compliance (到点天数): each person's on-site days in a month against their rank's quota, less
-the working days of approved leave, never below zero. One SQL query for any number of staff."""
+the working days of approved leave, never below zero. One SQL query for any number of staff; totals
+and department subtotals are one more query each, over those rows."""
 
 import datetime
 
 from django.db import connection
-from django.db.models import Count, F, FilteredRelation, IntegerField, Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
+from django.db.models.query import ModelIterable
 
 from sanwen.core.permissions import Role
-from sanwen.fieldwork.models import LeaveMonth, month_end, month_start
+from sanwen.fieldwork.models import FieldDay, LeaveMonth, month_end, month_start
 from sanwen.org.models import Department, Staff
+
+
+class QuotaIterable(ModelIterable):
+    """Rows of quota_rows carry their shortfall (required − achieved, ≥ 0), worked out from the two
+    figures the row already has rather than by a second evaluation of the field-day count in SQL."""
+
+    def __iter__(self):
+        for row in super().__iter__():
+            row.shortfall = max(row.required - row.achieved, 0)
+            yield row
 
 
 def quota_rows(*, bureau_ids, month: datetime.date, department_id: int | None = None):
     """Active staff with a quota in the month, annotated with base (the rank's quota in the bureau's
-    campaign running that month), leave_days, required, achieved (distinct dates with a field day) and
-    shortfall. One query, grouped by person; field days are joined for the month only."""
+    campaign running that month), leave_days, required and achieved (distinct dates with a field day);
+    each row also has its shortfall. One query for any number of staff: the field days and the leave
+    of each person are counted by index lookups on (staff, date), without grouping the staff rows."""
     first, last = month_start(month), month_end(month)
     # Only approved leave has month rows (withdrawing removes them).
     leave = (
@@ -25,12 +38,19 @@ def quota_rows(*, bureau_ids, month: datetime.date, department_id: int | None = 
         .annotate(n=Sum("working_days"))
         .values("n")
     )
+    days = (
+        FieldDay.objects.filter(staff=OuterRef("pk"), on__gte=first, on__lte=last)
+        .order_by()
+        .values("staff")
+        .annotate(n=Count("on", distinct=True))
+        .values("n")
+    )
     # Administrators run the platform; the quota is for the cadres who go out.
     rows = Staff.objects.filter(bureau_id__in=list(bureau_ids), is_active=True).exclude(role=Role.ADMIN)
     if department_id:
         rows = rows.filter(department_id=department_id)
     zero = Value(0, output_field=IntegerField())
-    return (
+    rows = (
         rows.filter(
             Q(bureau__campaign__end__isnull=True) | Q(bureau__campaign__end__gte=first),
             bureau__campaign__active=True,
@@ -38,48 +58,66 @@ def quota_rows(*, bureau_ids, month: datetime.date, department_id: int | None = 
             bureau__campaign__quotas__rank=F("rank"),
         )
         .annotate(
-            month_days=FilteredRelation(
-                "field_days", condition=Q(field_days__on__gte=first, field_days__on__lte=last)
-            )
-        )
-        .annotate(
-            base=Max("bureau__campaign__quotas__days_per_month"),
-            achieved=Count("month_days__on", distinct=True),
+            base=F("bureau__campaign__quotas__days_per_month"),
+            achieved=Coalesce(Subquery(days, output_field=IntegerField()), zero),
             leave_days=Coalesce(Subquery(leave, output_field=IntegerField()), zero),
         )
         .annotate(required=Greatest(F("base") - F("leave_days"), zero))
-        .annotate(shortfall=Greatest(F("required") - F("achieved"), zero))
         .order_by()
     )
+    rows._iterable_class = QuotaIterable
+    return rows
+
+
+def short_only(rows):
+    """The rows of quota_rows that fall short of their quota."""
+    return rows.filter(achieved__lt=F("required"))
+
+
+def _over_rows(rows, select: str, group: str = "", order: str = "") -> list[tuple]:
+    """An aggregate over the per-person rows computed in the database: the rows as a derived table
+    `q` (so each person's counts are evaluated once), joined to departments as `d`."""
+    inner, params = rows.values("department_id", "required", "achieved").query.sql_with_params()
+    sql = (
+        f"SELECT {select} FROM ({inner}) q "  # noqa: S608 (fixed fragments; values are parameters)
+        f"LEFT JOIN {Department._meta.db_table} d ON d.id = q.department_id {group} {order}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+SHORT = "CASE WHEN q.achieved < q.required THEN 1 ELSE 0 END"
+SHORT_DAYS = "CASE WHEN q.achieved < q.required THEN q.required - q.achieved ELSE 0 END"
 
 
 def quota_totals(rows) -> dict:
     """Totals over quota_rows, in the database: staff, required, achieved, how many fall short."""
-    totals = rows.aggregate(
-        staff=Count("pk"),
-        required_days=Coalesce(Sum("required"), 0),
-        achieved_days=Coalesce(Sum("achieved"), 0),
-        short=Count("pk", filter=Q(shortfall__gt=0)),
-        shortfall_days=Coalesce(Sum("shortfall"), 0),
+    ((staff, required, achieved, short, shortfall),) = _over_rows(
+        rows,
+        f"COUNT(*), COALESCE(SUM(q.required), 0), COALESCE(SUM(q.achieved), 0), "
+        f"COALESCE(SUM({SHORT}), 0), COALESCE(SUM({SHORT_DAYS}), 0)",
     )
-    totals["met"] = totals["staff"] - totals["short"]
-    return totals
+    return {
+        "staff": staff,
+        "required_days": required,
+        "achieved_days": achieved,
+        "short": short,
+        "shortfall_days": shortfall,
+        "met": staff - short,
+    }
 
 
 def quota_by_department(rows) -> list[dict]:
-    """One row per department: staff, required and achieved days, how many fall short — grouped in the
-    database over the per-person rows (which are themselves grouped, hence the outer query)."""
-    inner, params = rows.values("department_id", "required", "achieved", "shortfall").query.sql_with_params()
-    sql = (
-        "SELECT q.department_id, d.name, COUNT(*), SUM(q.required), SUM(q.achieved), "  # noqa: S608
-        "SUM(CASE WHEN q.shortfall > 0 THEN 1 ELSE 0 END) "
-        f"FROM ({inner}) q LEFT JOIN {Department._meta.db_table} d ON d.id = q.department_id "
-        'GROUP BY q.department_id, d.name, d."order" ORDER BY d."order", d.name'
+    """One row per department: staff, required and achieved days, how many fall short."""
+    keys = ("department_id", "department__name", "staff", "required_days", "achieved_days", "short")
+    found = _over_rows(
+        rows,
+        f"q.department_id, d.name, COUNT(*), SUM(q.required), SUM(q.achieved), SUM({SHORT})",
+        group='GROUP BY q.department_id, d.name, d."order"',
+        order='ORDER BY d."order", d.name',
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        keys = ("department_id", "department__name", "staff", "required_days", "achieved_days", "short")
-        return [dict(zip(keys, row, strict=True)) for row in cursor.fetchall()]
+    return [dict(zip(keys, row, strict=True)) for row in found]
 
 
 def my_progress(user, today: datetime.date) -> dict | None:

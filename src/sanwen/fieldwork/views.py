@@ -44,7 +44,7 @@ from sanwen.fieldwork.models import (
     VisitPhoto,
     month_end,
 )
-from sanwen.fieldwork.quota import my_progress, quota_by_department, quota_rows, quota_totals
+from sanwen.fieldwork.quota import my_progress, quota_by_department, quota_rows, quota_totals, short_only
 from sanwen.org.models import Department, Staff
 
 LEDGER_PAGE = 25  # households per printed page of a ledger book
@@ -335,7 +335,7 @@ def quota_table(request):
     in_progress = month_end(month) >= today
     listed = rows.select_related("department", "bureau").order_by("bureau__path", "department__order", "name")
     if request.GET.get("short"):
-        listed = listed.filter(shortfall__gt=0)
+        listed = short_only(listed)
     if request.GET.get("format") == "xlsx":
         header = [
             _("bureau"),
