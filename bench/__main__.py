@@ -14,6 +14,7 @@ BENCHMARKS = {
     "import": "bench.bench_import",
     "clock": "bench.bench_clock",
     "fieldwork": "bench.bench_fieldwork",
+    "scorecard": "bench.bench_scorecard",
 }
 
 
@@ -71,6 +72,7 @@ def _recreate_postgres_database(config):
 def main(names):
     setup()
     from bench.common import report
+    from bench.generate import reusable
 
     results = []
     for name in names or list(BENCHMARKS):
@@ -79,7 +81,7 @@ def main(names):
             print(f"== {name}: skipped ({module.__doc__.splitlines()[0]})")
             continue
         print(f"== {name}", flush=True)
-        if not (os.environ.get("BENCH_REUSE") and getattr(module, "REUSES_PROVINCE", False)):
+        if not (getattr(module, "REUSES_PROVINCE", False) and reusable(module.SCALE(), fieldwork=True)):
             fresh_database()
         results += module.run()
     return 0 if report(results) else 1

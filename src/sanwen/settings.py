@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "sanwen.cases",
     "sanwen.fieldwork",
     "sanwen.portal",
+    "sanwen.accountability",
     "sanwen.api",
 ]
 
@@ -202,6 +203,7 @@ PORTAL_RATE_LIMITS = {
         (env_int("PORTAL_LOOKUPS_PER_DAY", 200), 86400),
     ],
     "rate": [(env_int("PORTAL_RATINGS_PER_HOUR", 10), 3600)],
+    "report": [(env_int("PORTAL_REPORTS_PER_HOUR", 3), 3600), (env_int("PORTAL_REPORTS_PER_DAY", 10), 86400)],
 }
 PORTAL_TEXT_MAX = env_int("PORTAL_TEXT_MAX", 1000)
 PORTAL_UPLOAD_MAX_MB = env_int("PORTAL_UPLOAD_MAX_MB", 10)

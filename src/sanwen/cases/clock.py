@@ -35,6 +35,7 @@ class PassResult:
     escalated_to_leader: int = 0
     return_visits: int = 0
     follow_ups: int = 0
+    commitments: int = 0
     emailed: int = 0
 
     @property
@@ -47,7 +48,8 @@ class PassResult:
         return (
             f"days {self.first_day}..: {self.reminded} reminders, {self.escalated} cases supervised by the "
             f"department head and {self.escalated_to_leader} by the leader, {self.return_visits} return visits "
-            f"and {self.follow_ups} follow-ups due, {self.emailed} e-mails"
+            f"and {self.follow_ups} follow-ups due, {self.commitments} notices of commitments past due, "
+            f"{self.emailed} e-mails"
         )
 
 
@@ -71,6 +73,9 @@ def clock_pass(*, today: datetime.date | None = None, send_email: bool = True) -
             ClockRun.objects.filter(pk=run.pk).update(
                 last_day=max(run.last_day, today), passes=run.passes + 1
             )
+        from sanwen.accountability.services import commitments_flag_past_due
+
+        result.commitments = commitments_flag_past_due(today, since=first)
         if send_email:
             result.emailed = _email_alerts(due) + _email_notices()
     return result

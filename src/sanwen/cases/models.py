@@ -213,6 +213,8 @@ class Case(BureauOwnedModel):
     remind_on = models.DateField(null=True, blank=True, editable=False)
     escalate_on = models.DateField(null=True, blank=True, editable=False)
     escalate_leader_on = models.DateField(null=True, blank=True, editable=False)
+    # 受理 is due within one working day of registration (零疏忽 counts a later acceptance).
+    accept_due = models.DateField(_("acceptance due"), null=True, blank=True, editable=False)
     accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
     first_contact_on = models.DateField(_("first contact on"), null=True, blank=True)
     on_site_visit_on = models.DateField(_("on-site visit on"), null=True, blank=True)

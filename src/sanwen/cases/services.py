@@ -331,6 +331,10 @@ def case_register(
     calendar = WorkingCalendar.load()
     if mode.deadline_kind != DeadlineKind.EXPLICIT or deadline:
         set_time_limit(case, calendar, explicit=deadline)
+    try:
+        case.accept_due = calendar.add_working_days(raised_on, 1)
+    except UnknownYear:
+        case.accept_due = None  # not judged until the year is known
     case.save()
     audit_create(by=by, obj=case)
     _event(case, by, EventKind.REGISTERED, case.get_source_display(), on=raised_on)

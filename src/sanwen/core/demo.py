@@ -19,6 +19,7 @@ STEPS = [
     "sanwen.fieldwork.demo.build",
     "sanwen.cases.demo.build",
     "sanwen.fieldwork.demo.finish",
+    "sanwen.accountability.demo.build",
 ]
 
 SURNAMES = (

@@ -128,6 +128,7 @@ class NotificationKind(models.TextChoices):
     EXTENSION_DECIDED = "extension_decided", _("Extension decided")
     REOPENED = "reopened", _("Reopened for re-handling")
     PORTAL_ITEM = "portal_item", _("Raised on the public portal")
+    COMMITMENT_DUE = "commitment_due", _("Commitment past due")
 
 
 class Notification(models.Model):

@@ -34,6 +34,12 @@ class Cap(models.TextChoices):
     APPROVE_LEAVE = "approve_leave", _("Approve leave and business trips")
     REVIEW_NOTEBOOKS = "review_notebooks", _("Review work notebooks")
     VIEW_ALL_NOTEBOOKS = "view_all_notebooks", _("Read every work notebook of the bureau")
+    MAKE_COMMITMENTS = "make_commitments", _("Make commitments and record whether they were kept")
+    VIEW_SCORECARD = "view_scorecard", _("See the six-zeros scorecard")
+    VIEW_INTEGRITY = "view_integrity", _("See the integrity register")
+    INVESTIGATE = "investigate", _("Investigate violation reports")
+    ASSESS = "assess", _("Draft annual assessments")
+    FINALISE_ASSESSMENTS = "finalise_assessments", _("Finalise annual assessments")
 
 
 ROLE_CAPS: dict[str, frozenset[str]] = {
@@ -52,6 +58,11 @@ ROLE_CAPS: dict[str, frozenset[str]] = {
             Cap.APPROVE_LEAVE,
             Cap.REVIEW_NOTEBOOKS,
             Cap.VIEW_ALL_NOTEBOOKS,
+            Cap.MAKE_COMMITMENTS,
+            Cap.VIEW_SCORECARD,
+            Cap.VIEW_INTEGRITY,
+            Cap.ASSESS,
+            Cap.FINALISE_ASSESSMENTS,
         }
     ),
     Role.DEPT_HEAD: frozenset(
@@ -65,6 +76,8 @@ ROLE_CAPS: dict[str, frozenset[str]] = {
             Cap.RECORD_FIELDWORK,
             Cap.VIEW_FIELDWORK,
             Cap.REVIEW_NOTEBOOKS,
+            Cap.MAKE_COMMITMENTS,
+            Cap.VIEW_SCORECARD,
         }
     ),
     Role.STAFF: frozenset(
@@ -76,6 +89,8 @@ ROLE_CAPS: dict[str, frozenset[str]] = {
             Cap.HANDLE_CASES,
             Cap.RECORD_FIELDWORK,
             Cap.VIEW_FIELDWORK,
+            Cap.MAKE_COMMITMENTS,
+            Cap.VIEW_SCORECARD,
         }
     ),
     # Inspectors are cadres with an on-site quota too: they record their own field work.
@@ -87,6 +102,11 @@ ROLE_CAPS: dict[str, frozenset[str]] = {
             Cap.RECORD_FIELDWORK,
             Cap.VIEW_FIELDWORK,
             Cap.VIEW_ALL_NOTEBOOKS,
+            Cap.MAKE_COMMITMENTS,
+            Cap.VIEW_SCORECARD,
+            Cap.VIEW_INTEGRITY,
+            Cap.INVESTIGATE,
+            Cap.ASSESS,
         }
     ),
     Role.ADMIN: frozenset(

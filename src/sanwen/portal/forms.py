@@ -163,3 +163,54 @@ class RateForm(StyledFormMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["satisfaction"].widget.attrs["class"] = "form-check-input"
+
+
+class MisconductForm(StyledFormMixin, forms.Form):
+    """A report of a breach of the 五不准 from the public: anonymous unless the reporter says otherwise."""
+
+    prohibition = forms.ModelChoiceField(
+        label=_("Which of the five prohibitions was broken?"),
+        queryset=None,
+        widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={"required": _("Choose which of the five prohibitions was broken.")},
+    )
+    description = forms.CharField(
+        label=_("What happened, where and when"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": _("Describe what happened, where and when (at least 10 characters).")},
+    )
+    accused_text = forms.CharField(label=_("Who (name or post, if you know)"), max_length=200, required=False)
+    anonymous = forms.BooleanField(label=_("Report anonymously"), required=False, initial=True)
+    name = forms.CharField(label=_("your name (optional)"), max_length=32, required=False)
+    phone = forms.CharField(
+        label=_("mobile phone (optional)"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+        help_text=_("Only if you want the inspectors to be able to reach you; ignored when anonymous."),
+    )
+    website = forms.CharField(label=_("Leave this field empty"), required=False)
+
+    def __init__(self, *args, campaign, **kwargs):
+        from sanwen.campaigns.models import Prohibition
+
+        super().__init__(*args, **kwargs)
+        self.fields["prohibition"].queryset = Prohibition.objects.filter(
+            campaign=campaign, active=True
+        ).order_by("order", "pk")
+        self.fields["prohibition"].widget.attrs["class"] = "form-check-input"
+        self.fields["description"].max_length = settings.PORTAL_TEXT_MAX
+        self.fields["description"].widget.attrs["maxlength"] = settings.PORTAL_TEXT_MAX
+        self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("website"):
+            raise forms.ValidationError(
+                _(
+                    "This looks like an automatic submission (a hidden field was filled in). If you are a "
+                    "person, reload the page and fill it in again."
+                )
+            )
+        return cleaned

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<slug:bureau_code>/", views.portal_home, name="portal_home"),
     path("<slug:bureau_code>/raise/", views.portal_raise, name="portal_raise"),
     path("<slug:bureau_code>/board/", views.portal_board, name="portal_board"),
+    path("<slug:bureau_code>/report/", views.portal_report, name="portal_report"),
 ]
 
 # Staff side (login): printable visit cards with the QR code to the portal.

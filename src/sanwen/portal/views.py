@@ -26,7 +26,7 @@ from sanwen.core.permissions import Cap, has_cap
 from sanwen.core.text import mask_phone
 from sanwen.org.models import Bureau, Department, Place, PlaceLevel, Staff
 from sanwen.portal import public, services
-from sanwen.portal.forms import KIND_HINTS, RaiseForm, RateForm, TrackForm
+from sanwen.portal.forms import KIND_HINTS, MisconductForm, RaiseForm, RateForm, TrackForm
 
 CSP = "; ".join(
     [
@@ -220,6 +220,21 @@ def portal_received(request):
         return redirect("portal_index")
     latest = entries[0]
     case = Case.objects.select_related("bureau", "mode").filter(tracking_code=latest["code"]).first()
+    if case is None and latest.get("report"):
+        from sanwen.accountability.models import ViolationReport
+
+        report = ViolationReport.objects.select_related("bureau").filter(tracking_code=latest["code"]).first()
+        return render(
+            request,
+            "portal/received.html",
+            {
+                "code": codes.display(latest["code"]),
+                "raw_code": latest["code"],
+                "report": report,
+                "bureau": report.bureau if report else None,
+                "earlier": [dict(e, code=codes.display(e["code"])) for e in entries[1:]],
+            },
+        )
     return render(
         request,
         "portal/received.html",
@@ -231,6 +246,63 @@ def portal_received(request):
             "earlier": [dict(e, code=codes.display(e["code"])) for e in entries[1:]],
         },
     )
+
+
+@portal_page
+def portal_report(request, bureau_code):
+    """Report a cadre's misconduct (五不准), anonymously if one wishes; it gets its own tracking code
+    and goes to the bureau's inspectors."""
+    from sanwen.accountability.services import report_public
+
+    bureau = _bureau(bureau_code)
+    campaign = _running_campaign(bureau)
+    if campaign is None:
+        return _refuse(
+            request,
+            _("The bureau is not taking matters online at the moment; please call the bureau."),
+            404,
+            bureau=bureau,
+        )
+    form = MisconductForm(request.POST or None, campaign=campaign)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            wait = ratelimit.hit(request, "report")
+            if wait:
+                return _refuse(request, _wait_message(wait), 429, bureau=bureau, retry_after=wait)
+            data = form.cleaned_data
+            try:
+                report = report_public(
+                    bureau=bureau,
+                    prohibition=data["prohibition"],
+                    description=data["description"],
+                    accused_text=data["accused_text"],
+                    anonymous=data["anonymous"],
+                    name=data["name"],
+                    phone=data["phone"],
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                kept = request.session.get("portal_codes", [])
+                entry = {
+                    "code": report.tracking_code,
+                    "number": "",
+                    "on": report.received_on.isoformat(),
+                    "report": True,
+                }
+                request.session["portal_codes"] = [entry, *kept][:RECEIVED_KEPT]
+                return redirect("portal_received")
+    return render(request, "portal/report.html", {"bureau": bureau, "form": form}, status=status)
+
+
+REPORT_STATE = {
+    "received": gettext_lazy("Received by the inspectors"),
+    "investigating": gettext_lazy("Under investigation"),
+    "substantiated": gettext_lazy("Investigated: substantiated and dealt with"),
+    "unsubstantiated": gettext_lazy("Investigated: not substantiated"),
+}
 
 
 CODE_ERRORS = {
@@ -269,6 +341,11 @@ def _lookup(request, text):
         .first()
     )
     if case is None:
+        from sanwen.accountability.models import ViolationReport
+
+        report = ViolationReport.objects.select_related("bureau").filter(tracking_code=code).first()
+        if report is not None:
+            return report, "", 0
         return None, _("No matter has this tracking code. Please check it, or call the bureau."), 0
     return case, "", 0
 
@@ -283,6 +360,13 @@ def portal_track(request):
         if error:
             context["error"] = error
             status = 429 if wait else 404
+        elif not isinstance(case, Case):  # a misconduct report: its state only
+            context |= {
+                "report": case,
+                "report_state": REPORT_STATE[case.state],
+                "code": codes.display(case.tracking_code),
+                "bureau": case.bureau,
+            }
         else:
             context |= {
                 "case": case,

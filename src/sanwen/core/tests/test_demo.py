@@ -2,6 +2,7 @@ import datetime
 import hashlib
 
 from django.db import transaction
+from django.db.models import Count
 
 from sanwen.campaigns.models import Campaign
 from sanwen.cases.models import Case, Deed
@@ -169,6 +170,29 @@ def test_the_demo_county_is_complete_and_deterministic(db):
     for month in (datetime.date(2025, 9, 1), datetime.date(2025, 12, 1)):
         totals = quota_totals(quota_rows(bureau_ids=[county.pk], month=month))
         assert 0 < totals["short"] < totals["staff"] / 4, totals
+
+    # Accountability: commitments for most staff, spread; one gift returned; one public report
+    # found unsubstantiated; draft assessments of 2025 with the five comments to write.
+    from sanwen.accountability.models import Assessment, Commitment, GiftDeclaration, ViolationReport
+
+    cadres = staff.exclude(role=Role.ADMIN)
+    committed = (
+        Commitment.objects.filter(bureau=county, staff__isnull=False).values("staff").distinct().count()
+    )
+    assert committed > 0.75 * cadres.count()
+    states = dict(Commitment.objects.filter(bureau=county).values_list("state").annotate(n=Count("pk")))
+    assert (
+        states["kept"] > states.get("partly", 0) > 0 and states.get("not_kept", 0) > 0 and states["open"] > 0
+    )
+    assert Commitment.objects.filter(bureau=county, state="open", due_on__lt=END).exists()  # some past due
+    gift = GiftDeclaration.objects.get(bureau=county)
+    assert gift.handling == "returned"
+    report = ViolationReport.objects.get(bureau=county)
+    assert (report.source, report.state, report.anonymous) == ("public", "unsubstantiated", True)
+    drafts = Assessment.objects.filter(bureau=county, year=2025)
+    assert drafts.count() == cadres.count() and not drafts.exclude(state="draft").exists()
+    assert all(a.comments.count() == 5 for a in drafts[:5])
+    assert drafts.get(staff=chief).evidence["household_visits"] > 0
 
 
 def test_the_default_period_is_the_eight_months_up_to_today():

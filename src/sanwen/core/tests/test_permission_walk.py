@@ -43,6 +43,20 @@ ROLE_RULES = {
     "field/quota/": {Role.LEADER, Role.DEPT_HEAD, Role.STAFF, Role.INSPECTOR},
     "field/ledgers/<int:book_id>/": {Role.LEADER, Role.DEPT_HEAD, Role.STAFF, Role.INSPECTOR},
     "cards/": set(Role),
+    "accountability/scorecard/": {Role.LEADER, Role.DEPT_HEAD, Role.STAFF, Role.INSPECTOR},
+    "accountability/commitments/": {Role.LEADER, Role.DEPT_HEAD, Role.STAFF, Role.INSPECTOR},
+    "accountability/commitments/<int:commitment_id>/": {
+        Role.LEADER,
+        Role.STAFF,
+        Role.INSPECTOR,
+        Role.DEPT_HEAD,
+    },
+    "accountability/integrity/": {Role.LEADER, Role.INSPECTOR},
+    "accountability/integrity/reports/<int:report_id>/": {Role.LEADER, Role.INSPECTOR},
+    "accountability/integrity/gifts/": set(Role),
+    "accountability/integrity/reports/new/": set(Role),
+    "accountability/assessments/": {Role.LEADER, Role.INSPECTOR},
+    "accountability/assessments/<int:assessment_id>/": {Role.LEADER, Role.INSPECTOR},
 }
 
 
@@ -150,7 +164,25 @@ def a_objects(world):
     research = research_start(bureau=a.bureau, by=staff, topic="烤房用地紧张调研", started_on=day)
     book = ledger_open(bureau=a.bureau, by=staff, scope="village", village=a.village, opened_on=day)
     leave = leave_request(by=staff, kind="leave", start=day, end=day, reason="事假")
+    from sanwen.accountability import services as duty
+    from sanwen.campaigns.models import Prohibition
+
+    commitment = duty.commitment_make(
+        by=staff, text="每月走访仁里村烟农", due_on=datetime.date(2026, 4, 30), made_on=day
+    )
+    gift = duty.gift_declare(by=staff, what="茶叶", giver="零售户", value="100", received_on=day)
+    report = duty.report_internal(
+        by=head,
+        prohibition=Prohibition.objects.filter(campaign=a.campaign).first(),
+        description="收受烟农土特产未退还的问题",
+        accused=staff,
+    )
+    assessment = duty.assessment_start(staff=staff, year=2025, by=a.users[Role.INSPECTOR])
     return {
+        "commitment_id": commitment.pk,
+        "gift_id": gift.pk,
+        "report_id": report.pk,
+        "assessment_id": assessment.pk,
         "visit_id": visit.pk,
         "photo_id": visit.photos.get().pk,
         "meeting_id": meeting.pk,

@@ -1,0 +1,374 @@
+"""The six-zeros scorecard (六个零, SPEC §6), computed from the records for a staff member, a
+department or a bureau (a parent bureau: its children side by side) over a month, quarter or year.
+
+Each figure is a queryset of the records behind it (`records(code, …)`), counted in the database,
+grouped by bureau when a parent compares its children: a bounded number of queries whatever the
+size of the data (one per figure; the quota figure one per completed month of the period).
+
+  delay     零延误  cases resolved late in the period, or open past their limit at its end
+  omission  零疏忽  cases resolved in the period that skipped a step: accepted later than one working
+                    day, no return visit once it was due, or the handling mode's rule unmet
+  error     零差错  cases reopened or rated dissatisfied in the period
+  lapse     零失误  monthly quota shortfalls (completed months) and commitments past due / not kept
+  distance  零距离  households of the area of responsibility not visited in the period (and coverage)
+  breach    零违犯  substantiated 五不准 violations concluded in the period
+"""
+
+import calendar
+import datetime
+import re
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from sanwen.accountability.models import Commitment, CommitmentState, ReportState, ViolationReport
+from sanwen.campaigns.models import ClosingRule
+from sanwen.cases.models import (
+    Case,
+    CaseEvent,
+    CasePartner,
+    EventKind,
+    FollowUp,
+    ReturnVisit,
+    Satisfaction,
+    State,
+)
+from sanwen.clients.models import Household
+from sanwen.fieldwork.models import VisitHousehold
+from sanwen.fieldwork.quota import quota_rows, short_only
+from sanwen.org.models import Bureau, ContactPoint
+
+CODES = ("delay", "omission", "error", "lapse", "distance", "breach")
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime.date
+    end: datetime.date
+    kind: str  # month | quarter | year
+    label: str
+
+    @classmethod
+    def parse(cls, text: str) -> "Period":
+        """2026-01 (a month), 2026-Q1 (a quarter) or 2026 (a year)."""
+        text = (text or "").strip().upper()
+        if m := re.fullmatch(r"(\d{4})-(\d{1,2})", text):
+            year, month = int(m[1]), int(m[2])
+            if not 1 <= month <= 12:
+                raise ValueError(text)
+            last = calendar.monthrange(year, month)[1]
+            return cls(
+                datetime.date(year, month, 1),
+                datetime.date(year, month, last),
+                "month",
+                f"{year}-{month:02d}",
+            )
+        if m := re.fullmatch(r"(\d{4})-?Q([1-4])", text):
+            year, quarter = int(m[1]), int(m[2])
+            first = datetime.date(year, 3 * quarter - 2, 1)
+            last_month = 3 * quarter
+            end = datetime.date(year, last_month, calendar.monthrange(year, last_month)[1])
+            return cls(first, end, "quarter", f"{year}-Q{quarter}")
+        if re.fullmatch(r"\d{4}", text):
+            year = int(text)
+            return cls(datetime.date(year, 1, 1), datetime.date(year, 12, 31), "year", text)
+        raise ValueError(text)
+
+    def months(self) -> list[datetime.date]:
+        out, day = [], self.start
+        while day <= self.end:
+            out.append(day)
+            day = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+        return out
+
+    def cutoff(self, today: datetime.date) -> datetime.date:
+        """The last day counted: the period's end, or today while it runs."""
+        return min(self.end, today)
+
+
+@dataclass
+class Scope:
+    """Whose scorecard: a bureau (with its descendants), a department, or a staff member."""
+
+    bureau: Bureau
+    department: object = None
+    staff: object = None
+    bureau_ids: list = field(default_factory=list)
+
+    def __post_init__(self):
+        if not self.bureau_ids:
+            self.bureau_ids = list(self.bureau.descendants().values_list("pk", flat=True))
+
+    @property
+    def label(self) -> str:
+        if self.staff is not None:
+            return str(self.staff)
+        if self.department is not None:
+            return str(self.department)
+        return str(self.bureau)
+
+
+def _day_range(start, end):
+    zone = timezone.get_current_timezone()
+    return (
+        datetime.datetime.combine(start, datetime.time.min, tzinfo=zone),
+        datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone),
+    )
+
+
+def _cases(scope: Scope):
+    cases = Case.objects.filter(bureau_id__in=scope.bureau_ids)
+    if scope.staff is not None:
+        return cases.filter(owner=scope.staff)
+    if scope.department is not None:
+        return cases.filter(department=scope.department)
+    return cases
+
+
+def delay_cases(scope, period, today):
+    cutoff = period.cutoff(today)
+    late = Q(resolved_on__gte=period.start, resolved_on__lte=period.end, resolved_on__gt=F("deadline"))
+    still_open = (
+        Q(deadline__lt=cutoff, raised_on__lte=cutoff)
+        & (Q(resolved_on__isnull=True) | Q(resolved_on__gt=cutoff))
+        & ~Q(state__in=[State.DECLINED, State.MERGED])
+    )
+    return _cases(scope).filter(late | still_open)
+
+
+def omission_cases(scope, period, today):
+    cutoff = period.cutoff(today)
+    unmet = (
+        Q(mode__closing_rule=ClosingRule.IN_BATCH, batch__isnull=True)
+        | Q(mode__closing_rule=ClosingRule.SENIOR_OWNER_FIRST_CONTACT, first_contact_on__isnull=True)
+        | Q(mode__closing_rule=ClosingRule.ONSITE_VISIT, on_site_visit_on__isnull=True)
+        | Q(mode__closing_rule=ClosingRule.PARTNER) & ~Exists(CasePartner.objects.filter(case=OuterRef("pk")))
+        | Q(mode__closing_rule=ClosingRule.PUBLIC_BOARD, public=False)
+        | Q(mode__closing_rule=ClosingRule.FOLLOW_UPS, state=State.ARCHIVED)
+        & Exists(FollowUp.objects.filter(case=OuterRef("pk"), done_on__isnull=True))
+    )
+    skipped = (
+        Q(accepted_on__gt=F("accept_due")) | Q(return_visit_due__lt=cutoff, visited_on__isnull=True) | unmet
+    )
+    return _cases(scope).filter(resolved_on__gte=period.start, resolved_on__lte=cutoff).filter(skipped)
+
+
+def error_cases(scope, period, today):
+    start, end = _day_range(period.start, period.cutoff(today))
+    reopened = CaseEvent.objects.filter(
+        case=OuterRef("pk"), kind=EventKind.REOPENED, at__gte=start, at__lt=end
+    )
+    dissatisfied = ReturnVisit.objects.filter(
+        case=OuterRef("pk"),
+        satisfaction=Satisfaction.DISSATISFIED,
+        on__gte=period.start,
+        on__lte=period.cutoff(today),
+    )
+    return _cases(scope).filter(Exists(reopened) | Exists(dissatisfied))
+
+
+def commitments_lapsed(scope, period, today):
+    cutoff = period.cutoff(today)
+    commitments = Commitment.objects.filter(
+        bureau_id__in=scope.bureau_ids, due_on__gte=period.start, due_on__lt=cutoff
+    )
+    if scope.staff is not None:
+        commitments = commitments.filter(staff=scope.staff)
+    elif scope.department is not None:
+        commitments = commitments.filter(
+            Q(department=scope.department) | Q(staff__department=scope.department)
+        )
+    return commitments.filter(state__in=[CommitmentState.OPEN, CommitmentState.NOT_KEPT])
+
+
+def completed_months(period, today):
+    """Months of the period that are over (a month in progress has not failed its quota yet)."""
+    return [
+        m for m in period.months() if (m.replace(day=28) + datetime.timedelta(days=4)).replace(day=1) <= today
+    ]
+
+
+def short_rows(scope, month):
+    rows = quota_rows(
+        bureau_ids=scope.bureau_ids,
+        month=month,
+        department_id=scope.department.pk if scope.department is not None else None,
+    )
+    if scope.staff is not None:
+        rows = rows.filter(pk=scope.staff.pk)
+    return short_only(rows)
+
+
+def area_households(scope, period):
+    households = Household.objects.filter(bureau_id__in=scope.bureau_ids, active=True)
+    if scope.staff is None and scope.department is None:
+        return households
+    points = ContactPoint.objects.filter(since__lte=period.end).filter(
+        Q(until__isnull=True) | Q(until__gte=period.start)
+    )
+    if scope.staff is not None:
+        points = points.filter(staff=scope.staff)
+    else:
+        points = points.filter(staff__department=scope.department)
+    return households.filter(village_id__in=points.values("village_id"))
+
+
+def visited_in(period, today):
+    return VisitHousehold.objects.filter(
+        household=OuterRef("pk"), on__gte=period.start, on__lte=period.cutoff(today)
+    )
+
+
+def households_not_visited(scope, period, today):
+    return area_households(scope, period).filter(~Exists(visited_in(period, today)))
+
+
+def breaches(scope, period, today):
+    reports = ViolationReport.objects.filter(
+        bureau_id__in=scope.bureau_ids,
+        state=ReportState.SUBSTANTIATED,
+        concluded_on__gte=period.start,
+        concluded_on__lte=period.cutoff(today),
+    )
+    if scope.staff is not None:
+        return reports.filter(accused=scope.staff)
+    if scope.department is not None:
+        return reports.filter(accused__department=scope.department)
+    return reports
+
+
+CASE_FIGURES = {"delay": delay_cases, "omission": omission_cases, "error": error_cases}
+
+
+def _grouped(queryset, by_bureau: bool, **extra) -> dict:
+    """{bureau_id: {...counts}} (or {None: {...}}) in one query."""
+    if by_bureau:
+        rows = queryset.order_by().values("bureau_id").annotate(n=Count("pk"), **extra)
+        return {r.pop("bureau_id"): r for r in rows}
+    return {None: queryset.aggregate(n=Count("pk"), **extra)}
+
+
+def compute(
+    scope: Scope, period: Period, today: datetime.date | None = None, *, by_bureau: bool = False
+) -> dict:
+    """{code: {bureau_id or None: counts}}, each figure counted in the database."""
+    today = today or timezone.localdate()
+    out = {
+        code: _grouped(function(scope, period, today), by_bureau) for code, function in CASE_FIGURES.items()
+    }
+    months = completed_months(period, today)
+    lapse = _grouped(commitments_lapsed(scope, period, today), by_bureau)
+    for key in lapse:
+        lapse[key] = {"n": lapse[key]["n"], "commitments": lapse[key]["n"], "months": 0}
+    for month in months:
+        for key, row in _grouped(short_rows(scope, month), by_bureau).items():
+            entry = lapse.setdefault(key, {"n": 0, "commitments": 0, "months": 0})
+            entry["n"] += row["n"]
+            entry["months"] += row["n"]
+    out["lapse"] = lapse
+    out["distance"] = _grouped(
+        area_households(scope, period),
+        by_bureau,
+        unvisited=Count("pk", filter=~Exists(visited_in(period, today))),
+    )
+    for row in out["distance"].values():
+        row["total"], row["n"] = row["n"], row["unvisited"]
+        row["coverage"] = (
+            None if not row["total"] else round(100 * (row["total"] - row["unvisited"]) / row["total"], 1)
+        )
+    out["breach"] = _grouped(breaches(scope, period, today), by_bureau)
+    return out
+
+
+def records(code: str, scope: Scope, period: Period, today=None, month: datetime.date | None = None):
+    """The records behind a figure: cases, commitments, staff short of their quota (one month, or
+    the first completed month), households not visited, or violation reports."""
+    today = today or timezone.localdate()
+    if code in CASE_FIGURES:
+        return CASE_FIGURES[code](scope, period, today)
+    if code == "commitments":
+        return commitments_lapsed(scope, period, today)
+    if code == "quota":
+        return short_rows(scope, month or period.start)
+    if code == "distance":
+        return households_not_visited(scope, period, today)
+    if code == "breach":
+        return breaches(scope, period, today)
+    raise KeyError(code)
+
+
+@dataclass
+class Card:
+    """A scorecard ready to show: one column per scope (a bureau's children side by side, or one)."""
+
+    period: Period
+    columns: list  # [(label, bureau or None)]
+    figures: list  # [(code, name, description, [cell per column])]
+
+
+ZERO_NAMES = {
+    "delay": _("Zero delay (零延误)"),
+    "omission": _("Zero procedural omission (零疏忽)"),
+    "error": _("Zero quality error (零差错)"),
+    "lapse": _("Zero duty lapse (零失误)"),
+    "distance": _("Zero distance (零距离)"),
+    "breach": _("Zero discipline breach (零违犯)"),
+}
+
+
+def _sum(cells):
+    total = {}
+    for cell in cells:
+        for k, v in cell.items():
+            if isinstance(v, int):
+                total[k] = total.get(k, 0) + v
+    return total
+
+
+def card(scope: Scope, period: Period, today=None, *, children: bool = False) -> Card:
+    """The scorecard of the scope; with `children`, each child bureau of the scope's bureau (with
+    its own descendants) in a column of its own, and the total."""
+    from sanwen.campaigns.models import Campaign, ZeroTarget
+
+    today = today or timezone.localdate()
+    names = dict(ZERO_NAMES)
+    descriptions = {}
+    campaign = Campaign.objects.current(scope.bureau, period.cutoff(today))
+    if campaign is not None:
+        for target in ZeroTarget.objects.filter(campaign=campaign, active=True):
+            names[target.code] = target.name
+            descriptions[target.code] = target.description
+    kids = list(scope.bureau.children.order_by("code")) if children else []
+    data = compute(scope, period, today, by_bureau=bool(kids))
+    if kids:
+        owner = {}
+        for bureau in Bureau.objects.filter(pk__in=scope.bureau_ids).only("pk", "path"):
+            for kid in kids:
+                if bureau.path.startswith(kid.path):
+                    owner[bureau.pk] = kid.pk
+        columns = [(kid.short_name or kid.name, kid) for kid in kids]
+    else:
+        columns = [(scope.label, None)]
+    figures = []
+    for code in CODES:
+        cells_by_key = data[code]
+        if kids:
+            per_kid = {kid.pk: [] for kid in kids}
+            own = []
+            for bureau_id, row in cells_by_key.items():
+                (per_kid[owner[bureau_id]] if bureau_id in owner else own).append(row)
+            cells = [_sum(per_kid[kid.pk]) for kid in kids]
+            cells.append(_sum([row for rows in per_kid.values() for row in rows] + own))
+        else:
+            cells = [cells_by_key.get(None, {})]
+        for cell in cells:
+            cell.setdefault("n", 0)
+            if code == "distance":
+                total, unvisited = cell.get("total", 0), cell.get("unvisited", 0)
+                cell["coverage"] = None if not total else round(100 * (total - unvisited) / total, 1)
+        figures.append((code, names[code], descriptions.get(code, ""), cells))
+    if kids:
+        columns.append((_("Total"), None))
+    return Card(period=period, columns=columns, figures=figures)

@@ -1,0 +1,238 @@
+"""Each six-zeros figure against hand-built records (month 2026-03, looked at on 15 April)."""
+
+import datetime
+
+import pytest
+
+from sanwen.accountability.models import Commitment, CommitmentState, ReportState, ViolationReport
+from sanwen.accountability.scorecard import Period, Scope, card, compute, records
+from sanwen.campaigns.models import HandlingMode, Prohibition
+from sanwen.cases.models import Case, CaseEvent, ReturnVisit, State
+from sanwen.cases.services import case_register
+from sanwen.clients.services import household_create
+from sanwen.core.permissions import Role
+from sanwen.fieldwork.models import FieldDay
+from sanwen.fieldwork.services import visit_record
+
+D = datetime.date
+TODAY = D(2026, 4, 15)
+MARCH = Period.parse("2026-03")
+
+
+def a_case(world, *, mode="immediate", owner=None, **fields):
+    a = world.a
+    case = case_register(
+        bureau=a.bureau,
+        by=a.users[Role.STAFF],
+        description="测试事项",
+        ask_kind="need",
+        source="visit",
+        household=a.farmer,
+        mode=HandlingMode.objects.get(campaign=a.campaign, code=mode),
+        raised_on=D(2026, 3, 2),
+    )
+    fields.setdefault("owner", owner or a.users[Role.STAFF])
+    fields.setdefault("department", a.department)
+    Case.objects.filter(pk=case.pk).update(**fields)
+    return case
+
+
+def figure(world, code, scope=None, period=MARCH):
+    scope = scope or Scope(bureau=world.a.bureau)
+    return compute(scope, period, TODAY)[code][None]["n"]
+
+
+@pytest.fixture
+def staff(world):
+    return world.a.users[Role.STAFF]
+
+
+def test_delay_counts_late_resolutions_and_cases_open_past_their_limit(world, staff):
+    late = a_case(world, state=State.RESOLVED, deadline=D(2026, 3, 10), resolved_on=D(2026, 3, 12))
+    a_case(world, state=State.RESOLVED, deadline=D(2026, 3, 10), resolved_on=D(2026, 3, 10))  # on time
+    overdue = a_case(world, state=State.IN_PROGRESS, deadline=D(2026, 3, 20))
+    a_case(world, state=State.IN_PROGRESS, deadline=D(2026, 4, 10))  # its limit is after March
+    a_case(
+        world, state=State.RESOLVED, deadline=D(2026, 2, 20), resolved_on=D(2026, 2, 25)
+    )  # late in February
+    a_case(world, state=State.DECLINED, deadline=D(2026, 3, 5), decline_reason="不属于职责范围")
+    # Open past its limit at the end of March, resolved (late) in April: a delay of March too.
+    resolved_later = a_case(world, state=State.RESOLVED, deadline=D(2026, 3, 25), resolved_on=D(2026, 4, 2))
+    assert figure(world, "delay") == 3
+    assert set(records("delay", Scope(bureau=world.a.bureau), MARCH, TODAY).values_list("pk", flat=True)) == {
+        late.pk,
+        overdue.pk,
+        resolved_later.pk,
+    }
+    assert figure(world, "delay", Scope(bureau=world.a.bureau, staff=world.a.users[Role.DEPT_HEAD])) == 0
+    assert figure(world, "delay", Scope(bureau=world.a.bureau, staff=staff)) == 3
+    assert figure(world, "delay", Scope(bureau=world.a.bureau, department=world.a.department)) == 3
+    assert figure(world, "delay", Scope(bureau=world.b.bureau)) == 0
+
+
+def test_omission_counts_closed_cases_that_skipped_a_step(world):
+    base = {"state": State.VISITED, "deadline": D(2026, 3, 20), "resolved_on": D(2026, 3, 10)}
+    fine = {
+        **base,
+        "accepted_on": D(2026, 3, 2),
+        "return_visit_due": D(2026, 3, 11),
+        "visited_on": D(2026, 3, 11),
+    }
+    a_case(world, **fine)
+    accepted_late = a_case(world, **{**fine, "accepted_on": D(2026, 3, 5)})  # due 3 March
+    not_visited = a_case(world, **{**fine, "state": State.RESOLVED, "visited_on": None})
+    on_site = a_case(world, mode="on_site", **fine)  # 上门办 without the visit at the client's place
+    a_case(world, mode="on_site", **{**fine, "on_site_visit_on": D(2026, 3, 5)})
+    a_case(
+        world, **{**fine, "accepted_on": D(2026, 3, 5), "resolved_on": D(2026, 2, 27)}
+    )  # closed in February
+    found = set(records("omission", Scope(bureau=world.a.bureau), MARCH, TODAY).values_list("pk", flat=True))
+    assert found == {accepted_late.pk, not_visited.pk, on_site.pk}
+    assert figure(world, "omission") == 3
+
+
+def test_error_counts_reopened_and_dissatisfied_cases(world, staff):
+    reopened = a_case(world, state=State.IN_PROGRESS, deadline=D(2026, 4, 30), reopened=1)
+    CaseEvent.objects.create(
+        case=reopened, kind="reopened", at=datetime.datetime(2026, 3, 9, 9, tzinfo=datetime.UTC)
+    )
+    unhappy = a_case(world, state=State.VISITED, resolved_on=D(2026, 3, 3), deadline=D(2026, 3, 5))
+    ReturnVisit.objects.create(case=unhappy, on=D(2026, 3, 4), satisfaction="dissatisfied", comment="没解决")
+    earlier = a_case(world, state=State.IN_PROGRESS, deadline=D(2026, 4, 30), reopened=1)
+    CaseEvent.objects.create(
+        case=earlier, kind="reopened", at=datetime.datetime(2026, 2, 9, 9, tzinfo=datetime.UTC)
+    )
+    happy = a_case(world, state=State.VISITED, resolved_on=D(2026, 3, 3), deadline=D(2026, 3, 5))
+    ReturnVisit.objects.create(case=happy, on=D(2026, 3, 4), satisfaction="satisfied")
+    assert set(records("error", Scope(bureau=world.a.bureau), MARCH, TODAY).values_list("pk", flat=True)) == {
+        reopened.pk,
+        unhappy.pk,
+    }
+
+
+def test_lapse_counts_quota_shortfalls_and_commitments_past_due(world, staff):
+    a = world.a
+    # Everyone but the staff member meets March's quota; the staff member has 3 of 18 days.
+    for user in a.users.values():
+        if user.role == Role.ADMIN:
+            continue
+        days = 3 if user == staff else 31
+        FieldDay.objects.bulk_create(
+            [
+                FieldDay(bureau=a.bureau, staff=user, on=D(2026, 3, d), activity="测试")
+                for d in range(1, days + 1)
+            ]
+        )
+    for state, due in (
+        (CommitmentState.OPEN, D(2026, 3, 15)),  # past due
+        (CommitmentState.NOT_KEPT, D(2026, 3, 20)),
+        (CommitmentState.KEPT, D(2026, 3, 20)),
+        (CommitmentState.OPEN, D(2026, 4, 20)),  # due after March
+    ):
+        Commitment.objects.create(
+            bureau=a.bureau,
+            campaign=a.campaign,
+            staff=staff,
+            text="每月走访",
+            made_on=D(2026, 3, 1),
+            due_on=due,
+            state=state,
+        )
+    result = compute(Scope(bureau=a.bureau), MARCH, TODAY)["lapse"][None]
+    assert (result["n"], result["months"], result["commitments"]) == (3, 1, 2)
+    assert list(
+        records("quota", Scope(bureau=a.bureau), MARCH, TODAY, month=D(2026, 3, 1)).values_list(
+            "pk", flat=True
+        )
+    ) == [staff.pk]
+    # A month still under way has not failed yet.
+    assert compute(Scope(bureau=a.bureau), MARCH, D(2026, 3, 20))["lapse"][None]["months"] == 0
+
+
+def test_distance_counts_households_of_the_area_not_visited(world, staff):
+    a = world.a
+    second = household_create(
+        bureau=a.bureau, by=None, kind="farmer", name="李四", township=a.township, village=a.village
+    )
+    visit_record(bureau=a.bureau, by=staff, on=D(2026, 3, 10), diary="走访", households=[a.farmer])
+    mine = compute(Scope(bureau=a.bureau, staff=staff), MARCH, TODAY)["distance"][None]
+    assert (mine["total"], mine["n"], mine["coverage"]) == (2, 1, 50.0)
+    assert list(records("distance", Scope(bureau=a.bureau, staff=staff), MARCH, TODAY)) == [second]
+    # The bureau's area is every household it serves (the retailer has no village but counts).
+    bureau = compute(Scope(bureau=a.bureau), MARCH, TODAY)["distance"][None]
+    assert (bureau["total"], bureau["n"]) == (3, 2)
+    # The head has no contact point: no area, no coverage figure.
+    head = compute(Scope(bureau=a.bureau, staff=a.users[Role.DEPT_HEAD]), MARCH, TODAY)["distance"][None]
+    assert head["total"] == 0 and head["coverage"] is None
+
+
+def test_breach_counts_substantiated_violations(world, staff):
+    a = world.a
+    prohibition = Prohibition.objects.filter(campaign=a.campaign).first()
+    for state, concluded in (
+        (ReportState.SUBSTANTIATED, D(2026, 3, 18)),
+        (ReportState.UNSUBSTANTIATED, D(2026, 3, 18)),
+        (ReportState.SUBSTANTIATED, D(2026, 2, 18)),
+        (ReportState.INVESTIGATING, None),
+    ):
+        ViolationReport.objects.create(
+            bureau=a.bureau,
+            campaign=a.campaign,
+            prohibition=prohibition,
+            accused=staff,
+            description="收受烟农土特产",
+            source="internal",
+            received_on=D(2026, 2, 1),
+            state=state,
+            concluded_on=concluded,
+        )
+    assert figure(world, "breach") == 1
+    assert figure(world, "breach", Scope(bureau=a.bureau, staff=staff)) == 1
+    assert figure(world, "breach", Scope(bureau=a.bureau, staff=a.users[Role.LEADER])) == 0
+    assert figure(world, "breach", period=Period.parse("2026-Q1")) == 2
+
+
+def test_a_parent_bureau_sees_its_children_side_by_side(world, staff):
+    a_case(world, state=State.IN_PROGRESS, deadline=D(2026, 3, 20))
+    b = world.b
+    other = case_register(
+        bureau=b.bureau,
+        by=b.users[Role.STAFF],
+        description="测试",
+        ask_kind="need",
+        source="visit",
+        raised_on=D(2026, 3, 2),
+    )
+    Case.objects.filter(pk=other.pk).update(state=State.IN_PROGRESS, deadline=D(2026, 3, 20))
+    a_case(world, state=State.IN_PROGRESS, deadline=D(2026, 3, 21))
+    city = world.a.bureau.parent
+    result = card(Scope(bureau=city), MARCH, TODAY, children=True)
+    labels = [label for label, _b in result.columns]
+    assert labels[-1] == "合计" and len(labels) == 3
+    delay = dict((code, cells) for code, _n, _d, cells in result.figures)["delay"]
+    by_label = dict(zip(labels, [c["n"] for c in delay], strict=True))
+    assert (
+        by_label[world.a.bureau.short_name] == 2
+        and by_label[world.b.bureau.short_name] == 1
+        and by_label["合计"] == 3
+    )
+
+
+def test_periods_parse_months_quarters_and_years():
+    assert Period.parse("2026-01") == Period(D(2026, 1, 1), D(2026, 1, 31), "month", "2026-01")
+    assert Period.parse("2026-q2").end == D(2026, 6, 30)
+    assert Period.parse("2024").months()[1] == D(2024, 2, 1)
+    for bad in ("2026-13", "26-01", "2026-Q5", ""):
+        with pytest.raises(ValueError):
+            Period.parse(bad)
+
+
+def test_the_scorecard_runs_a_bounded_number_of_queries(world, staff, django_assert_max_num_queries):
+    for _ in range(3):
+        a_case(world, state=State.IN_PROGRESS, deadline=D(2026, 3, 20))
+    with django_assert_max_num_queries(24):
+        card(Scope(bureau=world.a.bureau), Period.parse("2026-Q1"), TODAY)
+    for _ in range(30):
+        a_case(world, state=State.IN_PROGRESS, deadline=D(2026, 3, 20))
+    with django_assert_max_num_queries(24):
+        card(Scope(bureau=world.a.bureau), Period.parse("2026-Q1"), TODAY)

@@ -1,0 +1,652 @@
+"""Accountability pages: the six-zeros scorecard and the records behind each figure, commitments,
+the integrity register (inspectors and leaders only; never a report about oneself) and annual
+assessments with their Word export."""
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from sanwen.accountability import services
+from sanwen.accountability.docx import assessments_docx
+from sanwen.accountability.forms import (
+    AssessmentForm,
+    CommitmentForm,
+    ConcludeForm,
+    EvidenceForm,
+    GiftForm,
+    GiftHandleForm,
+    InternalReportForm,
+    InvestigateForm,
+    JudgeForm,
+    NoteForm,
+)
+from sanwen.accountability.models import (
+    Assessment,
+    AssessmentState,
+    Commitment,
+    CommitmentState,
+    GiftDeclaration,
+    ReportState,
+)
+from sanwen.accountability.scorecard import Period, Scope, card, completed_months, records
+from sanwen.campaigns.models import Campaign
+from sanwen.core.pagination import paginate
+from sanwen.core.permissions import Cap, has_cap, require_cap
+from sanwen.core.text import mask_name
+from sanwen.org.models import Department, Role, Staff
+
+
+def _today():
+    return timezone.localdate()
+
+
+def _errors(form, exc: ValidationError):
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+# --- scorecard ------------------------------------------------------------------------------
+
+
+def _sees_bureau(user) -> bool:
+    return user.role in (Role.LEADER, Role.INSPECTOR) or user.is_superuser
+
+
+def scorecard_scope(request):
+    """Whose scorecard the user asked for, limited to what they may see: their own (staff), their
+    department and its people (heads), the bureau, its departments and people, its child bureaus
+    (leaders and inspectors)."""
+    user = request.user
+    require_cap(user, Cap.VIEW_SCORECARD)
+    bureau = user.bureau
+    if bureau is None:
+        raise Http404
+    wanted = request.GET.get("bureau")
+    if wanted and wanted.isdigit() and int(wanted) != bureau.pk:
+        if not _sees_bureau(user):
+            raise PermissionDenied
+        bureau = bureau.descendants().filter(pk=wanted).first()
+        if bureau is None:
+            raise Http404
+    staff_id, department_id = request.GET.get("staff"), request.GET.get("department")
+    if staff_id and staff_id.isdigit():
+        person = Staff.objects.filter(pk=staff_id, bureau=bureau).select_related("department").first()
+        if person is None:
+            raise Http404
+        allowed = (
+            person.pk == user.pk
+            or _sees_bureau(user)
+            or (user.role == Role.DEPT_HEAD and person.department_id == user.department_id)
+        )
+        if not allowed:
+            raise PermissionDenied
+        return Scope(bureau=bureau, staff=person, bureau_ids=[bureau.pk])
+    if department_id and department_id.isdigit():
+        department = Department.objects.filter(pk=department_id, bureau=bureau).first()
+        if department is None:
+            raise Http404
+        if not (_sees_bureau(user) or (user.role == Role.DEPT_HEAD and user.department_id == department.pk)):
+            raise PermissionDenied
+        return Scope(bureau=bureau, department=department, bureau_ids=[bureau.pk])
+    if _sees_bureau(user):
+        return Scope(bureau=bureau)
+    if user.role == Role.DEPT_HEAD and user.department_id:
+        return Scope(bureau=bureau, department=user.department, bureau_ids=[bureau.pk])
+    return Scope(bureau=bureau, staff=user, bureau_ids=[bureau.pk])
+
+
+def _period(request) -> Period:
+    text = request.GET.get("period") or f"{_today():%Y-%m}"
+    try:
+        return Period.parse(text)
+    except ValueError:
+        messages.error(request, _("A period is a month (2026-01), a quarter (2026-Q1) or a year (2026)."))
+        return Period.parse(f"{_today():%Y-%m}")
+
+
+def _scope_query(scope: Scope, period: Period) -> str:
+    parts = [f"period={period.label}"]
+    if scope.staff is not None:
+        parts.append(f"staff={scope.staff.pk}")
+    elif scope.department is not None:
+        parts.append(f"department={scope.department.pk}")
+    parts.append(f"bureau={scope.bureau.pk}")
+    return "&".join(parts)
+
+
+@login_required
+def scorecard_view(request):
+    scope = scorecard_scope(request)
+    period = _period(request)
+    today = _today()
+    children = scope.staff is None and scope.department is None and scope.bureau.children.exists()
+    result = card(scope, period, today, children=children)
+    user = request.user
+    departments = people = []
+    if _sees_bureau(user):
+        departments = Department.objects.filter(bureau=scope.bureau).order_by("order")
+        people = (
+            Staff.objects.filter(bureau=scope.bureau, is_active=True)
+            .exclude(role=Role.ADMIN)
+            .order_by("name")
+        )
+    elif user.role == Role.DEPT_HEAD:
+        people = Staff.objects.filter(department_id=user.department_id, is_active=True).order_by("name")
+    return render(
+        request,
+        "accountability/scorecard.html",
+        {
+            "scope": scope,
+            "period": period,
+            "card": result,
+            "query": _scope_query(scope, period),
+            "departments": departments,
+            "people": people,
+            "child_bureaus": user.bureau.descendants(include_self=False).order_by("path")
+            if _sees_bureau(user)
+            else [],
+            "months": completed_months(period, today),
+            "today": today,
+        },
+    )
+
+
+RECORD_TEMPLATES = {
+    "delay": "cases",
+    "omission": "cases",
+    "error": "cases",
+    "commitments": "commitments",
+    "quota": "quota",
+    "distance": "households",
+    "breach": "reports",
+}
+
+
+@login_required
+def scorecard_records(request):
+    """The records behind one figure of the scorecard."""
+    scope = scorecard_scope(request)
+    period = _period(request)
+    code = request.GET.get("code", "")
+    if code not in RECORD_TEMPLATES:
+        raise Http404
+    if code == "breach" and not has_cap(request.user, Cap.VIEW_INTEGRITY):
+        raise PermissionDenied
+    month = None
+    if code == "quota":
+        months = completed_months(period, _today())
+        wanted = request.GET.get("month")
+        month = next((m for m in months if f"{m:%Y-%m}" == wanted), months[0] if months else period.start)
+    rows = records(code, scope, period, _today(), month=month)
+    if code == "breach":
+        rows = rows.exclude(accused=request.user).select_related("prohibition", "accused")
+    elif code in ("delay", "omission", "error"):
+        rows = rows.select_related("owner", "mode", "department").order_by("deadline", "pk")
+    elif code == "commitments":
+        rows = rows.select_related("staff", "department").order_by("due_on", "pk")
+    elif code == "quota":
+        rows = rows.select_related("department").order_by("department__order", "name")
+    elif code == "distance":
+        rows = rows.select_related("village", "township").order_by("village__code", "pk")
+    page, query = paginate(request, rows, 50)
+    if code == "distance":
+        for household in page:
+            household.masked_name = mask_name(household.name)
+    return render(
+        request,
+        "accountability/records.html",
+        {
+            "scope": scope,
+            "period": period,
+            "code": code,
+            "kind": RECORD_TEMPLATES[code],
+            "page": page,
+            "query": query,
+            "month": month,
+            "months": completed_months(period, _today()) if code == "quota" else [],
+            "back": _scope_query(scope, period),
+        },
+    )
+
+
+# --- commitments ----------------------------------------------------------------------------
+
+
+def _commitment_owners(user):
+    """Whom the user may make a commitment for besides themselves."""
+    if user.role == Role.LEADER:
+        people = [
+            (f"s{p.pk}", p.name)
+            for p in Staff.objects.filter(bureau_id=user.bureau_id, is_active=True)
+            .exclude(pk=user.pk)
+            .order_by("name")
+        ]
+        departments = [
+            (f"d{d.pk}", f"{d.name}（{_('department')}）")
+            for d in Department.objects.filter(bureau_id=user.bureau_id)
+        ]
+        return departments + people
+    if user.role == Role.DEPT_HEAD and user.department_id:
+        return [(f"d{user.department_id}", f"{user.department.name}（{_('department')}）")]
+    return []
+
+
+def _visible_commitments(user):
+    commitments = Commitment.objects.filter(bureau_id=user.bureau_id)
+    if user.role in (Role.LEADER, Role.INSPECTOR):
+        return commitments
+    if user.role == Role.DEPT_HEAD:
+        return commitments.filter(
+            Q(staff__department_id=user.department_id) | Q(department_id=user.department_id)
+        )
+    return commitments.filter(staff=user)
+
+
+@login_required
+def commitment_list(request):
+    require_cap(request.user, Cap.MAKE_COMMITMENTS)
+    user = request.user
+    owners = _commitment_owners(user)
+    form = CommitmentForm(request.POST or None, owners=owners)
+    if request.method == "POST" and form.is_valid():
+        owner = form.cleaned_data["owner"]
+        staff = department = None
+        if owner.startswith("s"):
+            staff = Staff.objects.filter(pk=owner[1:], bureau_id=user.bureau_id).first()
+        elif owner.startswith("d"):
+            department = Department.objects.filter(pk=owner[1:], bureau_id=user.bureau_id).first()
+        try:
+            services.commitment_make(
+                by=user,
+                text=form.cleaned_data["text"],
+                due_on=form.cleaned_data["due_on"],
+                staff=staff,
+                department=department,
+            )
+            messages.success(request, _("Commitment recorded."))
+            return redirect("commitment_list")
+        except ValidationError as exc:
+            _errors(form, exc)
+    today = _today()
+    rows = _visible_commitments(user).select_related("staff", "department", "staff__department")
+    show = request.GET.get("show", "open")
+    if show == "open":
+        rows = rows.filter(state=CommitmentState.OPEN)
+    elif show == "past_due":
+        rows = rows.filter(state=CommitmentState.OPEN, due_on__lt=today)
+    page, query = paginate(request, rows.order_by("due_on", "pk"), 30)
+    return render(
+        request,
+        "accountability/commitments.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query,
+            "show": show,
+            "today": today,
+            "past_due": _visible_commitments(user)
+            .filter(state=CommitmentState.OPEN, due_on__lt=today)
+            .count(),
+        },
+    )
+
+
+@login_required
+def commitment_detail(request, commitment_id):
+    require_cap(request.user, Cap.MAKE_COMMITMENTS)
+    commitment = (
+        _visible_commitments(request.user)
+        .select_related("staff", "department", "closed_by")
+        .filter(pk=commitment_id)
+        .first()
+    )
+    if commitment is None:
+        raise Http404
+    evidence_form = EvidenceForm(initial={"evidence": commitment.evidence})
+    judge_form = JudgeForm(initial={"evidence": commitment.evidence})
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "judge":
+                judge_form = JudgeForm(request.POST)
+                if judge_form.is_valid():
+                    services.commitment_judge(
+                        commitment=commitment, by=request.user, **judge_form.cleaned_data
+                    )
+                    messages.success(request, _("Judgement recorded."))
+                    return redirect("commitment_detail", commitment_id=commitment.pk)
+            else:
+                evidence_form = EvidenceForm(request.POST)
+                if evidence_form.is_valid():
+                    services.commitment_add_evidence(
+                        commitment=commitment, by=request.user, **evidence_form.cleaned_data
+                    )
+                    messages.success(request, _("Evidence saved."))
+                    return redirect("commitment_detail", commitment_id=commitment.pk)
+        except ValidationError as exc:
+            _errors(judge_form if request.POST.get("action") == "judge" else evidence_form, exc)
+    return render(
+        request,
+        "accountability/commitment.html",
+        {
+            "commitment": commitment,
+            "evidence_form": evidence_form,
+            "judge_form": judge_form,
+            "may_judge": services.may_assess_commitment(request.user, commitment)
+            and commitment.state == CommitmentState.OPEN,
+            "past_due": commitment.past_due(_today()),
+        },
+    )
+
+
+# --- integrity register -------------------------------------------------------------------
+
+
+@login_required
+def integrity_register(request):
+    """Inspectors and leaders: gift declarations and violation reports."""
+    require_cap(request.user, Cap.VIEW_INTEGRITY)
+    show = "gifts" if request.GET.get("show") == "gifts" else "reports"
+    if show == "gifts":
+        rows = GiftDeclaration.objects.filter(bureau_id=request.user.bureau_id).select_related("staff")
+    else:
+        rows = services.visible_reports(request.user).select_related("prohibition", "accused", "inspector")
+        state = request.GET.get("state")
+        if state in ReportState.values:
+            rows = rows.filter(state=state)
+    page, query = paginate(request, rows, 30)
+    return render(
+        request,
+        "accountability/register.html",
+        {
+            "show": show,
+            "page": page,
+            "query": query,
+            "states": ReportState.choices,
+            "state": request.GET.get("state", ""),
+        },
+    )
+
+
+@login_required
+def gift_declare(request):
+    """Anyone declares a gift; they see their own declarations."""
+    if request.user.bureau_id is None:
+        raise Http404
+    form = GiftForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.gift_declare(by=request.user, **form.cleaned_data)
+            messages.success(
+                request, _("Declaration recorded. Return the gift or hand it in, then record which.")
+            )
+            return redirect("gift_declare")
+        except ValidationError as exc:
+            _errors(form, exc)
+    mine = GiftDeclaration.objects.filter(staff=request.user)
+    return render(
+        request,
+        "accountability/gifts_mine.html",
+        {"form": form, "mine": mine, "handle_form": GiftHandleForm(initial={"handled_on": _today()})},
+    )
+
+
+@login_required
+@require_POST
+def gift_handle(request, gift_id):
+    gift = GiftDeclaration.objects.filter(pk=gift_id, bureau_id=request.user.bureau_id).first()
+    if gift is None or not (gift.staff_id == request.user.pk or has_cap(request.user, Cap.INVESTIGATE)):
+        raise Http404
+    form = GiftHandleForm(request.POST)
+    if form.is_valid():
+        try:
+            services.gift_handle(gift=gift, by=request.user, **form.cleaned_data)
+            messages.success(request, _("Handling recorded."))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, _("Choose returned or handed in, and the day."))
+    if has_cap(request.user, Cap.VIEW_INTEGRITY):
+        return redirect("/accountability/integrity/?show=gifts")
+    return redirect("gift_declare")
+
+
+@login_required
+def report_new(request):
+    """Any staff member reports a suspected breach of the 五不准 (anonymously if they wish)."""
+    user = request.user
+    campaign = Campaign.objects.current(user.bureau, _today()) if user.bureau else None
+    if campaign is None:
+        raise Http404
+    form = InternalReportForm(request.POST or None, campaign=campaign, bureau=user.bureau, user=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.report_internal(by=user, **form.cleaned_data)
+            messages.success(request, _("Report received. The inspectors will look into it."))
+            return redirect("home")
+        except ValidationError as exc:
+            _errors(form, exc)
+    return render(request, "accountability/report_new.html", {"form": form})
+
+
+@login_required
+def report_detail(request, report_id):
+    require_cap(request.user, Cap.VIEW_INTEGRITY)
+    report = (
+        services.visible_reports(request.user)
+        .select_related("prohibition", "accused", "inspector", "reporter")
+        .filter(pk=report_id)
+        .first()
+    )
+    if report is None:
+        raise Http404
+    user = request.user
+    forms = {
+        "investigate": InvestigateForm(
+            bureau=report.bureau, user=user, initial={"accused": report.accused_id}
+        ),
+        "note": NoteForm(),
+        "conclude": ConcludeForm(),
+    }
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "investigate":
+                forms["investigate"] = form = InvestigateForm(request.POST, bureau=report.bureau, user=user)
+                if form.is_valid():
+                    services.report_investigate(report=report, by=user, **form.cleaned_data)
+                    return redirect("report_detail", report_id=report.pk)
+            elif action == "note":
+                forms["note"] = form = NoteForm(request.POST)
+                if form.is_valid():
+                    services.report_note(report=report, by=user, **form.cleaned_data)
+                    return redirect("report_detail", report_id=report.pk)
+            elif action == "conclude":
+                forms["conclude"] = form = ConcludeForm(request.POST)
+                if form.is_valid():
+                    services.report_conclude(report=report, by=user, **form.cleaned_data)
+                    messages.success(request, _("Investigation concluded."))
+                    return redirect("report_detail", report_id=report.pk)
+            else:
+                raise Http404
+        except ValidationError as exc:
+            _errors(forms[action], exc)
+    return render(
+        request,
+        "accountability/report.html",
+        {
+            "report": report,
+            "events": report.events.select_related("by"),
+            "forms": forms,
+            "may_investigate": has_cap(user, Cap.INVESTIGATE),
+        },
+    )
+
+
+# --- annual assessments ---------------------------------------------------------------------
+
+
+def _year(request) -> int:
+    text = request.GET.get("year") or request.POST.get("year") or ""
+    today = _today()
+    return (
+        int(text)
+        if text.isdigit() and 2000 <= int(text) <= today.year
+        else today.year - (1 if today.month < 12 else 0)
+    )
+
+
+@login_required
+def assessment_list(request):
+    require_cap(request.user, Cap.ASSESS)
+    user = request.user
+    year = _year(request)
+    if request.method == "POST":
+        try:
+            people = (
+                Staff.objects.filter(bureau_id=user.bureau_id, is_active=True)
+                .exclude(role=Role.ADMIN)
+                .exclude(pk=user.pk)
+            )
+            wanted = request.POST.getlist("staff")
+            if wanted:
+                people = people.filter(pk__in=[w for w in wanted if w.isdigit()])
+            made = 0
+            for person in people.exclude(assessments__year=year):
+                services.assessment_start(staff=person, year=year, by=user)
+                made += 1
+            messages.success(
+                request, _("%(n)d draft assessments started for %(year)d.") % {"n": made, "year": year}
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect(f"{request.path}?year={year}")
+    staff = (
+        Staff.objects.filter(bureau_id=user.bureau_id, is_active=True)
+        .exclude(role=Role.ADMIN)
+        .select_related("department")
+        .order_by("department__order", "name")
+    )
+    assessments = {a.staff_id: a for a in Assessment.objects.filter(bureau_id=user.bureau_id, year=year)}
+    page, query = paginate(request, staff, 60)
+    for person in page:
+        person.assessment = assessments.get(person.pk)
+    return render(
+        request,
+        "accountability/assessments.html",
+        {
+            "year": year,
+            "page": page,
+            "query": query,
+            "departments": Department.objects.filter(bureau_id=user.bureau_id).order_by("order"),
+            "years": list(range(_today().year, _today().year - 5, -1)),
+            "counts": {
+                s: sum(1 for a in assessments.values() if a.state == s) for s in AssessmentState.values
+            },
+        },
+    )
+
+
+def _assessment(request, assessment_id) -> Assessment:
+    assessment = (
+        Assessment.objects.select_related("staff", "staff__department", "finalised_by")
+        .filter(pk=assessment_id, bureau_id=request.user.bureau_id)
+        .first()
+    )
+    if assessment is None:
+        raise Http404
+    own = assessment.staff_id == request.user.pk
+    if own and assessment.state == AssessmentState.FINAL:
+        return assessment  # one reads one's own final assessment
+    if own or not has_cap(request.user, Cap.ASSESS):
+        raise PermissionDenied
+    return assessment
+
+
+@login_required
+def assessment_detail(request, assessment_id):
+    assessment = _assessment(request, assessment_id)
+    comments = list(assessment.comments.select_related("dimension"))
+    form = AssessmentForm(
+        request.POST or None,
+        comments=comments,
+        initial={"grade": assessment.grade, "version": assessment.version},
+    )
+    if request.method == "POST":
+        action = request.POST.get("action", "save")
+        try:
+            if action == "refresh":
+                services.assessment_refresh(assessment=assessment, by=request.user)
+                messages.success(request, _("Evidence drawn again from the records."))
+                return redirect("assessment_detail", assessment_id=assessment.pk)
+            if form.is_valid():
+                assessment = services.assessment_save(
+                    assessment=assessment,
+                    by=request.user,
+                    comments=form.comments(),
+                    grade=form.cleaned_data["grade"],
+                    expected_version=form.cleaned_data["version"],
+                )
+                if action == "finalise":
+                    services.assessment_finalise(assessment=assessment, by=request.user)
+                    messages.success(request, _("Assessment finalised and locked."))
+                else:
+                    messages.success(request, _("Saved."))
+                return redirect("assessment_detail", assessment_id=assessment.pk)
+        except ValidationError as exc:
+            _errors(form, exc)
+    return render(
+        request,
+        "accountability/assessment.html",
+        {
+            "assessment": assessment,
+            "form": form,
+            "comments": comments,
+            "evidence": assessment.evidence,
+            "problems": services.finalise_problems(assessment)
+            if assessment.state == AssessmentState.DRAFT
+            else [],
+            "editable": assessment.state == AssessmentState.DRAFT and has_cap(request.user, Cap.ASSESS),
+            "may_finalise": has_cap(request.user, Cap.FINALISE_ASSESSMENTS),
+            "barred": services.substantiated_in_year(assessment.staff_id, assessment.year),
+        },
+    )
+
+
+@login_required
+def assessment_export(request):
+    """Word: one assessment (?id=) or all of a department's (?department=&year=) in one file."""
+    user = request.user
+    wanted = request.GET.get("id")
+    if wanted and wanted.isdigit():
+        items = [_assessment(request, int(wanted))]
+        name = f"{items[0].year}年度考核登记表-{items[0].staff.name}.docx"
+    else:
+        require_cap(user, Cap.ASSESS)
+        year = _year(request)
+        rows = Assessment.objects.filter(bureau_id=user.bureau_id, year=year).exclude(staff=user)
+        department = request.GET.get("department")
+        label = user.bureau.short_name
+        if department and department.isdigit():
+            rows = rows.filter(staff__department_id=department)
+            label = Department.objects.filter(pk=department).values_list("name", flat=True).first() or label
+        items = list(
+            rows.select_related("staff", "staff__department", "finalised_by").order_by(
+                "staff__department__order", "staff__name"
+            )
+        )
+        if not items:
+            messages.error(request, _("No assessments to export for that choice."))
+            return redirect("assessment_list")
+        name = f"{year}年度考核登记表-{label}.docx"
+    return assessments_docx(items, name, bureau=user.bureau, today=datetime.date.today())
