@@ -143,7 +143,9 @@ def test_visit_cards_print_four_to_an_a4_sheet(browser, live_server, transaction
     sheet = page.locator(".card-sheet").first.bounding_box()
     card = page.locator(".visit-card").first.bounding_box()
     # 96 px to the inch: A4 is 793.7 × 1122.5 px, A6 396.9 × 559.4 px.
-    assert abs(sheet["width"] - 793.7) < 2 and abs(card["width"] - 396.9) < 2 and abs(card["height"] - 559.4) < 2
+    assert (
+        abs(sheet["width"] - 793.7) < 2 and abs(card["width"] - 396.9) < 2 and abs(card["height"] - 559.4) < 2
+    )
     pdf = page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
     assert pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page>") + pdf.count(b"/Type/Page") >= 2
     screenshot(page, "visit-cards-print")
