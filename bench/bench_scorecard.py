@@ -66,10 +66,13 @@ FLOOR = [
        WHERE s.bureau_id = ANY(%(ids)s) AND s.is_active AND s.role <> 'admin'
          AND COALESCE(f.n, 0) < GREATEST(q.days_per_month - COALESCE(l.n, 0), 0)
        GROUP BY s.bureau_id""",
-    # 零距离
-    """SELECT h.bureau_id, COUNT(*), COUNT(*) FILTER (WHERE NOT EXISTS (
-         SELECT 1 FROM fieldwork_visithousehold v WHERE v.household_id = h.id AND v."on" BETWEEN %(start)s AND %(cutoff)s))
-       FROM clients_household h WHERE h.bureau_id = ANY(%(ids)s) AND h.active GROUP BY h.bureau_id""",
+    # 零距离: the area's households, and those of them without a visit in the period's months
+    """SELECT bureau_id, COUNT(*) FROM clients_household WHERE bureau_id = ANY(%(ids)s) AND active
+       GROUP BY bureau_id""",
+    """SELECT h.bureau_id, COUNT(*) FROM clients_household h WHERE h.bureau_id = ANY(%(ids)s) AND h.active
+       AND NOT EXISTS (SELECT 1 FROM fieldwork_visitedmonth v WHERE v.household_id = h.id
+                       AND v.month BETWEEN %(start)s AND %(cutoff)s)
+       GROUP BY h.bureau_id""",
     # 零违犯
     """SELECT bureau_id, COUNT(*) FROM accountability_violationreport WHERE bureau_id = ANY(%(ids)s)
        AND state = 'substantiated' AND concluded_on BETWEEN %(start)s AND %(cutoff)s GROUP BY bureau_id""",
@@ -119,8 +122,8 @@ def run() -> list[Result]:
         "omission": floor_totals[1],
         "error": floor_totals[2],
         "lapse": floor_totals[3] + floor_totals[4],
-        "distance": sum(r[2] for r in out["floor"][5]),
-        "breach": floor_totals[6],
+        "distance": floor_totals[6],
+        "breach": floor_totals[7],
     }
     got = {code: totals[code]["n"] for code in expected}
     assert got == expected, (got, expected)

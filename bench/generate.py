@@ -530,6 +530,17 @@ def _fieldwork(
         "visit staff",
         batch=50_000,
     )
+    # The months each household was visited in (visit_record keeps this set as visits come in).
+    month = (
+        "date_trunc('month', \"on\")::date"
+        if connection.vendor == "postgresql"
+        else "date(\"on\", 'start of month')"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO fieldwork_visitedmonth (household_id, bureau_id, month) "  # noqa: S608
+            f"SELECT DISTINCT household_id, bureau_id, {month} FROM fieldwork_visithousehold"
+        )
     bureau_of = {sid: b for b, rows in staff_by_bureau.items() for sid, _d, _r in rows}
     writer.write(
         "fieldwork_fieldday",

@@ -201,6 +201,22 @@ class VisitHousehold(models.Model):
         return f"{self.visit_id}/{self.household_id}"
 
 
+class VisitedMonth(models.Model):
+    """A household had at least one visit in a month (one row per household and month, written with
+    each visit): what 零距离 counts, without reading every 户次 of the period."""
+
+    household = models.ForeignKey("clients.Household", on_delete=models.CASCADE, related_name="+")
+    bureau = models.ForeignKey("org.Bureau", on_delete=models.PROTECT, related_name="+")
+    month = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["household", "month"], name="visited_month_once")]
+        indexes = [models.Index(fields=["bureau", "month"])]
+
+    def __str__(self):
+        return f"{self.household_id} {self.month:%Y-%m}"
+
+
 class VisitPhoto(models.Model):
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="photos")
     image = models.ImageField(

@@ -34,6 +34,7 @@ from sanwen.fieldwork.models import (
     NotebookReview,
     Research,
     Visit,
+    VisitedMonth,
     VisitHousehold,
     VisitPhoto,
     VisitStaff,
@@ -430,6 +431,10 @@ def visit_record(
     VisitStaff.objects.bulk_create(VisitStaff(visit=visit, staff=p, on=on) for p in staff)
     VisitHousehold.objects.bulk_create(
         VisitHousehold(visit=visit, household=h, bureau=bureau, on=on) for h in households
+    )
+    VisitedMonth.objects.bulk_create(
+        [VisitedMonth(household=h, bureau=bureau, month=month_start(on)) for h in households],
+        ignore_conflicts=True,
     )
     visit.vehicles.set(vehicles)
     visit.roles.set(roles)
