@@ -36,7 +36,7 @@ from sanwen.accountability.models import (
     GiftDeclaration,
     ReportState,
 )
-from sanwen.accountability.scorecard import Period, Scope, card, completed_months, records
+from sanwen.accountability.scorecard import ZERO_NAMES, Period, Scope, card, completed_months, records
 from sanwen.campaigns.models import Campaign
 from sanwen.core.pagination import paginate
 from sanwen.core.permissions import Cap, has_cap, require_cap
@@ -613,6 +613,9 @@ def assessment_detail(request, assessment_id):
             "form": form,
             "comments": comments,
             "evidence": assessment.evidence,
+            "zeros": [
+                (ZERO_NAMES.get(k, k), v) for k, v in (assessment.evidence.get("six_zeros") or {}).items()
+            ],
             "problems": services.finalise_problems(assessment)
             if assessment.state == AssessmentState.DRAFT
             else [],
