@@ -30,7 +30,7 @@ from sanwen.core.audit import audit_create, audit_note, audit_update, snapshot
 from sanwen.core.codes import new_code
 from sanwen.core.models import AuditAction, Notification, NotificationKind
 from sanwen.core.permissions import Cap, Role, has_cap
-from sanwen.core.text import clean_spaces, validate_mobile
+from sanwen.core.text import clean_contact, clean_spaces
 from sanwen.org.models import Staff
 
 
@@ -381,14 +381,7 @@ def report_public(
     on = on or _today()
     campaign, description = _check_report(bureau, prohibition, description, on)
     errors = {}
-    name = clean_spaces(name)
-    if len(name) > 32:
-        errors["name"] = [_("A name is at most 32 characters.")]
-    if phone:
-        try:
-            phone = validate_mobile(phone)
-        except ValidationError as exc:
-            errors["phone"] = exc.messages
+    name, phone = clean_contact(name, phone, errors)
     if errors:
         raise ValidationError(errors)
     report = ViolationReport.objects.create(

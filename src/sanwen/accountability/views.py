@@ -38,6 +38,7 @@ from sanwen.accountability.models import (
 )
 from sanwen.accountability.scorecard import ZERO_NAMES, Period, Scope, card, completed_months, records
 from sanwen.campaigns.models import Campaign
+from sanwen.core.forms import add_service_errors
 from sanwen.core.pagination import paginate
 from sanwen.core.permissions import Cap, has_cap, require_cap
 from sanwen.core.text import mask_name
@@ -48,12 +49,7 @@ def _today():
     return timezone.localdate()
 
 
-def _errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+_errors = add_service_errors
 
 
 # --- scorecard ------------------------------------------------------------------------------

@@ -165,3 +165,17 @@ def validate_credit_code(value: str) -> str:
             _("This unified social credit code is not valid (18 characters with a correct check character)."),
             code="uscc",
         ) from exc
+
+
+def clean_contact(name: str, phone: str, errors: dict) -> tuple[str, str]:
+    """A person's optional name and mobile number as given on a public form: spaces tidied, the
+    phone checked; problems go into `errors` under "name" and "phone"."""
+    name = clean_spaces(name)
+    if len(name) > 32:
+        errors["name"] = [_("A name is at most 32 characters.")]
+    if phone:
+        try:
+            phone = validate_mobile(phone)
+        except ValidationError as exc:
+            errors["phone"] = exc.messages
+    return name, phone

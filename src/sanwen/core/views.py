@@ -275,3 +275,16 @@ def csrf_failure(request, reason=""):
         response["Content-Security-Policy"] = CSP
         return response
     return render(request, "core/csrf_failure.html", {"message": message}, status=403)
+
+
+def photo_response(field_file):
+    """An uploaded photo (always stored as JPEG) for a page of the bureau's users, privately cached."""
+    from django.http import FileResponse, Http404
+
+    try:
+        handle = field_file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -16,6 +16,7 @@ from sanwen.clients.models import Household
 from sanwen.core.pagination import paginate
 from sanwen.core.permissions import Cap, get_scoped_or_404, has_cap, require_cap, scope
 from sanwen.core.text import mask_phone
+from sanwen.core.views import photo_response
 from sanwen.core.xlsx import xlsx_response
 from sanwen.fieldwork import services
 from sanwen.fieldwork.forms import (
@@ -233,13 +234,7 @@ def visit_photo(request, photo_id):
     photo = VisitPhoto.objects.select_related("visit").filter(pk=photo_id).first()
     if photo is None or (photo.visit.bureau_id != request.user.bureau_id and not request.user.is_superuser):
         raise Http404
-    try:
-        handle = photo.image.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return photo_response(photo.image)
 
 
 # --- leave --------------------------------------------------------------------------------

@@ -18,6 +18,21 @@ KIND_HINTS = {
 }
 
 
+class HoneypotMixin:
+    """A `website` field people never see (the stylesheet hides it) and robots fill in."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("website"):
+            raise forms.ValidationError(
+                _(
+                    "This looks like an automatic submission (a hidden field was filled in). If you are a "
+                    "person, reload the page and fill it in again."
+                )
+            )
+        return cleaned
+
+
 class VillageSelect(forms.Select):
     """Options carry their township, so the page can show only the villages of the chosen one."""
 
@@ -31,7 +46,7 @@ class VillageSelect(forms.Select):
         return option
 
 
-class RaiseForm(StyledFormMixin, forms.Form):
+class RaiseForm(HoneypotMixin, StyledFormMixin, forms.Form):
     kind = forms.ChoiceField(
         label=_("What are you raising?"),
         choices=ItemKind.choices,
@@ -116,17 +131,6 @@ class RaiseForm(StyledFormMixin, forms.Form):
         self.fields["kind"].widget.attrs["class"] = "form-check-input"
         self.fields["photo"].widget.attrs["class"] = "visually-hidden"
 
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("website"):
-            raise forms.ValidationError(
-                _(
-                    "This looks like an automatic submission (a hidden field was filled in). If you are a "
-                    "person, reload the page and fill it in again."
-                )
-            )
-        return cleaned
-
     def place(self, name):
         value = self.cleaned_data.get(name)
         return self.places.get(value) if value else None
@@ -165,7 +169,7 @@ class RateForm(StyledFormMixin, forms.Form):
         self.fields["satisfaction"].widget.attrs["class"] = "form-check-input"
 
 
-class MisconductForm(StyledFormMixin, forms.Form):
+class MisconductForm(HoneypotMixin, StyledFormMixin, forms.Form):
     """A report of a breach of the 五不准 from the public: anonymous unless the reporter says otherwise."""
 
     prohibition = forms.ModelChoiceField(
@@ -203,14 +207,3 @@ class MisconductForm(StyledFormMixin, forms.Form):
         self.fields["description"].max_length = settings.PORTAL_TEXT_MAX
         self.fields["description"].widget.attrs["maxlength"] = settings.PORTAL_TEXT_MAX
         self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("website"):
-            raise forms.ValidationError(
-                _(
-                    "This looks like an automatic submission (a hidden field was filled in). If you are a "
-                    "person, reload the page and fill it in again."
-                )
-            )
-        return cleaned

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from sanwen.cases.models import ITEM_KINDS, Case, ContactKind, ItemKind, Source, State
 from sanwen.cases.services import case_register, case_return_visit
-from sanwen.core.text import clean_spaces, validate_mobile
+from sanwen.core.text import clean_contact
 from sanwen.org.models import Bureau, Place, PlaceLevel, Staff
 
 
@@ -61,14 +61,7 @@ def portal_raise(
         errors["township"] = [_("This township is not served by this bureau.")]
     if village is not None and township is not None and township_of(village) != township:
         errors["village"] = [_("This village is not in the township you chose.")]
-    name = clean_spaces(name)
-    if len(name) > 32:
-        errors["name"] = [_("A name is at most 32 characters.")]
-    if phone:
-        try:
-            phone = validate_mobile(phone)
-        except ValidationError as exc:
-            errors["phone"] = exc.messages
+    name, phone = clean_contact(name, phone, errors)
     if card_staff is not None and (card_staff.bureau_id != bureau.pk or not card_staff.is_active):
         card_staff = None  # a card of another bureau, or of someone who left: the item still comes in
     if errors:

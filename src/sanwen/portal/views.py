@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from sanwen.campaigns.models import Campaign, CaseCategory
 from sanwen.cases.models import Case, Deed, State
 from sanwen.core import codes, ratelimit
+from sanwen.core.forms import add_service_errors
 from sanwen.core.pagination import paginate
 from sanwen.core.permissions import Cap, has_cap
 from sanwen.core.text import mask_phone
@@ -186,10 +187,7 @@ def portal_raise(request, bureau_code):
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
-                kept = request.session.get("portal_codes", [])
-                entry = {"code": case.tracking_code, "number": case.number, "on": case.raised_on.isoformat()}
-                request.session["portal_codes"] = [entry, *kept][:RECEIVED_KEPT]
-                return redirect("portal_received")
+                return _received(request, case.tracking_code, case.raised_on)
     return render(
         request,
         "portal/raise.html",
@@ -205,12 +203,15 @@ def portal_raise(request, bureau_code):
     )
 
 
-def _add_errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+_add_errors = add_service_errors
+
+
+def _received(request, code: str, on, *, report: bool = False):
+    """Keep the new code in this browser's session (the received page shows it; nothing puts it in
+    an address) and go there."""
+    entry = {"code": code, "on": on.isoformat(), "report": report}
+    request.session["portal_codes"] = [entry, *request.session.get("portal_codes", [])][:RECEIVED_KEPT]
+    return redirect("portal_received")
 
 
 @portal_page
@@ -285,15 +286,7 @@ def portal_report(request, bureau_code):
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
-                kept = request.session.get("portal_codes", [])
-                entry = {
-                    "code": report.tracking_code,
-                    "number": "",
-                    "on": report.received_on.isoformat(),
-                    "report": True,
-                }
-                request.session["portal_codes"] = [entry, *kept][:RECEIVED_KEPT]
-                return redirect("portal_received")
+                return _received(request, report.tracking_code, report.received_on, report=True)
     return render(request, "portal/report.html", {"bureau": bureau, "form": form}, status=status)
 
 
