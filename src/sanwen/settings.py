@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "sanwen.fieldwork",
     "sanwen.portal",
     "sanwen.accountability",
+    "sanwen.reports",
     "sanwen.api",
 ]
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("field/", include("sanwen.fieldwork.urls")),
     path("p/", include("sanwen.portal.urls")),
     path("accountability/", include("sanwen.accountability.urls")),
+    path("reports/", include("sanwen.reports.urls")),
     path("cards/", include(staff_cards)),
     path("notifications/", core_views.notification_list, name="notification_list"),
     path("notifications/read/", core_views.notifications_read, name="notifications_read"),

@@ -179,10 +179,17 @@ def commitments_lapsed(scope, period, today):
 
 
 def completed_months(period, today):
-    """Months of the period that are over (a month in progress has not failed its quota yet)."""
-    return [
-        m for m in period.months() if (m.replace(day=28) + datetime.timedelta(days=4)).replace(day=1) <= today
-    ]
+    """Months of the period that are over and lie wholly in it (a month still under way, or only
+    partly in the period, has not failed its quota)."""
+    out = []
+    for month in period.months():
+        first = month.replace(day=1)
+        last = (first.replace(day=28) + datetime.timedelta(days=4)).replace(day=1) - datetime.timedelta(
+            days=1
+        )
+        if first >= period.start and last <= period.end and last < today:
+            out.append(first)
+    return out
 
 
 def short_rows(scope, month):
@@ -213,7 +220,7 @@ def area_households(scope, period):
 def visited_in(period, today):
     """The household had a visit in the period (periods are whole months; none is in the future)."""
     return VisitedMonth.objects.filter(
-        household=OuterRef("pk"), month__gte=period.start, month__lte=period.cutoff(today)
+        household=OuterRef("pk"), month__gte=period.start.replace(day=1), month__lte=period.cutoff(today)
     )
 
 

@@ -194,6 +194,21 @@ def test_the_demo_county_is_complete_and_deterministic(db):
     assert all(a.comments.count() == 5 for a in drafts[:5])
     assert drafts.get(staff=chief).evidence["household_visits"] > 0
 
+    # The summary reproduces the report's paragraph, every number from the records.
+    from sanwen.reports.stats import Filters
+    from sanwen.reports.summary import summary_text
+
+    text = summary_text(county, Filters(bureau_ids=[county.pk], start=START, end=END))
+    assert "召开各种会议20次，走访烟农、客户3020户次，建立民情台账55本，收集建议86条" in text
+    for deed in (
+        "落实种烟用地和烤房建设用地800亩",
+        "配送统一卷烟展示柜385个",
+        "上门就地换证206个",
+        "出资请农机帮新烟农翻耕3户",
+    ):
+        assert deed in text, deed
+    assert "与中国电信钟山分公司协作解决了乡镇零售户网上订货难" in text
+
 
 def test_the_default_period_is_the_eight_months_up_to_today():
     assert default_period(datetime.date(2026, 3, 1)) == (datetime.date(2025, 7, 1), datetime.date(2026, 3, 1))

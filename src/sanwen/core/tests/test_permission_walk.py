@@ -44,6 +44,8 @@ ROLE_RULES = {
     "field/ledgers/<int:book_id>/": {Role.LEADER, Role.DEPT_HEAD, Role.STAFF, Role.INSPECTOR},
     "cards/": set(Role),
     "accountability/scorecard/": {Role.LEADER, Role.DEPT_HEAD, Role.STAFF, Role.INSPECTOR},
+    "reports/": {Role.LEADER, Role.DEPT_HEAD, Role.STAFF, Role.INSPECTOR},
+    "reports/summary.docx": {Role.LEADER, Role.DEPT_HEAD, Role.STAFF, Role.INSPECTOR},
     "accountability/commitments/": {Role.LEADER, Role.DEPT_HEAD, Role.STAFF, Role.INSPECTOR},
     "accountability/commitments/<int:commitment_id>/": {
         Role.LEADER,

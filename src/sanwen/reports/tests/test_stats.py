@@ -1,0 +1,185 @@
+"""Each dashboard figure against hand-built records; scopes; bounded queries; exports."""
+
+import datetime
+import io
+
+import openpyxl
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from sanwen.campaigns.models import DeedKind, HandlingMode, Vehicle
+from sanwen.cases.models import Case, State
+from sanwen.cases.services import case_register, deed_record
+from sanwen.core.permissions import Role
+from sanwen.fieldwork.services import ledger_open, meeting_record, visit_record
+from sanwen.reports.stats import Filters, figures, trends
+
+D = datetime.date
+START, END = D(2026, 3, 1), D(2026, 3, 31)
+
+
+def a_case(world, *, by=None, ask="need", raised=None, **fields):
+    raised = raised or D(2026, 3, 2)
+    a = world.a
+    case = case_register(
+        bureau=a.bureau,
+        by=by or a.users[Role.STAFF],
+        description="测试事项",
+        ask_kind=ask,
+        source="visit",
+        household=a.farmer,
+        mode=HandlingMode.objects.get(campaign=a.campaign, code="immediate"),
+        raised_on=raised,
+    )
+    if fields:
+        Case.objects.filter(pk=case.pk).update(**fields)
+    return case
+
+
+@pytest.fixture
+def records(world):
+    a = world.a
+    staff, head = a.users[Role.STAFF], a.users[Role.DEPT_HEAD]
+    visit_record(bureau=a.bureau, by=staff, on=D(2026, 3, 3), diary="走访", households=[a.farmer, a.retailer])
+    visit_record(bureau=a.bureau, by=head, on=D(2026, 3, 5), diary="走访", households=[a.farmer])
+    visit_record(
+        bureau=a.bureau, by=staff, on=D(2026, 2, 27), diary="二月走访", households=[a.farmer]
+    )  # before
+    meeting_record(
+        bureau=a.bureau,
+        by=staff,
+        kind="seminar",
+        title="座谈",
+        on=D(2026, 3, 10),
+        place="村委",
+        minutes="座谈",
+        village=a.village,
+    )
+    meeting_record(
+        bureau=a.bureau, by=head, kind="work", title="推进会", on=D(2026, 4, 2), place="局里", minutes="推进"
+    )  # after
+    ledger_open(bureau=a.bureau, by=staff, scope="village", village=a.village, opened_on=D(2026, 3, 4))
+    a_case(world, ask="suggestion")
+    a_case(world, ask="suggestion", raised=D(2026, 2, 20))  # before
+    a_case(
+        world,
+        state=State.VISITED,
+        resolved_on=D(2026, 3, 5),
+        deadline=D(2026, 3, 6),
+        visited_on=D(2026, 3, 6),
+        satisfaction="satisfied",
+    )
+    a_case(
+        world,
+        state=State.VISITED,
+        resolved_on=D(2026, 3, 9),
+        deadline=D(2026, 3, 6),
+        visited_on=D(2026, 3, 10),
+        satisfaction="dissatisfied",
+    )
+    kind = DeedKind.objects.get(campaign=a.campaign, code="land")
+    for quantity in (120, 80):
+        deed_record(
+            bureau=a.bureau,
+            by=head,
+            kind=kind,
+            quantity=quantity,
+            on=D(2026, 3, 15),
+            description="落实用地",
+            vehicle=Vehicle.objects.filter(campaign=a.campaign).first(),
+            department=a.department,
+        )
+    return a
+
+
+def test_each_figure_counts_its_records_in_the_period(world, records):
+    data = figures(Filters(bureau_ids=[world.a.bureau.pk], start=START, end=END))
+    assert (data["meetings"], data["household_visits"], data["ledger_books"]) == (1, 3, 1)
+    assert (data["cases"], data["suggestions"], data["ask_need"]) == (3, 1, 2)
+    assert (data["resolved"], data["on_time"], data["on_time_percent"]) == (2, 1, 50.0)
+    assert (data["rated"], data["satisfied"], data["dissatisfied"], data["satisfied_percent"]) == (
+        2,
+        1,
+        1,
+        50.0,
+    )
+    assert [(d["kind__name"], d["quantity"], d["unit"]) for d in data["deeds"]] == [
+        ("落实种烟用地和烤房建设用地", 200, "亩")
+    ]
+    assert sum(m["n"] for m in data["by_mode"]) == 3
+
+
+def test_scopes_narrow_the_figures(world, records):
+    a = world.a
+    mine = figures(Filters(bureau_ids=[a.bureau.pk], start=START, end=END, staff=a.users[Role.STAFF]))
+    assert (mine["household_visits"], mine["meetings"], mine["ledger_books"]) == (2, 1, 1)
+    head = figures(Filters(bureau_ids=[a.bureau.pk], start=START, end=END, staff=a.users[Role.DEPT_HEAD]))
+    assert (head["household_visits"], head["meetings"], head["deeds"][0]["quantity"]) == (1, 0, 200)
+    township = figures(Filters(bureau_ids=[a.bureau.pk], start=START, end=END, township=a.township))
+    assert township["household_visits"] == 3 and township["meetings"] == 1
+    elsewhere = figures(
+        Filters(bureau_ids=[a.bureau.pk], start=START, end=END, township=world.places["451122100"])
+    )
+    assert (elsewhere["household_visits"], elsewhere["meetings"], elsewhere["cases"]) == (0, 0, 0)
+    other = figures(Filters(bureau_ids=[world.b.bureau.pk], start=START, end=END))
+    assert (other["household_visits"], other["cases"]) == (0, 0)
+
+
+def test_trends_go_month_by_month(world, records):
+    result = trends(Filters(bureau_ids=[world.a.bureau.pk], start=D(2026, 2, 1), end=END))
+    assert result["months"] == ["2026-02", "2026-03"]
+    assert result["series"]["household_visits"] == [1, 3] and result["series"]["cases"] == [1, 3]
+
+
+def test_the_dashboard_opens_for_a_leader_with_a_bounded_number_of_queries(
+    client, world, records, django_assert_max_num_queries
+):
+    client.force_login(world.a.users[Role.LEADER])
+    url = "/reports/?from=2026-03-01&to=2026-03-31"
+    with CaptureQueriesContext(connection) as first:
+        page = client.get(url).content.decode()
+    assert 'id="fig-household-visits">3<' in page and "落实种烟用地和烤房建设用地" in page
+    for day in range(1, 20):
+        a_case(world, raised=D(2026, 3, day))
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        client.get(url)
+
+
+def test_every_figure_opens_its_records_and_exports_them(client, world, records):
+    client.force_login(world.a.users[Role.LEADER])
+    page = client.get(
+        "/reports/records/?from=2026-03-01&to=2026-03-31&figure=household_visits"
+    ).content.decode()
+    assert page.count("<tr>") == 4  # header and three 户次
+    assert "钟林" in page  # leaders may see clients' names
+    client.force_login(world.a.users[Role.INSPECTOR])  # sees the bureau, may not unmask clients
+    response = client.get(
+        "/reports/records/?from=2026-03-01&to=2026-03-31&figure=household_visits&format=xlsx"
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    rows = list(sheet.values)
+    assert rows[0][:2] == ("日期", "客户") and len(rows) == 4
+    assert {r[1] for r in rows[1:]} == {"钟*", "張*豐"}
+    response = client.get("/reports/?from=2026-03-01&to=2026-03-31&format=xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    assert {"数据", "办实事"} <= set(book.sheetnames)
+
+
+def test_staff_see_their_own_figures_only(client, world, records):
+    client.force_login(world.a.users[Role.STAFF])
+    assert client.get(f"/reports/?department={world.a.department.pk}").status_code == 403
+    page = client.get("/reports/?from=2026-03-01&to=2026-03-31").content.decode()
+    assert 'id="fig-household-visits">2<' in page
+    client.force_login(world.a.users[Role.ADMIN])
+    assert client.get("/reports/").status_code == 403
+
+
+def test_the_summary_downloads_as_word(client, world, records):
+    from docx import Document
+
+    client.force_login(world.a.users[Role.LEADER])
+    response = client.get("/reports/summary.docx?from=2026-03-01&to=2026-03-31")
+    text = "\n".join(p.text for p in Document(io.BytesIO(response.content)).paragraphs)
+    assert "召开各种会议1次，走访烟农、客户3户次，建立民情台账1本，收集建议1条" in text
+    assert "落实种烟用地和烤房建设用地200亩" in text

@@ -1,0 +1,400 @@
+"""The dashboard: the campaign at a glance for any period and scope, its trends as charts, every
+figure opening the records behind it, every table as xlsx, and the summary as a Word document."""
+
+import datetime
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sanwen.accountability.scorecard import Period, Scope, card, completed_months
+from sanwen.campaigns.models import Campaign
+from sanwen.cases.models import AskKind, ConcernKind, Satisfaction, State
+from sanwen.core.pagination import paginate
+from sanwen.core.permissions import Cap, Role, has_cap, require_cap
+from sanwen.core.text import mask_name
+from sanwen.core.xlsx import xlsx_response
+from sanwen.fieldwork.quota import quota_rows, quota_totals
+from sanwen.org.models import Bureau, Department, Place, PlaceLevel, Staff
+from sanwen.reports import stats
+from sanwen.reports.summary import summary_docx
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _sees_bureau(user) -> bool:
+    return user.role in (Role.LEADER, Role.INSPECTOR) or user.is_superuser
+
+
+def _date(text, default):
+    try:
+        return datetime.date.fromisoformat(text) if text else default
+    except ValueError:
+        return default
+
+
+def report_filters(request) -> tuple[stats.Filters, Bureau, str]:
+    """The period and scope asked for, limited to what the user may see (as the scorecard)."""
+    user = request.user
+    require_cap(user, Cap.VIEW_SCORECARD)
+    bureau = user.bureau
+    if bureau is None:
+        raise Http404
+    wanted = request.GET.get("bureau")
+    if wanted and wanted.isdigit() and int(wanted) != bureau.pk:
+        if not _sees_bureau(user):
+            raise PermissionDenied
+        bureau = bureau.descendants().filter(pk=wanted).first()
+        if bureau is None:
+            raise Http404
+    today = timezone.localdate()
+    campaign = Campaign.objects.filter(bureau=user.bureau, active=True).order_by("-start").first()
+    start = _date(request.GET.get("from"), campaign.start if campaign else today.replace(month=1, day=1))
+    end = _date(request.GET.get("to"), today)
+    if end < start:
+        start, end = end, start
+    f = stats.Filters(
+        bureau_ids=list(bureau.descendants().values_list("pk", flat=True)), start=start, end=end
+    )
+    label = bureau.name
+    staff_id, department_id, township_id = (request.GET.get(k) for k in ("staff", "department", "township"))
+    if staff_id and staff_id.isdigit():
+        person = Staff.objects.filter(pk=staff_id, bureau=bureau).first()
+        if person is None:
+            raise Http404
+        if not (
+            person.pk == user.pk
+            or _sees_bureau(user)
+            or (user.role == Role.DEPT_HEAD and person.department_id == user.department_id)
+        ):
+            raise PermissionDenied
+        f.staff, label = person, person.name
+    elif department_id and department_id.isdigit():
+        department = Department.objects.filter(pk=department_id, bureau=bureau).first()
+        if department is None:
+            raise Http404
+        if not (_sees_bureau(user) or user.department_id == department.pk and user.role == Role.DEPT_HEAD):
+            raise PermissionDenied
+        f.department, label = department, department.name
+    elif not _sees_bureau(user):
+        if user.role == Role.DEPT_HEAD and user.department_id:
+            f.department, label = user.department, user.department.name
+        else:
+            f.staff, label = user, user.name
+    if township_id and township_id.isdigit():
+        township = (
+            Place.objects.within(bureau.area.code).filter(pk=township_id, level=PlaceLevel.TOWNSHIP).first()
+        )
+        if township is None:
+            raise Http404
+        f.township, label = township, f"{label} · {township.name}"
+    return f, bureau, label
+
+
+def _query(request) -> str:
+    params = request.GET.copy()
+    for key in ("page", "format", "figure"):
+        params.pop(key, None)
+    return params.urlencode()
+
+
+def _quota(f: stats.Filters, today):
+    """Met / with a quota for each completed month of the period (the last twelve at most)."""
+    period = Period(f.start, f.end, "custom", "")
+    rows = []
+    for month in completed_months(period, today)[-12:]:
+        quota = quota_rows(
+            bureau_ids=f.bureau_ids, month=month, department_id=f.department.pk if f.department else None
+        )
+        if f.staff is not None:
+            quota = quota.filter(pk=f.staff.pk)
+        totals = quota_totals(quota)
+        rows.append({"month": month, **totals})
+    return rows
+
+
+def _zeros(f: stats.Filters, bureau, today):
+    scope = Scope(bureau=bureau, bureau_ids=f.bureau_ids, department=f.department, staff=f.staff)
+    return card(scope, Period(f.start, f.end, "custom", f"{f.start}–{f.end}"), today)
+
+
+@login_required
+def dashboard(request):
+    f, bureau, label = report_filters(request)
+    today = timezone.localdate()
+    data = stats.figures(f)
+    children = []
+    if not f.scoped and bureau.children.exists():
+        grouped = stats.by_bureau(f)
+        kids = list(bureau.children.order_by("code"))
+        owner = {}
+        for b in Bureau.objects.filter(pk__in=f.bureau_ids).only("pk", "path"):
+            for kid in kids:
+                if b.path.startswith(kid.path):
+                    owner[b.pk] = kid.pk
+        for kid in kids:
+            row = {"bureau": kid}
+            for key, values in grouped.items():
+                row[key] = sum(v for b, v in values.items() if owner.get(b) == kid.pk)
+            row["on_time_percent"] = stats._percent(row["on_time"], row["resolved"])
+            children.append(row)
+    if request.GET.get("format") == "xlsx":
+        return _dashboard_xlsx(data, children, f, label)
+    user = request.user
+    return render(
+        request,
+        "reports/dashboard.html",
+        {
+            "f": f,
+            "bureau": bureau,
+            "label": label,
+            "data": data,
+            "trends": stats.trends(f),
+            "quota": _quota(f, today),
+            "zeros": _zeros(f, bureau, today),
+            "children": children,
+            "query": _query(request),
+            "ask_kinds": [(k, label_, data[f"ask_{k}"]) for k, label_ in AskKind.choices],
+            "concern_kinds": [(k, label_, data[f"concern_{k}"]) for k, label_ in ConcernKind.choices],
+            "states": [(k, label_, data["by_state"].get(k, 0)) for k, label_ in State.choices],
+            "satisfaction": [(k, label_, data[k]) for k, label_ in Satisfaction.choices],
+            "child_bureaus": user.bureau.descendants(include_self=False).order_by("path")
+            if _sees_bureau(user)
+            else [],
+            "departments": Department.objects.filter(bureau=bureau).order_by("order")
+            if _sees_bureau(user)
+            else [],
+            "townships": Place.objects.within(bureau.area.code)
+            .filter(level=PlaceLevel.TOWNSHIP)
+            .order_by("code"),
+            "people": Staff.objects.filter(bureau=bureau, is_active=True)
+            .exclude(role=Role.ADMIN)
+            .order_by("name")
+            if _sees_bureau(user)
+            else Staff.objects.filter(department_id=user.department_id, is_active=True).order_by("name")
+            if user.role == Role.DEPT_HEAD
+            else [],
+        },
+    )
+
+
+def _dashboard_xlsx(data, children, f, label):
+    period = f"{f.start}—{f.end}"
+    figures = [
+        [_("meetings"), data["meetings"]],
+        [_("household visits (户次)"), data["household_visits"]],
+        [_("ledger books"), data["ledger_books"]],
+        [_("suggestions"), data["suggestions"]],
+        [_("cases raised"), data["cases"]],
+        [_("cases resolved"), data["resolved"]],
+        [_("resolved on time (%)"), data["on_time_percent"]],
+        [_("satisfied or basically satisfied (%)"), data["satisfied_percent"]],
+    ]
+    sheets = [
+        (_("figures"), [_("figure"), f"{label} {period}"], figures),
+        (
+            _("handling modes"),
+            [_("handling mode"), _("cases")],
+            [[m["mode__name"], m["n"]] for m in data["by_mode"]],
+        ),
+        (
+            _("deeds"),
+            [_("kind"), _("quantity"), _("unit"), _("records")],
+            [[d["kind__name"], float(d["quantity"]), d["unit"], d["n"]] for d in data["deeds"]],
+        ),
+    ]
+    if children:
+        sheets.append(
+            (
+                _("bureaus"),
+                [
+                    _("bureau"),
+                    _("meetings"),
+                    _("household visits (户次)"),
+                    _("ledger books"),
+                    _("suggestions"),
+                    _("cases raised"),
+                    _("cases resolved"),
+                    _("resolved on time (%)"),
+                ],
+                [
+                    [
+                        r["bureau"].name,
+                        r["meetings"],
+                        r["household_visits"],
+                        r["ledger_books"],
+                        r["suggestions"],
+                        r["cases"],
+                        r["resolved"],
+                        r["on_time_percent"],
+                    ]
+                    for r in children
+                ],
+            )
+        )
+    return xlsx_response(f"统计-{label}-{f.start:%Y%m%d}-{f.end:%Y%m%d}.xlsx", sheets)
+
+
+RECORD_TITLES = {
+    "meetings": "Meetings",
+    "household_visits": "Household visits (户次)",
+    "ledger_books": "Ledger books",
+    "suggestions": "Suggestions",
+    "cases": "Cases raised",
+    "resolved": "Cases resolved",
+    "rated": "Cases rated",
+    "deeds": "Deeds (实事)",
+}
+
+
+def _rows(figure, f, request):
+    """The records of a figure (filtered further by kind, mode, state where asked), and their
+    xlsx header and row function."""
+    rows = stats.RECORDS[figure](f)
+    unmask = has_cap(request.user, Cap.UNMASK_ANY)
+
+    def client(name):
+        return name if unmask else mask_name(name)
+
+    if figure == "meetings":
+        rows = rows.select_related("village").order_by("-on", "-pk")
+        header = [_("date"), _("kind"), _("title"), _("village"), _("venue")]
+        return (
+            rows,
+            header,
+            lambda m: [m.on, m.get_kind_display(), m.title, m.village.name if m.village_id else "", m.place],
+        )
+    if figure == "household_visits":
+        rows = rows.select_related("household", "household__township", "visit").order_by("-on", "-pk")
+        header = [_("date"), _("client"), _("kind"), _("township"), _("channel")]
+        return (
+            rows,
+            header,
+            lambda v: [
+                v.on,
+                client(v.household.name),
+                v.household.get_kind_display(),
+                v.household.township.name,
+                v.visit.get_channel_display(),
+            ],
+        )
+    if figure == "ledger_books":
+        rows = rows.select_related("keeper").order_by("-opened_on", "-pk")
+        header = [_("opened on"), _("title"), _("kept for"), _("keeper")]
+        return rows, header, lambda b: [b.opened_on, b.title, b.get_scope_display(), b.keeper.name]
+    if figure == "deeds":
+        kind = request.GET.get("kind")
+        if kind:
+            rows = rows.filter(kind__code=kind)
+        rows = rows.select_related("kind", "department", "township").order_by("-on", "-pk")
+        header = [
+            _("date"),
+            _("kind"),
+            _("quantity"),
+            _("unit"),
+            _("department"),
+            _("township"),
+            _("what was done"),
+        ]
+        return (
+            rows,
+            header,
+            lambda d: [
+                d.on,
+                d.kind.name,
+                float(d.quantity),
+                d.unit,
+                d.department.name if d.department_id else "",
+                d.township.name if d.township_id else "",
+                d.description,
+            ],
+        )
+    for key, field in (
+        ("ask", "ask_kind"),
+        ("concern", "concern_kind"),
+        ("state", "state"),
+        ("mode", "mode__code"),
+        ("satisfaction", "satisfaction"),
+    ):
+        value = request.GET.get(key)
+        if value:
+            rows = rows.filter(**{field: value})
+    if request.GET.get("late") == "0":
+        from django.db.models import F
+
+        rows = rows.filter(resolved_on__lte=F("deadline"))
+    rows = rows.select_related("mode", "owner", "household", "township").order_by("-raised_on", "-pk")
+    header = [
+        _("number"),
+        _("raised on"),
+        _("summary"),
+        _("ask kind"),
+        _("handling mode"),
+        _("state"),
+        _("owner"),
+        _("time limit"),
+        _("resolved on"),
+        _("satisfaction"),
+    ]
+    return (
+        rows,
+        header,
+        lambda c: [
+            c.number,
+            c.raised_on,
+            c.title,
+            c.get_ask_kind_display(),
+            c.mode.name,
+            c.get_state_display(),
+            c.owner.name if c.owner_id else "",
+            c.deadline,
+            c.resolved_on,
+            c.get_satisfaction_display() if c.satisfaction else "",
+        ],
+    )
+
+
+@login_required
+def records(request):
+    f, bureau, label = report_filters(request)
+    figure = request.GET.get("figure", "")
+    if figure not in stats.RECORDS:
+        raise Http404
+    rows, header, row = _rows(figure, f, request)
+    if request.GET.get("format") == "xlsx":
+        data = (row(r) for r in rows.iterator(chunk_size=2000))
+        return xlsx_response(
+            f"{_(RECORD_TITLES[figure])}-{f.start:%Y%m%d}-{f.end:%Y%m%d}.xlsx", [(label, header, data)]
+        )
+    page, _query_string = paginate(request, rows, 50)
+    return render(
+        request,
+        "reports/records.html",
+        {
+            "figure": figure,
+            "title": _(RECORD_TITLES[figure]),
+            "label": label,
+            "f": f,
+            "header": header,
+            "rows": [row(r) for r in page],
+            "objects": list(page),
+            "page": page,
+            "query": _query_string,
+            "back": _query(request),
+        },
+    )
+
+
+@login_required
+def summary(request):
+    f, bureau, label = report_filters(request)
+    body = summary_docx(bureau, f, who=label if f.scoped else "")
+    response = HttpResponse(body, content_type=DOCX)
+    from urllib.parse import quote
+
+    name = f"三问三解活动情况-{label}-{f.start:%Y%m%d}-{f.end:%Y%m%d}.docx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response

@@ -1,0 +1,29 @@
+// The dashboard's month-by-month chart (ECharts, served from our own static files).
+(function () {
+  const holder = document.getElementById("trend-chart");
+  const source = document.getElementById("trend-data");
+  if (!holder || !source || !window.echarts) return;
+  const data = JSON.parse(source.textContent);
+  const names = {
+    household_visits: holder.dataset.visits || "走访户次",
+    meetings: holder.dataset.meetings || "会议",
+    cases: holder.dataset.cases || "登记事项",
+    resolved: holder.dataset.resolved || "办结事项",
+  };
+  const chart = window.echarts.init(holder);
+  chart.setOption({
+    animation: false,
+    tooltip: { trigger: "axis" },
+    legend: { top: 0 },
+    grid: { left: 48, right: 48, top: 36, bottom: 28 },
+    xAxis: { type: "category", data: data.months },
+    yAxis: [{ type: "value", name: names.household_visits }, { type: "value", name: names.cases }],
+    series: [
+      { name: names.household_visits, type: "bar", data: data.series.household_visits, itemStyle: { color: "#a61b1b" } },
+      { name: names.meetings, type: "line", yAxisIndex: 1, data: data.series.meetings },
+      { name: names.cases, type: "line", yAxisIndex: 1, data: data.series.cases },
+      { name: names.resolved, type: "line", yAxisIndex: 1, data: data.series.resolved },
+    ],
+  });
+  window.addEventListener("resize", () => chart.resize());
+})();
