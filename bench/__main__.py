@@ -15,6 +15,7 @@ BENCHMARKS = {
     "clock": "bench.bench_clock",
     "fieldwork": "bench.bench_fieldwork",
     "scorecard": "bench.bench_scorecard",
+    "reports": "bench.bench_reports",
 }
 
 

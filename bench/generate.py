@@ -541,6 +541,11 @@ def _fieldwork(
             "INSERT INTO fieldwork_visitedmonth (household_id, bureau_id, month) "  # noqa: S608
             f"SELECT DISTINCT household_id, bureau_id, {month} FROM fieldwork_visithousehold"
         )
+        cursor.execute(
+            'INSERT INTO fieldwork_visitday (bureau_id, "on", visits, household_visits) '
+            'SELECT bureau_id, "on", COUNT(DISTINCT visit_id), COUNT(*) FROM fieldwork_visithousehold '
+            'GROUP BY bureau_id, "on"'
+        )
     bureau_of = {sid: b for b, rows in staff_by_bureau.items() for sid, _d, _r in rows}
     writer.write(
         "fieldwork_fieldday",

@@ -201,6 +201,22 @@ class VisitHousehold(models.Model):
         return f"{self.visit_id}/{self.household_id}"
 
 
+class VisitDay(models.Model):
+    """A bureau's visits and 户次 of one day, counted as they are recorded: the bureau-wide totals and
+    trends of the dashboard read these few rows instead of every 户次."""
+
+    bureau = models.ForeignKey("org.Bureau", on_delete=models.CASCADE, related_name="+")
+    on = models.DateField()
+    visits = models.PositiveIntegerField(default=0)
+    household_visits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["bureau", "on"], name="visit_day_once")]
+
+    def __str__(self):
+        return f"{self.bureau_id} {self.on}: {self.household_visits}"
+
+
 class VisitedMonth(models.Model):
     """A household had at least one visit in a month (one row per household and month, written with
     each visit): what 零距离 counts, without reading every 户次 of the period."""

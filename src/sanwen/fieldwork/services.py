@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,6 +35,7 @@ from sanwen.fieldwork.models import (
     NotebookReview,
     Research,
     Visit,
+    VisitDay,
     VisitedMonth,
     VisitHousehold,
     VisitPhoto,
@@ -367,6 +369,18 @@ def _raise_items(*, bureau, by, items: list[dict], on, source: str, visit=None, 
 
 
 @transaction.atomic
+def _count_visit_day(bureau, on, households: int) -> None:
+    """Add one visit and its 户次 to the bureau's count of the day (safe under concurrent visits)."""
+    day = VisitDay.objects.filter(bureau=bureau, on=on)
+    if day.update(visits=F("visits") + 1, household_visits=F("household_visits") + households):
+        return
+    try:
+        with transaction.atomic():
+            VisitDay.objects.create(bureau=bureau, on=on, visits=1, household_visits=households)
+    except IntegrityError:  # created by a concurrent visit meanwhile
+        day.update(visits=F("visits") + 1, household_visits=F("household_visits") + households)
+
+
 def visit_record(
     *,
     bureau,
@@ -436,6 +450,7 @@ def visit_record(
         [VisitedMonth(household=h, bureau=bureau, month=month_start(on)) for h in households],
         ignore_conflicts=True,
     )
+    _count_visit_day(bureau, on, len(households))
     visit.vehicles.set(vehicles)
     visit.roles.set(roles)
     if channel == Channel.FACE:

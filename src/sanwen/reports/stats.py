@@ -9,7 +9,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import TruncMonth
 
 from sanwen.cases.models import CLOSED_STATES, AskKind, Case, ConcernKind, Deed, Satisfaction, State
-from sanwen.fieldwork.models import LedgerBook, Meeting, VisitHousehold, VisitStaff
+from sanwen.fieldwork.models import LedgerBook, Meeting, VisitDay, VisitHousehold, VisitStaff
 
 
 @dataclass
@@ -135,93 +135,119 @@ def _percent(part, whole):
     return None if not whole else round(100 * part / whole, 1)
 
 
-def figures(f: Filters) -> dict:
-    """The dashboard's numbers (one query each, grouped where a table is shown)."""
-    raised = cases_raised(f)
-    out = {
-        "meetings": meetings(f).count(),
-        "household_visits": household_visits(f).count(),
-        "ledger_books": ledger_books(f).count(),
-    }
-    totals = raised.aggregate(
+def _months(f: Filters) -> list[str]:
+    months, day = [], f.start.replace(day=1)
+    while day <= f.end:
+        months.append(day.strftime("%Y-%m"))
+        day = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return months
+
+
+def _by_bureau_month(rows, field: str, **counts):
+    """[(bureau_id, "YYYY-MM", {counts})] from one grouped query."""
+    grouped = rows.order_by().annotate(m=TruncMonth(field)).values("bureau_id", "m").annotate(**counts)
+    return [(r.pop("bureau_id"), r.pop("m").strftime("%Y-%m"), r) for r in grouped]
+
+
+def compute(f: Filters) -> dict:
+    """Figures, month-by-month trends and per-bureau figures from a few grouped queries (each table
+    read once, grouped by bureau and month); the totals are sums of those groups."""
+    if f.scoped:
+        visit_rows = _by_bureau_month(household_visits(f), "on", n=Count("pk"))
+    else:  # bureau-wide: the day counts kept with each visit, not every 户次
+        days = VisitDay.objects.filter(bureau_id__in=f.bureau_ids, on__gte=f.start, on__lte=f.end)
+        visit_rows = _by_bureau_month(days, "on", n=Sum("household_visits"))
+    meeting_rows = _by_bureau_month(meetings(f), "on", n=Count("pk"))
+    book_rows = _by_bureau_month(ledger_books(f), "opened_on", n=Count("pk"))
+    raised_rows = _by_bureau_month(
+        cases_raised(f),
+        "raised_on",
         cases=Count("pk"),
         suggestions=Count("pk", filter=Q(ask_kind=AskKind.SUGGESTION)),
         **{f"ask_{k}": Count("pk", filter=Q(ask_kind=k)) for k in AskKind.values},
         **{f"concern_{k}": Count("pk", filter=Q(concern_kind=k)) for k in ConcernKind.values},
     )
-    out |= totals
-    out["by_mode"] = list(
-        raised.values("mode__code", "mode__name")
-        .annotate(n=Count("pk"))
-        .order_by("mode__order", "mode__code")
-    )
-    out["by_state"] = {
-        row["state"]: row["n"] for row in raised.values("state").annotate(n=Count("pk")).order_by()
-    }
-    resolved = cases_resolved(f).aggregate(
+    resolved_rows = _by_bureau_month(
+        cases_resolved(f),
+        "resolved_on",
         resolved=Count("pk"),
         on_time=Count("pk", filter=Q(resolved_on__lte=F("deadline"))),
         on_the_spot=Count("pk", filter=Q(resolved_on_the_spot=True)),
     )
-    out |= resolved
-    out["on_time_percent"] = _percent(resolved["on_time"], resolved["resolved"])
     rated = cases_rated(f).aggregate(
-        rated=Count("pk"),
-        **{k: Count("pk", filter=Q(satisfaction=k)) for k in Satisfaction.values},
+        rated=Count("pk"), **{k: Count("pk", filter=Q(satisfaction=k)) for k in Satisfaction.values}
     )
-    out |= rated
-    out["satisfied_percent"] = _percent(rated["satisfied"] + rated["basic"], rated["rated"])
-    out["deeds"] = list(
+    mode_state = list(
+        cases_raised(f)
+        .order_by()
+        .values("mode__code", "mode__name", "mode__order", "state")
+        .annotate(n=Count("pk"))
+    )
+    deed_rows = list(
         deeds(f)
         .values("kind__code", "kind__name", "unit", "kind__vehicle__name")
         .annotate(quantity=Sum("quantity"), n=Count("pk"))
         .order_by("kind__order", "kind__name")
     )
-    return out
+    months = _months(f)
+    totals, per_month, per_bureau = {}, {m: {} for m in months}, {}
+    for name, rows in (
+        ("household_visits", visit_rows),
+        ("meetings", meeting_rows),
+        ("ledger_books", book_rows),
+        ("raised", raised_rows),
+        ("resolved", resolved_rows),
+    ):
+        for bureau_id, month, counts in rows:
+            counts = {name: counts["n"]} if "n" in counts else counts
+            for key, value in counts.items():
+                value = value or 0
+                totals[key] = totals.get(key, 0) + value
+                per_month.setdefault(month, {})[key] = per_month.get(month, {}).get(key, 0) + value
+                row = per_bureau.setdefault(bureau_id, {})
+                row[key] = row.get(key, 0) + value
+    keys = [
+        "household_visits",
+        "meetings",
+        "ledger_books",
+        "cases",
+        "suggestions",
+        "resolved",
+        "on_time",
+        "on_the_spot",
+    ]
+    keys += [f"ask_{k}" for k in AskKind.values] + [f"concern_{k}" for k in ConcernKind.values]
+    figures = {key: totals.get(key, 0) for key in keys} | rated
+    figures["on_time_percent"] = _percent(figures["on_time"], figures["resolved"])
+    figures["satisfied_percent"] = _percent(rated["satisfied"] + rated["basic"], rated["rated"])
+    modes = {}
+    for row in mode_state:
+        entry = modes.setdefault(
+            row["mode__code"],
+            {
+                "mode__code": row["mode__code"],
+                "mode__name": row["mode__name"],
+                "order": row["mode__order"],
+                "n": 0,
+            },
+        )
+        entry["n"] += row["n"]
+    figures["by_mode"] = sorted(modes.values(), key=lambda m: (m["order"], m["mode__code"]))
+    figures["by_state"] = {}
+    for row in mode_state:
+        figures["by_state"][row["state"]] = figures["by_state"].get(row["state"], 0) + row["n"]
+    figures["deeds"] = deed_rows
+    series = ("household_visits", "meetings", "cases", "resolved")
+    trend = {
+        "months": months,
+        "series": {k: [per_month.get(m, {}).get(k, 0) for m in months] for k in series},
+    }
+    return {"figures": figures, "trends": trend, "by_bureau": per_bureau}
+
+
+def figures(f: Filters) -> dict:
+    return compute(f)["figures"]
 
 
 def trends(f: Filters) -> dict:
-    """Month by month: meetings, household visits, cases raised, cases resolved, suggestions."""
-
-    def by_month(rows, field):
-        return {
-            row["m"].strftime("%Y-%m"): row["n"]
-            for row in rows.annotate(m=TruncMonth(field)).values("m").annotate(n=Count("pk")).order_by("m")
-            if row["m"]
-        }
-
-    series = {
-        "household_visits": by_month(household_visits(f), "on"),
-        "meetings": by_month(meetings(f), "on"),
-        "cases": by_month(cases_raised(f), "raised_on"),
-        "resolved": by_month(cases_resolved(f), "resolved_on"),
-    }
-    months, day = [], f.start.replace(day=1)
-    while day <= f.end:
-        months.append(day.strftime("%Y-%m"))
-        day = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-    return {"months": months, "series": {k: [v.get(m, 0) for m in months] for k, v in series.items()}}
-
-
-def by_bureau(f: Filters) -> dict:
-    """The key figures grouped by bureau (for a parent bureau's table of its children)."""
-
-    def grouped(rows):
-        return {r["bureau_id"]: r["n"] for r in rows.order_by().values("bureau_id").annotate(n=Count("pk"))}
-
-    resolved = {
-        r["bureau_id"]: r
-        for r in cases_resolved(f)
-        .order_by()
-        .values("bureau_id")
-        .annotate(n=Count("pk"), on_time=Count("pk", filter=Q(resolved_on__lte=F("deadline"))))
-    }
-    return {
-        "meetings": grouped(meetings(f)),
-        "household_visits": grouped(household_visits(f)),
-        "ledger_books": grouped(ledger_books(f)),
-        "suggestions": grouped(suggestions(f)),
-        "cases": grouped(cases_raised(f)),
-        "resolved": {k: v["n"] for k, v in resolved.items()},
-        "on_time": {k: v["on_time"] for k, v in resolved.items()},
-    }
+    return compute(f)["trends"]

@@ -124,21 +124,23 @@ def _zeros(f: stats.Filters, bureau, today):
 @login_required
 def dashboard(request):
     f, bureau, label = report_filters(request)
-    today = timezone.localdate()
-    data = stats.figures(f)
+    computed = stats.compute(f)
+    data = computed["figures"]
     children = []
     if not f.scoped and bureau.children.exists():
-        grouped = stats.by_bureau(f)
         kids = list(bureau.children.order_by("code"))
         owner = {}
         for b in Bureau.objects.filter(pk__in=f.bureau_ids).only("pk", "path"):
             for kid in kids:
                 if b.path.startswith(kid.path):
                     owner[b.pk] = kid.pk
+        keys = ("meetings", "household_visits", "ledger_books", "suggestions", "cases", "resolved", "on_time")
         for kid in kids:
-            row = {"bureau": kid}
-            for key, values in grouped.items():
-                row[key] = sum(v for b, v in values.items() if owner.get(b) == kid.pk)
+            row = {"bureau": kid} | dict.fromkeys(keys, 0)
+            for bureau_id, counts in computed["by_bureau"].items():
+                if owner.get(bureau_id) == kid.pk:
+                    for key in keys:
+                        row[key] += counts.get(key, 0)
             row["on_time_percent"] = stats._percent(row["on_time"], row["resolved"])
             children.append(row)
     if request.GET.get("format") == "xlsx":
@@ -152,9 +154,7 @@ def dashboard(request):
             "bureau": bureau,
             "label": label,
             "data": data,
-            "trends": stats.trends(f),
-            "quota": _quota(f, today),
-            "zeros": _zeros(f, bureau, today),
+            "trends": computed["trends"],
             "children": children,
             "query": _query(request),
             "ask_kinds": [(k, label_, data[f"ask_{k}"]) for k, label_ in AskKind.choices],
@@ -398,3 +398,15 @@ def summary(request):
     name = f"三问三解活动情况-{label}-{f.start:%Y%m%d}-{f.end:%Y%m%d}.docx"
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     return response
+
+
+@login_required
+def dashboard_duty(request):
+    """The dashboard's quota compliance and six zeros: loaded after the page (they read more)."""
+    f, bureau, label = report_filters(request)
+    today = timezone.localdate()
+    return render(
+        request,
+        "reports/_duty.html",
+        {"f": f, "quota": _quota(f, today), "zeros": _zeros(f, bureau, today)},
+    )

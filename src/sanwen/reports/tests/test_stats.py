@@ -183,3 +183,11 @@ def test_the_summary_downloads_as_word(client, world, records):
     text = "\n".join(p.text for p in Document(io.BytesIO(response.content)).paragraphs)
     assert "召开各种会议1次，走访烟农、客户3户次，建立民情台账1本，收集建议1条" in text
     assert "落实种烟用地和烤房建设用地200亩" in text
+
+
+def test_quota_and_six_zeros_come_with_the_page(client, world, records):
+    client.force_login(world.a.users[Role.LEADER])
+    page = client.get("/reports/?from=2026-03-01&to=2026-03-31").content.decode()
+    assert 'hx-get="/reports/duty/?' in page
+    fragment = client.get("/reports/duty/?from=2026-03-01&to=2026-03-31").content.decode()
+    assert "工作时限零延误" in fragment and "2026-03" in fragment and 'id="quota"' in fragment
