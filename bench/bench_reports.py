@@ -109,4 +109,79 @@ def run() -> list[Result]:
                 note=note,
             )
         )
+    results.append(_export(province))
     return results
+
+
+EXPORT_ROWS = 100_000
+
+
+def _export(province) -> Result:
+    """A 100,000-row xlsx export of the records behind a figure (户次 of the province, the page's own
+    code path) against writing the same rows from a plain cursor: peak Python memory (tracemalloc),
+    which must stay bounded (within 3x of the floor's), and time."""
+    import time
+    import tracemalloc
+
+    from django.test import RequestFactory
+
+    from sanwen.core.permissions import Role
+    from sanwen.core.xlsx import xlsx_response
+    from sanwen.org.models import Staff
+    from sanwen.reports.stats import Filters
+    from sanwen.reports.views import _rows
+
+    leader = (
+        Staff.objects.filter(bureau=province, role=Role.LEADER).first()
+        or Staff.objects.filter(role=Role.LEADER).first()
+    )
+    request = RequestFactory().get("/reports/records/")
+    request.user = leader
+    ids = list(province.descendants().values_list("pk", flat=True))
+    f = Filters(bureau_ids=ids, start=START, end=BENCH_TODAY)
+
+    def page_export():
+        rows, header, row = _rows("household_visits", f, request)
+        data = (row(r) for r in rows[:EXPORT_ROWS].iterator(chunk_size=2000))
+        response = xlsx_response("x.xlsx", [("x", header, data)])
+        return sum(len(chunk) for chunk in response.streaming_content)
+
+    def floor_export():
+        sql = """SELECT vh."on", h.name, h.kind, t.name, v.channel FROM fieldwork_visithousehold vh
+                 JOIN clients_household h ON h.id = vh.household_id JOIN org_place t ON t.id = h.township_id
+                 JOIN fieldwork_visit v ON v.id = vh.visit_id
+                 WHERE vh.bureau_id = ANY(%s) AND vh."on" BETWEEN %s AND %s ORDER BY vh."on" DESC, vh.id DESC LIMIT %s"""
+
+        def rows():
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [ids, START, BENCH_TODAY, EXPORT_ROWS])
+                while batch := cursor.fetchmany(2000):
+                    yield from (list(r) for r in batch)
+
+        response = xlsx_response("x.xlsx", [("x", ["date", "client", "kind", "township", "channel"], rows())])
+        return sum(len(chunk) for chunk in response.streaming_content)
+
+    def measure(function):
+        tracemalloc.start()
+        started = time.perf_counter()
+        size = function()
+        seconds = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return peak, seconds, size
+
+    floor_peak, floor_s, _size = measure(floor_export)
+    peak, seconds, size = measure(page_export)
+    note = (
+        f"{EXPORT_ROWS:,} rows, {size / 1e6:.1f} MB xlsx; peak Python memory {peak / 1e6:.1f} MB "
+        f"(floor {floor_peak / 1e6:.1f} MB); {seconds:.1f} s (floor {floor_s:.1f} s)"
+    )
+    print(f"  export: {note}")
+    return Result(
+        name="xlsx export 100k rows: memory",
+        database=connection.vendor,
+        seconds=peak / 1e6,
+        floor_seconds=floor_peak / 1e6,
+        max_ratio=3,
+        note=note + " (the time columns of this row are megabytes)",
+    )
