@@ -28,7 +28,9 @@ def test_the_dashboard_as_a_leader_uses_it(browser, live_server, transactional_d
     last_month = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=10)
     visit_record(bureau=a.bureau, by=staff, on=last_month, diary="走访", households=[a.farmer, a.retailer])
     visit_record(bureau=a.bureau, by=staff, on=today, diary="走访", households=[a.farmer])
-    meeting_record(bureau=a.bureau, by=staff, kind="seminar", title="座谈会", on=today, place="村委", minutes="座谈")
+    meeting_record(
+        bureau=a.bureau, by=staff, kind="seminar", title="座谈会", on=today, place="村委", minutes="座谈"
+    )
     deed_record(
         bureau=a.bureau,
         by=leader,
@@ -39,7 +41,9 @@ def test_the_dashboard_as_a_leader_uses_it(browser, live_server, transactional_d
         description="配送展示柜",
     )
 
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    context = browser.new_context(
+        locale="zh-CN", viewport={"width": 1280, "height": 900}, accept_downloads=True
+    )
     page = context.new_page()
     page.set_default_timeout(15000)
     log_in(page, live_server, leader.username, PASSWORD)
