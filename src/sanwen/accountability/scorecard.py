@@ -52,7 +52,7 @@ class Period:
 
     @classmethod
     def parse(cls, text: str) -> "Period":
-        """2026-01 (a month), 2026-Q1 (a quarter) or 2026 (a year)."""
+        """2026-01 (a month), 2026-Q1 (a quarter), 2026 (a year) or 2025-07-01..2026-03-01 (any days)."""
         text = (text or "").strip().upper()
         if m := re.fullmatch(r"(\d{4})-(\d{1,2})", text):
             year, month = int(m[1]), int(m[2])
@@ -71,6 +71,11 @@ class Period:
             last_month = 3 * quarter
             end = datetime.date(year, last_month, calendar.monthrange(year, last_month)[1])
             return cls(first, end, "quarter", f"{year}-Q{quarter}")
+        if m := re.fullmatch(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})", text):
+            start, end = datetime.date.fromisoformat(m[1]), datetime.date.fromisoformat(m[2])
+            if end < start:
+                raise ValueError(text)
+            return cls(start, end, "custom", text)
         if re.fullmatch(r"\d{4}", text):
             year = int(text)
             return cls(datetime.date(year, 1, 1), datetime.date(year, 12, 31), "year", text)

@@ -118,7 +118,7 @@ def _quota(f: stats.Filters, today):
 
 def _zeros(f: stats.Filters, bureau, today):
     scope = Scope(bureau=bureau, bureau_ids=f.bureau_ids, department=f.department, staff=f.staff)
-    return card(scope, Period(f.start, f.end, "custom", f"{f.start}–{f.end}"), today)
+    return card(scope, Period(f.start, f.end, "custom", f"{f.start}..{f.end}"), today)
 
 
 @login_required
@@ -408,5 +408,14 @@ def dashboard_duty(request):
     return render(
         request,
         "reports/_duty.html",
-        {"f": f, "quota": _quota(f, today), "zeros": _zeros(f, bureau, today)},
+        {
+            "f": f,
+            "quota": _quota(f, today),
+            "zeros": _zeros(f, bureau, today),
+            "scope_query": "&".join(
+                [f"period={f.start}..{f.end}", f"bureau={bureau.pk}"]
+                + ([f"staff={f.staff.pk}"] if f.staff else [])
+                + ([f"department={f.department.pk}"] if f.department and not f.staff else [])
+            ),
+        },
     )

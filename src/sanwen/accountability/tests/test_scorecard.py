@@ -222,7 +222,10 @@ def test_periods_parse_months_quarters_and_years():
     assert Period.parse("2026-01") == Period(D(2026, 1, 1), D(2026, 1, 31), "month", "2026-01")
     assert Period.parse("2026-q2").end == D(2026, 6, 30)
     assert Period.parse("2024").months()[1] == D(2024, 2, 1)
-    for bad in ("2026-13", "26-01", "2026-Q5", ""):
+    assert Period.parse("2025-07-01..2026-03-01") == Period(
+        D(2025, 7, 1), D(2026, 3, 1), "custom", "2025-07-01..2026-03-01"
+    )
+    for bad in ("2026-13", "26-01", "2026-Q5", "", "2026-03-01..2026-02-01"):
         with pytest.raises(ValueError):
             Period.parse(bad)
 

@@ -191,3 +191,5 @@ def test_quota_and_six_zeros_come_with_the_page(client, world, records):
     assert 'hx-get="/reports/duty/?' in page
     fragment = client.get("/reports/duty/?from=2026-03-01&to=2026-03-31").content.decode()
     assert "工作时限零延误" in fragment and "2026-03" in fragment and 'id="quota"' in fragment
+    link = fragment.split('href="/accountability/scorecard/records/?')[1].split('"')[0].replace("&amp;", "&")
+    assert client.get(f"/accountability/scorecard/records/?{link}").status_code == 200
