@@ -149,7 +149,9 @@ def commitment_judge(
     *, commitment: Commitment, by, state: str, evidence: str = "", on: datetime.date | None = None
 ) -> Commitment:
     """Kept, partly kept or not kept, with the evidence; by the owner's head or a leader."""
-    commitment = Commitment.objects.select_for_update().select_related("staff").get(pk=commitment.pk)
+    commitment = (
+        Commitment.objects.select_for_update(of=("self",)).select_related("staff").get(pk=commitment.pk)
+    )
     if not may_assess_commitment(by, commitment):
         raise PermissionDenied(_("A commitment is judged by the owner's department head or a leader."))
     if state not in (CommitmentState.KEPT, CommitmentState.PARTLY, CommitmentState.NOT_KEPT):
