@@ -183,5 +183,6 @@ def _export(province) -> Result:
         seconds=peak / 1e6,
         floor_seconds=floor_peak / 1e6,
         max_ratio=3,
-        note=note + " (the time columns of this row are megabytes)",
+        note=note,
+        unit="MB",
     )

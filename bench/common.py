@@ -17,6 +17,7 @@ class Result:
     max_ratio: float
     max_seconds: float | None = None
     note: str = ""
+    unit: str = "s"  # what `seconds` and `floor_seconds` measure ("MB" for a memory benchmark)
 
     @property
     def ratio(self) -> float:
@@ -44,7 +45,7 @@ def report(results: list[Result]) -> bool:
     for r in results:
         target = f"≤{r.max_ratio:g}×" + (f", ≤{r.max_seconds:g}s" if r.max_seconds else "")
         lines.append(
-            f"{r.name:<34} {r.database:<10} {r.seconds:>8.3f}s {r.floor_seconds:>8.3f}s {r.ratio:>6.2f}× "
+            f"{r.name:<34} {r.database:<10} {r.seconds:>8.3f}{r.unit:<2}{r.floor_seconds:>8.3f}{r.unit:<2}{r.ratio:>6.2f}× "
             f"{target:>16}  {'yes' if r.ok else 'NO'}"
         )
     text = "\n".join(lines)
