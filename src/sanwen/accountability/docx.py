@@ -58,7 +58,8 @@ def _evidence_text(evidence: dict) -> str:
     lines.append(
         f"走访：{evidence.get('visits', 0)}次，{evidence.get('household_visits', 0)}户次；"
         f"办结事项{cases.get('resolved', 0)}件，其中按时办结{cases.get('on_time', 0)}件；"
-        f"满意{cases.get('satisfied', 0)}件、基本满意{cases.get('basic', 0)}件、不满意{cases.get('dissatisfied', 0)}件"
+        f"满意{cases.get('satisfied', 0)}件、基本满意{cases.get('basic', 0)}件、不满意{cases.get('dissatisfied', 0)}件；"
+        f"群众通过其联系卡反映{cases.get('card_items', 0)}件"
     )
     commitments = evidence.get("commitments") or {}
     lines.append(

@@ -51,6 +51,10 @@ def assessment_evidence(staff, year: int, today: datetime.date | None = None) ->
         reopened=Count("pk", filter=Q(reopened__gt=0)),
     )
     cases["open"] = Case.objects.filter(owner=staff).open().count()
+    # Items clients raised on the portal through the person's visit card count as their contacts.
+    cases["card_items"] = Case.objects.filter(
+        via_card_of=staff, raised_on__gte=start, raised_on__lte=end
+    ).count()
     commitments = Commitment.objects.filter(staff=staff, due_on__gte=start, due_on__lte=end).aggregate(
         total=Count("pk"), **{state: Count("pk", filter=Q(state=state)) for state in CommitmentState.values}
     )

@@ -86,7 +86,8 @@ def _cases(f: Filters):
     if f.township is not None:
         rows = rows.filter(township=f.township)
     if f.staff is not None:
-        rows = rows.filter(Q(owner=f.staff) | Q(raised_by=f.staff))
+        # Theirs: what they own, what they registered, and what came in through their visit card.
+        rows = rows.filter(Q(owner=f.staff) | Q(raised_by=f.staff) | Q(via_card_of=f.staff))
     elif f.department is not None:
         rows = rows.filter(department=f.department)
     return rows

@@ -193,3 +193,14 @@ def test_no_campaign_no_form(client, world, today):
     before = stored(world)
     client.post("/p/451122/raise/", item(world))
     assert stored(world) == before
+
+
+def test_an_item_through_a_card_counts_as_the_holders_contact(client, world, today):
+    from sanwen.accountability.evidence import assessment_evidence
+    from sanwen.reports.stats import Filters, figures
+
+    staff = world.a.users[Role.STAFF]
+    raise_item(client, world, via=staff.card_code)
+    mine = figures(Filters(bureau_ids=[world.a.bureau.pk], start=today, end=today, staff=staff))
+    assert mine["cases"] == 1
+    assert assessment_evidence(staff, today.year, today=today)["cases"]["card_items"] == 1
