@@ -72,7 +72,7 @@ def _recreate_postgres_database(config):
 
 def main(names):
     setup()
-    from bench.common import report
+    from bench.common import report, scale
     from bench.generate import reusable
 
     results = []
@@ -82,7 +82,7 @@ def main(names):
             print(f"== {name}: skipped ({module.__doc__.splitlines()[0]})")
             continue
         print(f"== {name}", flush=True)
-        if not (getattr(module, "REUSES_PROVINCE", False) and reusable(module.SCALE(), fieldwork=True)):
+        if not (getattr(module, "REUSES_PROVINCE", False) and reusable(scale(), fieldwork=True)):
             fresh_database()
         results += module.run()
     return 0 if report(results) else 1

@@ -3,11 +3,10 @@ and their 5,000 visits, and the province's monthly quota table for its 5,000 sta
 hand-written SQL for the same rows in the same run; within 3x of it."""
 
 import datetime
-import os
 
 from django.db import connection
 
-from bench.common import Result, best_of
+from bench.common import Result, best_of, scale
 from bench.generate import province as generated_province
 
 MONTH = datetime.date(2026, 2, 1)
@@ -42,10 +41,6 @@ WHERE s.is_active AND s.role <> 'admin'
 """
 
 
-def SCALE() -> float:  # noqa: N802 (read when the benchmark runs)
-    return float(os.environ.get("BENCH_SCALE", "1.0"))
-
-
 def runs_on() -> bool:
     return True
 
@@ -56,7 +51,7 @@ def run() -> list[Result]:
     from sanwen.fieldwork.quota import quota_rows
     from sanwen.org.models import Bureau, Staff
 
-    made = generated_province(SCALE(), fieldwork=True)
+    made = generated_province(scale(), fieldwork=True)
     database = connection.vendor
     county = Bureau.objects.filter(level="county").order_by("pk").first()
     keeper = Staff.objects.filter(bureau=county, role="staff").first()

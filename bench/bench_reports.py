@@ -7,18 +7,12 @@ import datetime
 
 from django.db import connection
 
-from bench.common import Result, best_of
+from bench.common import Result, best_of, scale
 from bench.generate import BENCH_TODAY
 from bench.generate import province as generated_province
 
 START = datetime.date(2025, 12, 1)
 REUSES_PROVINCE = True
-
-
-def SCALE() -> float:  # noqa: N802
-    import os
-
-    return float(os.environ.get("BENCH_SCALE", "1.0"))
 
 
 def runs_on() -> bool:
@@ -60,7 +54,7 @@ def run() -> list[Result]:
     from sanwen.org.models import Bureau
     from sanwen.reports.stats import Filters, compute
 
-    made = generated_province(SCALE(), fieldwork=True)
+    made = generated_province(scale(), fieldwork=True)
     results = []
     province = Bureau.objects.get(level="province")
     county = Bureau.objects.filter(level="county").order_by("pk").first()

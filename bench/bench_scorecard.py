@@ -7,18 +7,12 @@ import datetime
 
 from django.db import connection
 
-from bench.common import Result, best_of
+from bench.common import Result, best_of, scale
 from bench.generate import BENCH_TODAY
 from bench.generate import province as generated_province
 
 PERIOD = "2026-02"
 REUSES_PROVINCE = True
-
-
-def SCALE() -> float:  # noqa: N802
-    import os
-
-    return float(os.environ.get("BENCH_SCALE", "1.0"))
 
 
 def runs_on() -> bool:
@@ -85,7 +79,7 @@ def run() -> list[Result]:
     from sanwen.accountability.scorecard import Period, Scope, card
     from sanwen.org.models import Bureau
 
-    made = generated_province(SCALE(), fieldwork=True)
+    made = generated_province(scale(), fieldwork=True)
     province = Bureau.objects.get(level="province")
     period = Period.parse(PERIOD)
     ids = list(province.descendants().values_list("pk", flat=True))

@@ -28,6 +28,11 @@ class Result:
         return self.ratio <= self.max_ratio and (self.max_seconds is None or self.seconds <= self.max_seconds)
 
 
+def scale() -> float:
+    """BENCH_SCALE: the province's size (1.0 = 100 bureaus, 500,000 households, 5,000,000 visits)."""
+    return float(os.environ.get("BENCH_SCALE", "1.0"))
+
+
 def best_of(function, repeat: int = 3) -> float:
     """The fastest of `repeat` runs: the least disturbed by the rest of the machine."""
     timings = []

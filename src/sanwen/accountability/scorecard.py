@@ -353,11 +353,7 @@ def card(scope: Scope, period: Period, today=None, *, children: bool = False) ->
     kids = list(scope.bureau.children.order_by("code")) if children else []
     data = compute(scope, period, today, by_bureau=bool(kids))
     if kids:
-        owner = {}
-        for bureau in Bureau.objects.filter(pk__in=scope.bureau_ids).only("pk", "path"):
-            for kid in kids:
-                if bureau.path.startswith(kid.path):
-                    owner[bureau.pk] = kid.pk
+        owner = scope.bureau.child_of(kids)
         columns = [(kid.short_name or kid.name, kid) for kid in kids]
     else:
         columns = [(scope.label, None)]

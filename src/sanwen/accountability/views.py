@@ -40,7 +40,7 @@ from sanwen.accountability.scorecard import ZERO_NAMES, Period, Scope, card, com
 from sanwen.campaigns.models import Campaign
 from sanwen.core.forms import add_service_errors
 from sanwen.core.pagination import paginate
-from sanwen.core.permissions import Cap, has_cap, require_cap
+from sanwen.core.permissions import Cap, has_cap, require_cap, sees_whole_bureau
 from sanwen.core.text import mask_name
 from sanwen.org.models import Department, Role, Staff
 
@@ -49,14 +49,7 @@ def _today():
     return timezone.localdate()
 
 
-_errors = add_service_errors
-
-
 # --- scorecard ------------------------------------------------------------------------------
-
-
-def _sees_bureau(user) -> bool:
-    return user.role in (Role.LEADER, Role.INSPECTOR) or user.is_superuser
 
 
 def scorecard_scope(request):
@@ -70,7 +63,7 @@ def scorecard_scope(request):
         raise Http404
     wanted = request.GET.get("bureau")
     if wanted and wanted.isdigit() and int(wanted) != bureau.pk:
-        if not _sees_bureau(user):
+        if not sees_whole_bureau(user):
             raise PermissionDenied
         bureau = bureau.descendants().filter(pk=wanted).first()
         if bureau is None:
@@ -82,7 +75,7 @@ def scorecard_scope(request):
             raise Http404
         allowed = (
             person.pk == user.pk
-            or _sees_bureau(user)
+            or sees_whole_bureau(user)
             or (user.role == Role.DEPT_HEAD and person.department_id == user.department_id)
         )
         if not allowed:
@@ -92,10 +85,12 @@ def scorecard_scope(request):
         department = Department.objects.filter(pk=department_id, bureau=bureau).first()
         if department is None:
             raise Http404
-        if not (_sees_bureau(user) or (user.role == Role.DEPT_HEAD and user.department_id == department.pk)):
+        if not (
+            sees_whole_bureau(user) or (user.role == Role.DEPT_HEAD and user.department_id == department.pk)
+        ):
             raise PermissionDenied
         return Scope(bureau=bureau, department=department, bureau_ids=[bureau.pk])
-    if _sees_bureau(user):
+    if sees_whole_bureau(user):
         return Scope(bureau=bureau)
     if user.role == Role.DEPT_HEAD and user.department_id:
         return Scope(bureau=bureau, department=user.department, bureau_ids=[bureau.pk])
@@ -130,7 +125,7 @@ def scorecard_view(request):
     result = card(scope, period, today, children=children)
     user = request.user
     departments = people = []
-    if _sees_bureau(user):
+    if sees_whole_bureau(user):
         departments = Department.objects.filter(bureau=scope.bureau).order_by("order")
         people = (
             Staff.objects.filter(bureau=scope.bureau, is_active=True)
@@ -150,7 +145,7 @@ def scorecard_view(request):
             "departments": departments,
             "people": people,
             "child_bureaus": user.bureau.descendants(include_self=False).order_by("path")
-            if _sees_bureau(user)
+            if sees_whole_bureau(user)
             else [],
             "months": completed_months(period, today),
             "today": today,
@@ -273,7 +268,7 @@ def commitment_list(request):
             messages.success(request, _("Commitment recorded."))
             return redirect("commitment_list")
         except ValidationError as exc:
-            _errors(form, exc)
+            add_service_errors(form, exc)
     today = _today()
     rows = _visible_commitments(user).select_related("staff", "department", "staff__department")
     show = request.GET.get("show", "open")
@@ -330,7 +325,7 @@ def commitment_detail(request, commitment_id):
                     messages.success(request, _("Evidence saved."))
                     return redirect("commitment_detail", commitment_id=commitment.pk)
         except ValidationError as exc:
-            _errors(judge_form if request.POST.get("action") == "judge" else evidence_form, exc)
+            add_service_errors(judge_form if request.POST.get("action") == "judge" else evidence_form, exc)
     return render(
         request,
         "accountability/commitment.html",
@@ -388,7 +383,7 @@ def gift_declare(request):
             )
             return redirect("gift_declare")
         except ValidationError as exc:
-            _errors(form, exc)
+            add_service_errors(form, exc)
     mine = GiftDeclaration.objects.filter(staff=request.user)
     return render(
         request,
@@ -431,7 +426,7 @@ def report_new(request):
             messages.success(request, _("Report received. The inspectors will look into it."))
             return redirect("home")
         except ValidationError as exc:
-            _errors(form, exc)
+            add_service_errors(form, exc)
     return render(request, "accountability/report_new.html", {"form": form})
 
 
@@ -476,7 +471,7 @@ def report_detail(request, report_id):
             else:
                 raise Http404
         except ValidationError as exc:
-            _errors(forms[action], exc)
+            add_service_errors(forms[action], exc)
     return render(
         request,
         "accountability/report.html",
@@ -600,7 +595,7 @@ def assessment_detail(request, assessment_id):
                     messages.success(request, _("Saved."))
                 return redirect("assessment_detail", assessment_id=assessment.pk)
         except ValidationError as exc:
-            _errors(form, exc)
+            add_service_errors(form, exc)
     return render(
         request,
         "accountability/assessment.html",

@@ -133,6 +133,11 @@ def has_cap(user, cap: str) -> bool:
     return cap in ROLE_CAPS.get(user.role, frozenset())
 
 
+def sees_whole_bureau(user) -> bool:
+    """Leaders and inspectors see the bureau's (and its children's) figures; others their own part."""
+    return user.role in (Role.LEADER, Role.INSPECTOR) or user.is_superuser
+
+
 def require_cap(user, cap: str) -> None:
     if not has_cap(user, cap):
         raise PermissionDenied

@@ -137,6 +137,15 @@ class Bureau(TimeStampedModel):
         qs = Bureau.objects.filter(path__startswith=self.path)
         return qs if include_self else qs.exclude(pk=self.pk)
 
+    def child_of(self, children) -> dict[int, int]:
+        """{bureau id: id of the child (of `children`) it lies under}, for every descendant."""
+        return {
+            bureau.pk: kid.pk
+            for bureau in self.descendants().only("pk", "path")
+            for kid in children
+            if bureau.path.startswith(kid.path)
+        }
+
 
 class DepartmentKind(models.TextChoices):
     LEADERSHIP = "leadership", _("Leadership")

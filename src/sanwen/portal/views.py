@@ -185,7 +185,7 @@ def portal_raise(request, bureau_code):
                     card_staff=card,
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 return _received(request, case.tracking_code, case.raised_on)
     return render(
@@ -201,9 +201,6 @@ def portal_raise(request, bureau_code):
         },
         status=status,
     )
-
-
-_add_errors = add_service_errors
 
 
 def _received(request, code: str, on, *, report: bool = False):
@@ -284,7 +281,7 @@ def portal_report(request, bureau_code):
                     phone=data["phone"],
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 return _received(request, report.tracking_code, report.received_on, report=True)
     return render(request, "portal/report.html", {"bureau": bureau, "form": form}, status=status)
@@ -397,7 +394,7 @@ def portal_rate(request):
                 comment=form.cleaned_data["comment"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             return redirect(f"{reverse('portal_track')}?code={codes.display(code)}&rated=1")
     if case is None:

@@ -14,7 +14,7 @@ from sanwen.accountability.scorecard import Period, Scope, card, completed_month
 from sanwen.campaigns.models import Campaign
 from sanwen.cases.models import AskKind, ConcernKind, Satisfaction, State
 from sanwen.core.pagination import paginate
-from sanwen.core.permissions import Cap, Role, has_cap, require_cap
+from sanwen.core.permissions import Cap, Role, has_cap, require_cap, sees_whole_bureau
 from sanwen.core.text import mask_name
 from sanwen.core.xlsx import xlsx_response
 from sanwen.fieldwork.quota import quota_rows, quota_totals
@@ -23,10 +23,6 @@ from sanwen.reports import stats
 from sanwen.reports.summary import summary_docx
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-def _sees_bureau(user) -> bool:
-    return user.role in (Role.LEADER, Role.INSPECTOR) or user.is_superuser
 
 
 def _date(text, default):
@@ -45,7 +41,7 @@ def report_filters(request) -> tuple[stats.Filters, Bureau, str]:
         raise Http404
     wanted = request.GET.get("bureau")
     if wanted and wanted.isdigit() and int(wanted) != bureau.pk:
-        if not _sees_bureau(user):
+        if not sees_whole_bureau(user):
             raise PermissionDenied
         bureau = bureau.descendants().filter(pk=wanted).first()
         if bureau is None:
@@ -67,7 +63,7 @@ def report_filters(request) -> tuple[stats.Filters, Bureau, str]:
             raise Http404
         if not (
             person.pk == user.pk
-            or _sees_bureau(user)
+            or sees_whole_bureau(user)
             or (user.role == Role.DEPT_HEAD and person.department_id == user.department_id)
         ):
             raise PermissionDenied
@@ -76,10 +72,12 @@ def report_filters(request) -> tuple[stats.Filters, Bureau, str]:
         department = Department.objects.filter(pk=department_id, bureau=bureau).first()
         if department is None:
             raise Http404
-        if not (_sees_bureau(user) or user.department_id == department.pk and user.role == Role.DEPT_HEAD):
+        if not (
+            sees_whole_bureau(user) or user.department_id == department.pk and user.role == Role.DEPT_HEAD
+        ):
             raise PermissionDenied
         f.department, label = department, department.name
-    elif not _sees_bureau(user):
+    elif not sees_whole_bureau(user):
         if user.role == Role.DEPT_HEAD and user.department_id:
             f.department, label = user.department, user.department.name
         else:
@@ -129,11 +127,7 @@ def dashboard(request):
     children = []
     if not f.scoped and bureau.children.exists():
         kids = list(bureau.children.order_by("code"))
-        owner = {}
-        for b in Bureau.objects.filter(pk__in=f.bureau_ids).only("pk", "path"):
-            for kid in kids:
-                if b.path.startswith(kid.path):
-                    owner[b.pk] = kid.pk
+        owner = bureau.child_of(kids)
         keys = ("meetings", "household_visits", "ledger_books", "suggestions", "cases", "resolved", "on_time")
         for kid in kids:
             row = {"bureau": kid} | dict.fromkeys(keys, 0)
@@ -162,10 +156,10 @@ def dashboard(request):
             "states": [(k, label_, data["by_state"].get(k, 0)) for k, label_ in State.choices],
             "satisfaction": [(k, label_, data[k]) for k, label_ in Satisfaction.choices],
             "child_bureaus": user.bureau.descendants(include_self=False).order_by("path")
-            if _sees_bureau(user)
+            if sees_whole_bureau(user)
             else [],
             "departments": Department.objects.filter(bureau=bureau).order_by("order")
-            if _sees_bureau(user)
+            if sees_whole_bureau(user)
             else [],
             "townships": Place.objects.within(bureau.area.code)
             .filter(level=PlaceLevel.TOWNSHIP)
@@ -173,7 +167,7 @@ def dashboard(request):
             "people": Staff.objects.filter(bureau=bureau, is_active=True)
             .exclude(role=Role.ADMIN)
             .order_by("name")
-            if _sees_bureau(user)
+            if sees_whole_bureau(user)
             else Staff.objects.filter(department_id=user.department_id, is_active=True).order_by("name")
             if user.role == Role.DEPT_HEAD
             else [],
