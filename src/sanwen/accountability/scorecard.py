@@ -17,7 +17,7 @@ size of the data (one per figure; the quota figure one per completed month of th
 import calendar
 import datetime
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
@@ -36,9 +36,10 @@ from sanwen.cases.models import (
     State,
 )
 from sanwen.clients.models import Household
+from sanwen.core.access import Scope
 from sanwen.fieldwork.models import VisitedMonth
 from sanwen.fieldwork.quota import quota_rows, short_only
-from sanwen.org.models import Bureau, ContactPoint
+from sanwen.org.models import ContactPoint
 
 CODES = ("delay", "omission", "error", "lapse", "distance", "breach")
 
@@ -91,28 +92,6 @@ class Period:
     def cutoff(self, today: datetime.date) -> datetime.date:
         """The last day counted: the period's end, or today while it runs."""
         return min(self.end, today)
-
-
-@dataclass
-class Scope:
-    """Whose scorecard: a bureau (with its descendants), a department, or a staff member."""
-
-    bureau: Bureau
-    department: object = None
-    staff: object = None
-    bureau_ids: list = field(default_factory=list)
-
-    def __post_init__(self):
-        if not self.bureau_ids:
-            self.bureau_ids = list(self.bureau.descendants().values_list("pk", flat=True))
-
-    @property
-    def label(self) -> str:
-        if self.staff is not None:
-            return str(self.staff)
-        if self.department is not None:
-            return str(self.department)
-        return str(self.bureau)
 
 
 def _day_range(start, end):

@@ -26,10 +26,10 @@ from sanwen.accountability.models import (
     ViolationReport,
 )
 from sanwen.campaigns.models import Campaign, ReviewDimension
+from sanwen.core.access import Cap, Role, has_cap, integrity_readers, may_see
 from sanwen.core.audit import audit_create, audit_note, audit_update, snapshot
 from sanwen.core.codes import new_code
 from sanwen.core.models import AuditAction, Notification, NotificationKind
-from sanwen.core.permissions import Cap, Role, has_cap
 from sanwen.core.text import clean_contact, clean_spaces
 from sanwen.org.models import Staff
 
@@ -406,9 +406,7 @@ def report_public(
 
 
 def _notify_inspectors(report):
-    inspectors = Staff.objects.filter(
-        bureau_id=report.bureau_id, role=Role.INSPECTOR, is_active=True
-    ).values_list("pk", flat=True)
+    inspectors = [p.pk for p in integrity_readers(report) if p.role == Role.INSPECTOR]
     Notification.objects.bulk_create(
         [
             Notification(
@@ -421,7 +419,6 @@ def _notify_inspectors(report):
                 % {"prohibition": report.prohibition.name, "day": report.received_on},
             )
             for pk in inspectors
-            if pk != report.accused_id
         ],
         ignore_conflicts=True,
     )
@@ -431,8 +428,8 @@ def _lock_report(report, by) -> ViolationReport:
     report = ViolationReport.objects.select_for_update().get(pk=report.pk)
     _same_bureau(by, report)
     _require(by, Cap.INVESTIGATE)
-    if by is not None and report.accused_id == by.pk:
-        raise PermissionDenied
+    if by is not None and not may_see(report, by):
+        raise PermissionDenied  # never a report about oneself, linked or named in its text
     return report
 
 
@@ -508,16 +505,6 @@ def report_conclude(
     kind = ReportEventKind.SUBSTANTIATED if substantiated else ReportEventKind.UNSUBSTANTIATED
     _report_event(report, by, kind, findings, on=on)
     return report
-
-
-def visible_reports(user):
-    """Reports an inspector or leader of the bureau may read: never one about themselves."""
-    if not has_cap(user, Cap.VIEW_INTEGRITY):
-        return ViolationReport.objects.none()
-    reports = ViolationReport.objects.all()
-    if not (user.is_superuser and user.bureau_id is None):
-        reports = reports.filter(bureau_id=user.bureau_id)
-    return reports.exclude(accused_id=user.pk)
 
 
 # --- annual assessments ---------------------------------------------------------------------

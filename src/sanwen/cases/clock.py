@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 
 from sanwen.cases.alerts import due_in_window
 from sanwen.cases.models import AlertKind, AlertMail, Case, ClockRun
+from sanwen.core.access import Role
 from sanwen.core.models import Notification
-from sanwen.core.permissions import Role
 from sanwen.org.models import Staff
 
 FIRST_EVER = datetime.date(1900, 1, 1)

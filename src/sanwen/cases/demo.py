@@ -18,10 +18,10 @@ from sanwen.cases.models import ContactKind, Satisfaction
 from sanwen.clients.models import Household, HouseholdKind, RetailLicence
 from sanwen.clients.rules import latest_valid_to
 from sanwen.clients.services import contract_save, household_create, licence_renew
+from sanwen.core.access import Role
 from sanwen.core.calendar import UnknownYear, WorkingCalendar
 from sanwen.core.demo import DemoContext
 from sanwen.core.models import Notification
-from sanwen.core.permissions import Role
 from sanwen.fieldwork.services import visit_record
 from sanwen.org.models import Place, Rank
 

@@ -15,9 +15,9 @@ from sanwen.clients.models import (
     PlantingContract,
     RetailLicence,
 )
+from sanwen.core.access import may_unmask_household
 from sanwen.core.audit import audit_create, audit_note, audit_update, snapshot
 from sanwen.core.models import AuditAction
-from sanwen.core.permissions import Cap, has_cap
 from sanwen.core.text import (
     clean_spaces,
     search_key,
@@ -25,7 +25,7 @@ from sanwen.core.text import (
     validate_mobile,
     validate_resident_id,
 )
-from sanwen.org.models import ContactPoint, Place, PlaceLevel
+from sanwen.org.models import Place, PlaceLevel
 
 HOUSEHOLD_FIELDS = (
     "kind",
@@ -122,18 +122,7 @@ def household_update(*, household: Household, by, **data) -> Household:
 
 
 def household_can_reveal(*, household: Household, user) -> bool:
-    if household.bureau_id != user.bureau_id and not user.is_superuser:
-        return False
-    if has_cap(user, Cap.UNMASK_ANY):
-        return True
-    if has_cap(user, Cap.UNMASK_OWN_AREA) and household.village_id:
-        today = datetime.date.today()
-        return (
-            ContactPoint.objects.filter(staff=user, village_id=household.village_id, since__lte=today)
-            .exclude(until__lt=today)
-            .exists()
-        )
-    return False
+    return may_unmask_household(household, user)
 
 
 @transaction.atomic

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.utils import timezone
 
-from sanwen.core.permissions import Cap, has_cap
+from sanwen.core.access import Cap, has_cap
 
 
 def navigation(request):

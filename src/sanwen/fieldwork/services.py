@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from sanwen.campaigns.models import Campaign
 from sanwen.cases.models import ITEM_KINDS, Source
 from sanwen.cases.services import case_register
+from sanwen.core.access import Cap, Role, has_cap
 from sanwen.core.audit import audit_bulk_create, audit_create, audit_update, snapshot
 from sanwen.core.calendar import UnknownYear, WorkingCalendar
-from sanwen.core.permissions import Cap, Role, has_cap
 from sanwen.core.photos import clean_photo
 from sanwen.core.text import clean_spaces
 from sanwen.fieldwork.models import (

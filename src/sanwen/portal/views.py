@@ -21,9 +21,9 @@ from django.views.decorators.http import require_POST
 from sanwen.campaigns.models import Campaign, CaseCategory
 from sanwen.cases.models import Case, Deed, State
 from sanwen.core import codes, ratelimit
+from sanwen.core.access import Cap, has_cap
 from sanwen.core.forms import add_service_errors
 from sanwen.core.pagination import paginate
-from sanwen.core.permissions import Cap, has_cap
 from sanwen.core.text import mask_phone
 from sanwen.org.models import Bureau, Department, Place, PlaceLevel, Staff
 from sanwen.portal import public, services

@@ -10,7 +10,7 @@ from sanwen.campaigns.models import HandlingMode, Prohibition
 from sanwen.cases.models import Case, CaseEvent, ReturnVisit, State
 from sanwen.cases.services import case_register
 from sanwen.clients.services import household_create
-from sanwen.core.permissions import Role
+from sanwen.core.access import Role
 from sanwen.fieldwork.models import FieldDay
 from sanwen.fieldwork.services import visit_record
 

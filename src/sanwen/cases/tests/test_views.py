@@ -5,8 +5,8 @@ from django.urls import reverse
 
 from sanwen.cases.models import Case, Deed, State
 from sanwen.cases.services import case_accept
+from sanwen.core.access import Role
 from sanwen.core.models import CalendarYear, Notification
-from sanwen.core.permissions import Role
 
 D = datetime.date
 

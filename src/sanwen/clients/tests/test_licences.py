@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from sanwen.clients.models import ApplicationKind, PlantingContract, RetailLicence
 from sanwen.clients.rules import clean_licence_number, latest_valid_to
 from sanwen.clients.services import contract_save, licence_create, licence_renew
+from sanwen.core.access import Role
 from sanwen.core.models import AuditEvent
-from sanwen.core.permissions import Role
 
 D = datetime.date
 

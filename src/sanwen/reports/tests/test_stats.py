@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from sanwen.campaigns.models import DeedKind, HandlingMode, Vehicle
 from sanwen.cases.models import Case, State
 from sanwen.cases.services import case_register, deed_record
-from sanwen.core.permissions import Role
+from sanwen.core.access import Role
 from sanwen.fieldwork.services import ledger_open, meeting_record, visit_record
 from sanwen.reports.stats import Filters, figures, trends
 
