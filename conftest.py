@@ -36,6 +36,6 @@ def _media(settings, tmp_path):
 
 @pytest.fixture
 def world(db):
-    from sanwen.core.testing import build_world
+    from sanwen.testing import build_world
 
     return build_world()

@@ -24,7 +24,7 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-CSRF_FAILURE_VIEW = "sanwen.core.views.csrf_failure"
+CSRF_FAILURE_VIEW = "sanwen.desk.views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "sanwen.accountability",
     "sanwen.reports",
     "sanwen.api",
+    "sanwen.desk",
 ]
 
 MIDDLEWARE = [
@@ -75,7 +76,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "sanwen.core.context_processors.navigation",
+                "sanwen.desk.context_processors.navigation",
             ],
         },
     },

@@ -16,7 +16,7 @@ from sanwen.accountability import services as duty
 from sanwen.campaigns.models import Prohibition
 from sanwen.clients.imports import clients_import
 from sanwen.clients.models import RetailLicence
-from sanwen.core.access import Role
+from sanwen.core.access import BUREAU_PATHS, Role
 from sanwen.core.models import AuditEvent
 from sanwen.org.models import Staff
 
@@ -247,16 +247,27 @@ NOT_FINGERPRINTED = {"core.ratecounter", "sessions.session"}
 OWN_COLUMNS = {"org.staff": {"last_login", "alerts_read_at"}}
 
 
+PATHS = {
+    **BUREAU_PATHS,
+    "accountability.reportevent": "report__bureau",
+    "core.notification": "recipient__bureau",
+}
+
+
 def fingerprint(bureau):
-    """Every row of every table (the visitor's own traces aside), as it stands."""
+    """Every row of every table that belongs to the bureau (and every shared row), as it stands: a
+    visitor from elsewhere may change their own bureau's rows, never these."""
     result = {}
     for model in apps.get_models():
         label = model._meta.label_lower
         if label in NOT_FINGERPRINTED:
             continue
         rows = model._default_manager.order_by("pk")
-        if label == "core.notification":
-            rows = rows.filter(recipient__bureau=bureau)
+        path = PATHS.get(label) or (
+            "bureau" if "bureau" in {f.name for f in model._meta.get_fields()} else None
+        )
+        if path:
+            rows = rows.filter(**{path: bureau})
         skip = OWN_COLUMNS.get(label, set())
         result[label] = [{k: v for k, v in row.items() if k not in skip} for row in rows.values()]
     return result

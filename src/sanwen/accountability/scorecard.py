@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sanwen.accountability.models import Commitment, CommitmentState, ReportState, ViolationReport
-from sanwen.campaigns.models import ClosingRule
+from sanwen.campaigns.models import Campaign, ClosingRule, ZeroTarget
 from sanwen.cases.models import (
     Case,
     CaseEvent,
@@ -319,8 +319,6 @@ def _sum(cells):
 def card(scope: Scope, period: Period, today=None, *, children: bool = False) -> Card:
     """The scorecard of the scope; with `children`, each child bureau of the scope's bureau (with
     its own descendants) in a column of its own, and the total."""
-    from sanwen.campaigns.models import Campaign, ZeroTarget
-
     today = today or timezone.localdate()
     names = dict(ZERO_NAMES)
     descriptions = {}

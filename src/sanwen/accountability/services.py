@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sanwen.accountability.evidence import assessment_evidence
 from sanwen.accountability.models import (
     CONCLUDED,
     Assessment,
@@ -26,6 +27,7 @@ from sanwen.accountability.models import (
     ViolationReport,
 )
 from sanwen.campaigns.models import Campaign, ReviewDimension
+from sanwen.cases.models import Case
 from sanwen.core.access import Cap, Role, has_cap, integrity_readers, may_see
 from sanwen.core.audit import audit_create, audit_note, audit_update, snapshot
 from sanwen.core.codes import new_code
@@ -304,8 +306,6 @@ def _report_event(report, by, kind, text="", on=None):
 
 
 def _new_report_code() -> str:
-    from sanwen.cases.models import Case
-
     while True:
         code = new_code()
         if not (
@@ -523,8 +523,6 @@ def _assessment_campaign(staff, year) -> Campaign | None:
 def assessment_start(*, staff, year: int, by, today=None) -> Assessment:
     """A draft for the staff member's year: the evidence drawn from the records and one empty
     comment for each of the campaign's mandatory comments (五个必点评)."""
-    from sanwen.accountability.evidence import assessment_evidence
-
     _require(by, Cap.ASSESS)
     if by is not None and staff.bureau_id != by.bureau_id:
         raise PermissionDenied
@@ -576,8 +574,6 @@ def _lock_assessment(assessment, by, expected_version=None) -> Assessment:
 @transaction.atomic
 def assessment_refresh(*, assessment: Assessment, by, today=None) -> Assessment:
     """Draw the evidence from the records again (a draft only)."""
-    from sanwen.accountability.evidence import assessment_evidence
-
     _require(by, Cap.ASSESS)
     assessment = _lock_assessment(assessment, by)
     today = today or _today()
@@ -643,8 +639,6 @@ def assessment_finalise(
 ) -> Assessment:
     """A leader signs the assessment off: every comment written, a grade, 优秀 only without a
     substantiated violation in the year; the evidence is drawn a last time and everything is locked."""
-    from sanwen.accountability.evidence import assessment_evidence
-
     _require(by, Cap.FINALISE_ASSESSMENTS)
     assessment = _lock_assessment(assessment, by, expected_version)
     problems = finalise_problems(assessment)

@@ -324,12 +324,12 @@ BUREAU_PATHS = {
     "fieldwork.visitphoto": "visit__bureau",
     "fieldwork.visitstaff": "visit__bureau",
     "fieldwork.leavemonth": "leave__bureau",
-    "campaigns.campaignitem": "campaign__bureau",
-    "campaigns.rankquota": "campaign__bureau",
     "accountability.assessmentcomment": "assessment__bureau",
 }
 
 
+# Counters and logs the platform keeps for its own work; no page reads them.
+BOOKKEEPING = {"core.ratecounter", "cases.casecounter", "cases.clockrun", "cases.alertmail"}
 # Reference data every logged-in user reads: the map and the working-day calendar.
 SHARED = {"org.place", "core.calendarday", "core.calendaryear"}
 
@@ -337,23 +337,36 @@ SHARED = {"org.place", "core.calendarday", "core.calendaryear"}
 def visible(qs: models.QuerySet, user) -> models.QuerySet:
     """The rows of `qs` that `user` may read. Every way of reading data goes through here."""
     label = qs.model._meta.label_lower
+    if label in BOOKKEEPING:
+        raise ImproperlyConfigured(f"{label} is the platform's bookkeeping: no page reads it.")
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return qs.none()  # the public portal shows only what is public, not through this policy
     rule = RULES.get(label)
     if rule is not None:
         return rule(qs, user)
     if label in SHARED:
-        return qs if getattr(user, "is_authenticated", False) else qs.none()
+        return qs
     if label == "org.bureau":
         if is_operator(user):
             return qs
         if user.bureau_id is None:
             return qs.none()
         return qs.filter(path__startswith=user.bureau.path)
-    path = BUREAU_PATHS.get(label)
-    if path is None:
-        if "bureau" not in {f.name for f in qs.model._meta.get_fields()}:
-            raise ImproperlyConfigured(f"No access rule for {label}: add one to sanwen.core.access.")
-        path = "bureau"
-    return _bureau_rows(qs, user, path)
+    return _bureau_rows(qs, user, bureau_path(qs.model))
+
+
+def bureau_path(model) -> str:
+    """How a row reaches its bureau: its own field, the record it belongs to, or its campaign (the
+    campaign's rules: vehicles, modes, categories, …)."""
+    label = model._meta.label_lower
+    if label in BUREAU_PATHS:
+        return BUREAU_PATHS[label]
+    names = {f.name for f in model._meta.get_fields()}
+    if "bureau" in names:
+        return "bureau"
+    if "campaign" in names:
+        return "campaign__bureau"
+    raise ImproperlyConfigured(f"No access rule for {label}: add one to sanwen.core.access.")
 
 
 def get_visible_or_404(qs: models.QuerySet, user, **lookup):

@@ -6,6 +6,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from sanwen.core.models import BureauOwnedModel
@@ -167,8 +168,6 @@ class Visit(BureauOwnedModel):
         return f"{self.on} {self.diary[:20]}"
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("visit_detail", kwargs={"visit_id": self.pk})
 
 
@@ -295,8 +294,6 @@ class Meeting(BureauOwnedModel):
         return f"{self.on} {self.title}"
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("meeting_detail", kwargs={"meeting_id": self.pk})
 
 
@@ -329,8 +326,6 @@ class Research(BureauOwnedModel):
         return self.topic
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("research_detail", kwargs={"research_id": self.pk})
 
 
@@ -400,8 +395,6 @@ class LedgerBook(BureauOwnedModel):
         return self.title
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("ledger_detail", kwargs={"book_id": self.pk})
 
 

@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from sanwen.accountability.models import ViolationReport
+from sanwen.accountability.services import report_public
 from sanwen.campaigns.models import Campaign, CaseCategory
 from sanwen.cases.models import Case, Deed, State
 from sanwen.core import codes, ratelimit
@@ -219,8 +221,6 @@ def portal_received(request):
     latest = entries[0]
     case = Case.objects.select_related("bureau", "mode").filter(tracking_code=latest["code"]).first()
     if case is None and latest.get("report"):
-        from sanwen.accountability.models import ViolationReport
-
         report = ViolationReport.objects.select_related("bureau").filter(tracking_code=latest["code"]).first()
         return render(
             request,
@@ -250,8 +250,6 @@ def portal_received(request):
 def portal_report(request, bureau_code):
     """Report a cadre's misconduct (五不准), anonymously if one wishes; it gets its own tracking code
     and goes to the bureau's inspectors."""
-    from sanwen.accountability.services import report_public
-
     bureau = _bureau(bureau_code)
     campaign = _running_campaign(bureau)
     if campaign is None:
@@ -331,8 +329,6 @@ def _lookup(request, text):
         .first()
     )
     if case is None:
-        from sanwen.accountability.models import ViolationReport
-
         report = ViolationReport.objects.select_related("bureau").filter(tracking_code=code).first()
         if report is not None:
             return report, "", 0

@@ -4,6 +4,7 @@ figure opening the records behind it, every table as xlsx, and the summary as a 
 import datetime
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import F
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -282,8 +283,6 @@ def _rows(figure, f, request):
         if value:
             rows = rows.filter(**{field: value})
     if request.GET.get("late") == "0":
-        from django.db.models import F
-
         rows = rows.filter(resolved_on__lte=F("deadline"))
     rows = rows.select_related("mode", "owner", "household", "township").order_by("-raised_on", "-pk")
     header = [

@@ -8,7 +8,7 @@ from sanwen.clients.imports import clients_import, error_workbook, parse_date, t
 from sanwen.clients.models import Household, ImportStatus, PlantingContract, RetailLicence
 from sanwen.core.access import Role
 from sanwen.core.models import AuditEvent
-from sanwen.core.testing import valid_id
+from sanwen.testing import valid_id
 
 TODAY = datetime.date(2026, 3, 1)
 

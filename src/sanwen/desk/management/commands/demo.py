@@ -8,7 +8,8 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from sanwen.core.append_only import protect, unprotect
-from sanwen.core.demo import DEMO_PASSWORD, build_demo, default_period
+from sanwen.core.demo import DEMO_PASSWORD, default_period
+from sanwen.desk.demo import build_demo
 from sanwen.org.models import Bureau, Staff
 
 LOGIN_ORDER = ["leader", "depthead", "staff", "inspector", "admin", "operator"]
