@@ -83,28 +83,30 @@ TEMPLATES = [
 ]
 
 # --- Database -----------------------------------------------------------------------------
+# SQLite is set up the same way whether it is named by SQLITE_PATH or by DATABASE_URL=sqlite:///…:
+# IMMEDIATE takes the write lock at BEGIN so two writers queue instead of failing half-way
+# ("database is locked" on a read lock that cannot be upgraded); the busy timeout makes them wait
+# for each other; WAL lets readers go on while one writes.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": (
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=20000;"
+    ),
+}
 DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+    _default = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
 else:
     SQLITE_PATH = Path(env_str("SQLITE_PATH", str(VAR_DIR / "sanwen.sqlite3")))
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": SQLITE_PATH,
-            # IMMEDIATE takes the write lock at BEGIN so two writers queue instead of failing
-            # half-way; the busy timeout makes them wait for each other.
-            "OPTIONS": {
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": (
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-                    "PRAGMA busy_timeout=20000;"
-                ),
-            },
-            "TEST": {"NAME": env_str("SQLITE_TEST_PATH", "") or None},
-        }
-    }
+    _default = {"ENGINE": "django.db.backends.sqlite3", "NAME": SQLITE_PATH}
+if _default["ENGINE"] == "django.db.backends.sqlite3":
+    # Options written in the URL (?timeout=…) win over these; connections are not kept (opening a
+    # SQLite file is cheap, and each new connection runs the PRAGMAs above).
+    _default["OPTIONS"] = SQLITE_OPTIONS | _default.get("OPTIONS", {})
+    _default["CONN_MAX_AGE"] = 0
+    _default["TEST"] = {"NAME": env_str("SQLITE_TEST_PATH", "") or None}
+DATABASES = {"default": _default}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.Staff"
 
