@@ -20,6 +20,7 @@ from sanwen.core.models import AuditAction, AuditEvent
 from sanwen.core.pagination import paginate
 from sanwen.core.permissions import Cap, get_scoped_or_404, has_cap, require_cap, scope
 from sanwen.core.text import mask_id, mask_licence, mask_phone
+from sanwen.core.xlsx import safe_row
 from sanwen.org.models import Place, PlaceLevel
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -91,17 +92,16 @@ def client_export(request):
     sheet.append(["类型", "姓名/经营者", "手机号码", "身份证号", "乡镇", "村", "地址"])
     count = 0
     for h in households.iterator(chunk_size=2000):
-        sheet.append(
-            [
-                h.get_kind_display(),
-                h.name,
-                h.phone if full else mask_phone(h.phone),
-                h.id_number if full else mask_id(h.id_number),
-                h.township.name,
-                h.village.name if h.village else "",
-                h.address,
-            ]
-        )
+        row = [
+            h.get_kind_display(),
+            h.name,
+            h.phone if full else mask_phone(h.phone),
+            h.id_number if full else mask_id(h.id_number),
+            h.township.name,
+            h.village.name if h.village else "",
+            h.address,
+        ]
+        sheet.append(safe_row(sheet, row))
         count += 1
     if full and request.user.bureau_id:
         audit_note(
