@@ -192,6 +192,7 @@ LOGGING = {
 }
 
 PAGE_SIZE = env_int("PAGE_SIZE", 25)
+TEXT_MAX = env_int("TEXT_MAX", 5000)  # longest free text (a note, minutes, a result) staff may write
 SANWEN_BRAND = _("Three Asks, Three Solves")
 
 # The public portal: its address as printed on visit cards (QR codes), and per-address limits as

@@ -185,6 +185,7 @@ def portal_raise(request, bureau_code):
                     card_staff=card,
                 )
             except ValidationError as exc:
+                ratelimit.refund(request, "raise")  # refused for what it contains: not an attempt
                 add_service_errors(form, exc)
             else:
                 return _received(request, case.tracking_code, case.raised_on)
@@ -281,6 +282,7 @@ def portal_report(request, bureau_code):
                     phone=data["phone"],
                 )
             except ValidationError as exc:
+                ratelimit.refund(request, "report")
                 add_service_errors(form, exc)
             else:
                 return _received(request, report.tracking_code, report.received_on, report=True)
@@ -410,6 +412,8 @@ def portal_rate(request):
         "bureau": case.bureau,
         "rate_form": form,
     }
+    # A rating refused for what it says costs nothing; an unknown code (a guess) was counted above.
+    ratelimit.refund(request, "rate")
     return render(request, "portal/track.html", context, status=400)
 
 
