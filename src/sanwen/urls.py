@@ -25,3 +25,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+# A parameter a page refused (sanwen.core.params.BadParameter) says which and how to write it.
+handler400 = "sanwen.core.views.bad_request"

@@ -40,6 +40,7 @@ from sanwen.accountability.scorecard import ZERO_NAMES, Period, Scope, card, com
 from sanwen.campaigns.models import Campaign
 from sanwen.core.forms import add_service_errors
 from sanwen.core.pagination import paginate
+from sanwen.core.params import FIRST_DAY, LAST_DAY, parse_id, query_id, query_ids
 from sanwen.core.permissions import Cap, has_cap, require_cap, sees_whole_bureau
 from sanwen.core.text import mask_name
 from sanwen.org.models import Department, Role, Staff
@@ -61,15 +62,15 @@ def scorecard_scope(request):
     bureau = user.bureau
     if bureau is None:
         raise Http404
-    wanted = request.GET.get("bureau")
-    if wanted and wanted.isdigit() and int(wanted) != bureau.pk:
+    wanted = query_id(request.GET, "bureau")
+    if wanted and wanted != bureau.pk:
         if not sees_whole_bureau(user):
             raise PermissionDenied
         bureau = bureau.descendants().filter(pk=wanted).first()
         if bureau is None:
             raise Http404
-    staff_id, department_id = request.GET.get("staff"), request.GET.get("department")
-    if staff_id and staff_id.isdigit():
+    staff_id, department_id = query_id(request.GET, "staff"), query_id(request.GET, "department")
+    if staff_id:
         person = Staff.objects.filter(pk=staff_id, bureau=bureau).select_related("department").first()
         if person is None:
             raise Http404
@@ -81,7 +82,7 @@ def scorecard_scope(request):
         if not allowed:
             raise PermissionDenied
         return Scope(bureau=bureau, staff=person, bureau_ids=[bureau.pk])
-    if department_id and department_id.isdigit():
+    if department_id:
         department = Department.objects.filter(pk=department_id, bureau=bureau).first()
         if department is None:
             raise Http404
@@ -100,7 +101,10 @@ def scorecard_scope(request):
 def _period(request) -> Period:
     text = request.GET.get("period") or f"{_today():%Y-%m}"
     try:
-        return Period.parse(text)
+        period = Period.parse(text)
+        if period.start < FIRST_DAY or period.end > LAST_DAY:  # 9999-12 would overflow further on
+            raise ValueError(text)
+        return period
     except ValueError:
         messages.error(request, _("A period is a month (2026-01), a quarter (2026-Q1) or a year (2026)."))
         return Period.parse(f"{_today():%Y-%m}")
@@ -488,13 +492,9 @@ def report_detail(request, report_id):
 
 
 def _year(request) -> int:
-    text = request.GET.get("year") or request.POST.get("year") or ""
+    year = parse_id(request.GET.get("year") or request.POST.get("year"))
     today = _today()
-    return (
-        int(text)
-        if text.isdigit() and 2000 <= int(text) <= today.year
-        else today.year - (1 if today.month < 12 else 0)
-    )
+    return year if year and 2000 <= year <= today.year else today.year - (1 if today.month < 12 else 0)
 
 
 @login_required
@@ -509,9 +509,9 @@ def assessment_list(request):
                 .exclude(role=Role.ADMIN)
                 .exclude(pk=user.pk)
             )
-            wanted = request.POST.getlist("staff")
+            wanted = query_ids(request.POST, "staff")
             if wanted:
-                people = people.filter(pk__in=[w for w in wanted if w.isdigit()])
+                people = people.filter(pk__in=wanted)
             made = 0
             for person in people.exclude(assessments__year=year):
                 services.assessment_start(staff=person, year=year, by=user)
@@ -621,17 +621,17 @@ def assessment_detail(request, assessment_id):
 def assessment_export(request):
     """Word: one assessment (?id=) or all of a department's (?department=&year=) in one file."""
     user = request.user
-    wanted = request.GET.get("id")
-    if wanted and wanted.isdigit():
-        items = [_assessment(request, int(wanted))]
+    wanted = query_id(request.GET, "id")
+    if wanted:
+        items = [_assessment(request, wanted)]
         name = f"{items[0].year}年度考核登记表-{items[0].staff.name}.docx"
     else:
         require_cap(user, Cap.ASSESS)
         year = _year(request)
         rows = Assessment.objects.filter(bureau_id=user.bureau_id, year=year).exclude(staff=user)
-        department = request.GET.get("department")
+        department = query_id(request.GET, "department")
         label = user.bureau.short_name
-        if department and department.isdigit():
+        if department:
             rows = rows.filter(staff__department_id=department)
             label = Department.objects.filter(pk=department).values_list("name", flat=True).first() or label
         items = list(

@@ -50,6 +50,7 @@ from sanwen.cases.models import (
 from sanwen.clients.models import Household
 from sanwen.core.codes import display as display_code
 from sanwen.core.pagination import paginate
+from sanwen.core.params import parse_id, query_id
 from sanwen.core.permissions import Cap, get_scoped_or_404, has_cap, require_cap, scope
 from sanwen.core.text import mask_name, mask_phone
 from sanwen.core.views import photo_response
@@ -107,7 +108,7 @@ FILTERS = {
     "mode": lambda qs, v: qs.filter(mode__code=v),
     "ask_kind": lambda qs, v: qs.filter(ask_kind=v) if v in AskKind.values else qs,
     "source": lambda qs, v: qs.filter(source=v),
-    "township": lambda qs, v: qs.filter(township_id=v) if v.isdigit() else qs,
+    "township": lambda qs, v: qs.filter(township_id=parse_id(v)) if parse_id(v) else qs,
 }
 
 
@@ -510,14 +511,14 @@ def case_register(request):
             return redirect(case)
         except ValidationError as exc:
             form.add_error(None, exc)
-    if request.method == "POST" and str(request.POST.get("household", "")).isdigit():
+    if request.method == "POST" and parse_id(request.POST.get("household")):
         household = (
             scope(Household.objects.select_related("township"), request.user)
-            .filter(pk=request.POST["household"])
+            .filter(pk=parse_id(request.POST["household"]))
             .first()
         )
-    elif request.GET.get("household", "").isdigit():
-        household = get_scoped_or_404(Household.objects.all(), request.user, pk=request.GET["household"])
+    elif household_id := query_id(request.GET, "household"):
+        household = get_scoped_or_404(Household.objects.all(), request.user, pk=household_id)
         form.initial["household"] = household.pk
     return render(request, "cases/case_register.html", {"form": form, "household": household})
 

@@ -18,6 +18,7 @@ from sanwen.clients.models import Household, HouseholdKind, ImportRun, LicenceAp
 from sanwen.core.audit import audit_note
 from sanwen.core.models import AuditAction, AuditEvent
 from sanwen.core.pagination import paginate
+from sanwen.core.params import parse_id, query_id
 from sanwen.core.permissions import Cap, get_scoped_or_404, has_cap, require_cap, scope
 from sanwen.core.text import mask_id, mask_licence, mask_phone
 from sanwen.core.xlsx import safe_row
@@ -31,10 +32,10 @@ def _filtered_households(request):
     params = request.GET
     if params.get("kind") in HouseholdKind.values:
         households = households.filter(kind=params["kind"])
-    if params.get("township", "").isdigit():
-        households = households.filter(township_id=params["township"])
-    if params.get("village", "").isdigit():
-        households = households.filter(village_id=params["village"])
+    if township := query_id(params, "township"):
+        households = households.filter(township_id=township)
+    if village := query_id(params, "village"):
+        households = households.filter(village_id=village)
     if params.get("q"):
         households = households.search(params["q"])
     return households
@@ -70,9 +71,9 @@ def client_list(request):
             "kinds": HouseholdKind.choices,
             "townships": places.filter(level=PlaceLevel.TOWNSHIP),
             "villages": places.exclude(level=PlaceLevel.TOWNSHIP).filter(
-                parent_id=request.GET.get("township") or 0
+                parent_id=parse_id(request.GET.get("township"))
             )
-            if request.GET.get("township", "").isdigit()
+            if parse_id(request.GET.get("township"))
             else [],
             "params": request.GET,
         },

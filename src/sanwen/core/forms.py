@@ -1,7 +1,10 @@
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
+
+from sanwen.core.params import parse_id
 
 
 def limit_length(field: forms.CharField, limit: int) -> None:
@@ -16,6 +19,21 @@ def limit_length(field: forms.CharField, limit: int) -> None:
         )
     )
     field.widget.attrs["maxlength"] = str(limit)
+
+
+class IdsChoiceField(forms.ModelMultipleChoiceField):
+    """Django's multiple choice of rows, refusing values that cannot be an id before they reach the
+    database: Django bounds an `exact` lookup but not the `in` this field uses, and SQLite overflows
+    on 99999999999999999999 (a server error instead of "not one of the choices")."""
+
+    def _check_values(self, value):
+        if (self.to_field_name or "pk") == "pk":
+            for pk in value or ():
+                if parse_id(str(pk)) is None:
+                    raise ValidationError(
+                        self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                    )
+        return super()._check_values(value)
 
 
 class StyledFormMixin:

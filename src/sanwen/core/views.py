@@ -27,6 +27,7 @@ from sanwen.core.calendar import PACKAGE_YEARS, WorkingCalendar
 from sanwen.core.forms import StyledFormMixin
 from sanwen.core.models import AuditEvent, CalendarDay, CalendarYear, Notification
 from sanwen.core.pagination import paginate
+from sanwen.core.params import BadParameter
 from sanwen.core.permissions import Cap, has_cap, require_cap, scope
 from sanwen.org.models import ContactPoint, Staff
 
@@ -288,3 +289,21 @@ def photo_response(field_file):
     response = FileResponse(handle, content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+def bad_request(request, exception=None):
+    """A request the page cannot use (handler400): a parameter we refused says which and how to write
+    it; anything else (a malformed request Django refused) gets a general sentence. Nothing was saved."""
+    if isinstance(exception, BadParameter) and exception.args:
+        message = str(exception.args[0])
+    else:
+        message = _(
+            "The request could not be understood (a link may have been cut or changed). Nothing was saved."
+        )
+    if request.path.startswith("/p/"):
+        from sanwen.portal.views import CSP
+
+        response = render(request, "portal/refused.html", {"message": message}, status=400)
+        response["Content-Security-Policy"] = CSP
+        return response
+    return render(request, "core/bad_request.html", {"message": message}, status=400)

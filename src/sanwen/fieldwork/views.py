@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from sanwen.campaigns.models import Campaign
 from sanwen.clients.models import Household
 from sanwen.core.pagination import paginate
+from sanwen.core.params import query_id
 from sanwen.core.permissions import Cap, get_scoped_or_404, has_cap, require_cap, scope
 from sanwen.core.text import mask_phone
 from sanwen.core.views import photo_response
@@ -305,8 +306,8 @@ def _bureau_choice(request):
     own = request.user.bureau
     if own is None:
         raise Http404
-    wanted = request.GET.get("bureau")
-    if wanted and wanted.isdigit() and int(wanted) != own.pk:
+    wanted = query_id(request.GET, "bureau")
+    if wanted and wanted != own.pk:
         bureau = own.descendants().filter(pk=wanted).first()
         if bureau is None:
             raise Http404
@@ -324,8 +325,7 @@ def quota_table(request):
         month = today.replace(day=1)
     bureau = _bureau_choice(request)
     bureau_ids = list(bureau.descendants().values_list("pk", flat=True))
-    department = request.GET.get("department")
-    department_id = int(department) if department and department.isdigit() else None
+    department_id = query_id(request.GET, "department")
     rows = quota_rows(bureau_ids=bureau_ids, month=month, department_id=department_id)
     in_progress = month_end(month) >= today
     listed = rows.select_related("department", "bureau").order_by("bureau__path", "department__order", "name")

@@ -23,6 +23,7 @@ from sanwen.cases.models import Case, Deed, State
 from sanwen.core import codes, ratelimit
 from sanwen.core.forms import add_service_errors
 from sanwen.core.pagination import paginate
+from sanwen.core.params import query_id, query_ids
 from sanwen.core.permissions import Cap, has_cap
 from sanwen.core.text import mask_phone
 from sanwen.org.models import Bureau, Department, Place, PlaceLevel, Staff
@@ -432,8 +433,8 @@ def portal_board(request, bureau_code):
         .order_by("code")
         .values("pk", "name")
     )
-    township = _int(request.GET.get("township"))
-    category = _int(request.GET.get("category"))
+    township = query_id(request.GET, "township")
+    category = query_id(request.GET, "category")
     if show == "cases":
         rows = (
             Case.objects.filter(bureau=bureau, public=True)
@@ -514,13 +515,6 @@ def portal_board(request, bureau_code):
     )
 
 
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 # --- visit cards (staff side) ---------------------------------------------------------------
 
 
@@ -555,8 +549,8 @@ def visit_cards(request):
     allowed = (
         _card_staff_for(request).select_related("department", "bureau").order_by("department__order", "name")
     )
-    department = _int(request.GET.get("department"))
-    chosen = [int(v) for v in request.GET.getlist("staff") if v.isdigit()]
+    department = query_id(request.GET, "department")
+    chosen = query_ids(request.GET, "staff")
     people = allowed
     if chosen:
         people = people.filter(pk__in=chosen)

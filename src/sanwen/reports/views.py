@@ -1,8 +1,6 @@
 """The dashboard: the campaign at a glance for any period and scope, its trends as charts, every
 figure opening the records behind it, every table as xlsx, and the summary as a Word document."""
 
-import datetime
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -14,6 +12,7 @@ from sanwen.accountability.scorecard import Period, Scope, card, completed_month
 from sanwen.campaigns.models import Campaign
 from sanwen.cases.models import AskKind, ConcernKind, Satisfaction, State
 from sanwen.core.pagination import paginate
+from sanwen.core.params import query_date, query_id
 from sanwen.core.permissions import Cap, Role, has_cap, require_cap, sees_whole_bureau
 from sanwen.core.text import mask_name
 from sanwen.core.xlsx import xlsx_response
@@ -25,13 +24,6 @@ from sanwen.reports.summary import summary_docx
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def _date(text, default):
-    try:
-        return datetime.date.fromisoformat(text) if text else default
-    except ValueError:
-        return default
-
-
 def report_filters(request) -> tuple[stats.Filters, Bureau, str]:
     """The period and scope asked for, limited to what the user may see (as the scorecard)."""
     user = request.user
@@ -39,8 +31,8 @@ def report_filters(request) -> tuple[stats.Filters, Bureau, str]:
     bureau = user.bureau
     if bureau is None:
         raise Http404
-    wanted = request.GET.get("bureau")
-    if wanted and wanted.isdigit() and int(wanted) != bureau.pk:
+    wanted = query_id(request.GET, "bureau")
+    if wanted and wanted != bureau.pk:
         if not sees_whole_bureau(user):
             raise PermissionDenied
         bureau = bureau.descendants().filter(pk=wanted).first()
@@ -48,16 +40,18 @@ def report_filters(request) -> tuple[stats.Filters, Bureau, str]:
             raise Http404
     today = timezone.localdate()
     campaign = Campaign.objects.filter(bureau=user.bureau, active=True).order_by("-start").first()
-    start = _date(request.GET.get("from"), campaign.start if campaign else today.replace(month=1, day=1))
-    end = _date(request.GET.get("to"), today)
+    start = query_date(request.GET, "from", campaign.start if campaign else today.replace(month=1, day=1))
+    end = query_date(request.GET, "to", today)
     if end < start:
         start, end = end, start
     f = stats.Filters(
         bureau_ids=list(bureau.descendants().values_list("pk", flat=True)), start=start, end=end
     )
     label = bureau.name
-    staff_id, department_id, township_id = (request.GET.get(k) for k in ("staff", "department", "township"))
-    if staff_id and staff_id.isdigit():
+    staff_id, department_id, township_id = (
+        query_id(request.GET, k) for k in ("staff", "department", "township")
+    )
+    if staff_id:
         person = Staff.objects.filter(pk=staff_id, bureau=bureau).first()
         if person is None:
             raise Http404
@@ -68,7 +62,7 @@ def report_filters(request) -> tuple[stats.Filters, Bureau, str]:
         ):
             raise PermissionDenied
         f.staff, label = person, person.name
-    elif department_id and department_id.isdigit():
+    elif department_id:
         department = Department.objects.filter(pk=department_id, bureau=bureau).first()
         if department is None:
             raise Http404
@@ -82,7 +76,7 @@ def report_filters(request) -> tuple[stats.Filters, Bureau, str]:
             f.department, label = user.department, user.department.name
         else:
             f.staff, label = user, user.name
-    if township_id and township_id.isdigit():
+    if township_id:
         township = (
             Place.objects.within(bureau.area.code).filter(pk=township_id, level=PlaceLevel.TOWNSHIP).first()
         )
