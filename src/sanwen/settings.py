@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "sanwen.core.middleware.ChosenLanguageMiddleware",
+    "sanwen.core.middleware.RefuseNulMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -195,6 +196,7 @@ LOGGING = {
 }
 
 PAGE_SIZE = env_int("PAGE_SIZE", 25)
+TEXT_MAX = env_int("TEXT_MAX", 5000)  # longest free text (a note, minutes, a result) staff may write
 SANWEN_BRAND = _("Three Asks, Three Solves")
 
 # The public portal: its address as printed on visit cards (QR codes), and per-address limits as

@@ -26,3 +26,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+# A parameter a page refused (sanwen.core.params.BadParameter) says which and how to write it.
+handler400 = "sanwen.desk.views.bad_request"

@@ -51,6 +51,7 @@ from sanwen.core.access import (
 )
 from sanwen.core.forms import add_service_errors
 from sanwen.core.pagination import paginate
+from sanwen.core.params import FIRST_DAY, LAST_DAY, parse_id, query_id, query_ids
 from sanwen.core.text import mask_name
 from sanwen.org.models import Department, Role, Staff
 
@@ -70,7 +71,10 @@ def scorecard_scope(request) -> Scope:
 def _period(request) -> Period:
     text = request.GET.get("period") or f"{_today():%Y-%m}"
     try:
-        return Period.parse(text)
+        period = Period.parse(text)
+        if period.start < FIRST_DAY or period.end > LAST_DAY:  # 9999-12 would overflow further on
+            raise ValueError(text)
+        return period
     except ValueError:
         messages.error(request, _("A period is a month (2026-01), a quarter (2026-Q1) or a year (2026)."))
         return Period.parse(f"{_today():%Y-%m}")
@@ -443,13 +447,9 @@ def report_detail(request, report_id):
 
 
 def _year(request) -> int:
-    text = request.GET.get("year") or request.POST.get("year") or ""
+    year = parse_id(request.GET.get("year") or request.POST.get("year"))
     today = _today()
-    return (
-        int(text)
-        if text.isdigit() and 2000 <= int(text) <= today.year
-        else today.year - (1 if today.month < 12 else 0)
-    )
+    return year if year and 2000 <= year <= today.year else today.year - (1 if today.month < 12 else 0)
 
 
 @login_required
@@ -464,9 +464,9 @@ def assessment_list(request):
                 .exclude(role=Role.ADMIN)
                 .exclude(pk=user.pk)
             )
-            wanted = request.POST.getlist("staff")
+            wanted = query_ids(request.POST, "staff")
             if wanted:
-                people = people.filter(pk__in=[w for w in wanted if w.isdigit()])
+                people = people.filter(pk__in=wanted)
             made = 0
             for person in people.exclude(assessments__year=year):
                 services.assessment_start(staff=person, year=year, by=user)
@@ -572,17 +572,17 @@ def assessment_detail(request, assessment_id):
 def assessment_export(request):
     """Word: one assessment (?id=) or all of a department's (?department=&year=) in one file."""
     user = request.user
-    wanted = request.GET.get("id")
-    if wanted and wanted.isdigit():
-        items = [_assessment(request, int(wanted))]
+    wanted = query_id(request.GET, "id")
+    if wanted:
+        items = [_assessment(request, wanted)]
         name = f"{items[0].year}年度考核登记表-{items[0].staff.name}.docx"
     else:
         require_cap(user, Cap.ASSESS)
         year = _year(request)
         rows = visible(Assessment.objects.all(), user).filter(year=year).exclude(staff=user)
-        department = request.GET.get("department")
+        department = query_id(request.GET, "department")
         label = user.bureau.short_name
-        if department and department.isdigit():
+        if department:
             rows = rows.filter(staff__department_id=department)
             label = Department.objects.filter(pk=department).values_list("name", flat=True).first() or label
         items = list(

@@ -63,6 +63,7 @@ from sanwen.core.codes import display as display_code
 from sanwen.core.codes import is_valid
 from sanwen.core.codes import parse as parse_code
 from sanwen.core.pagination import paginate
+from sanwen.core.params import parse_id, query_id
 from sanwen.core.text import mask_name, mask_phone
 from sanwen.core.views import photo_response
 
@@ -115,7 +116,7 @@ FILTERS = {
     "mode": lambda qs, v: qs.filter(mode__code=v),
     "ask_kind": lambda qs, v: qs.filter(ask_kind=v) if v in AskKind.values else qs,
     "source": lambda qs, v: qs.filter(source=v),
-    "township": lambda qs, v: qs.filter(township_id=v) if v.isdigit() else qs,
+    "township": lambda qs, v: qs.filter(township_id=parse_id(v)) if parse_id(v) else qs,
 }
 
 
@@ -538,14 +539,14 @@ def case_register(request):
             return redirect(case)
         except ValidationError as exc:
             form.add_error(None, exc)
-    if request.method == "POST" and str(request.POST.get("household", "")).isdigit():
+    if request.method == "POST" and parse_id(request.POST.get("household")):
         household = (
             visible(Household.objects.select_related("township"), request.user)
-            .filter(pk=request.POST["household"])
+            .filter(pk=parse_id(request.POST["household"]))
             .first()
         )
-    elif request.GET.get("household", "").isdigit():
-        household = get_visible_or_404(Household.objects.all(), request.user, pk=request.GET["household"])
+    elif household_id := query_id(request.GET, "household"):
+        household = get_visible_or_404(Household.objects.all(), request.user, pk=household_id)
         form.initial["household"] = household.pk
     return render(request, "cases/case_register.html", {"form": form, "household": household})
 

@@ -806,6 +806,8 @@ def error_workbook(run: ImportRun) -> bytes:
     import openpyxl
     from openpyxl.styles import Font
 
+    from sanwen.core.xlsx import safe_row  # the rejected values are the uploader's text
+
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "错误报告"
@@ -813,7 +815,7 @@ def error_workbook(run: ImportRun) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for e in run.errors:
-        sheet.append([e["row"] or "", e["column"], e["value"], e["reason"]])
+        sheet.append(safe_row(sheet, [e["row"] or "", e["column"], e["value"], e["reason"]]))
     for letter, width in zip("ABCD", (8, 18, 28, 80), strict=True):
         sheet.column_dimensions[letter].width = width
     buffer = io.BytesIO()

@@ -19,7 +19,9 @@ from sanwen.core.access import Cap, get_visible_or_404, has_cap, require_cap, un
 from sanwen.core.audit import audit_note
 from sanwen.core.models import AuditAction, AuditEvent
 from sanwen.core.pagination import paginate
+from sanwen.core.params import parse_id, query_id
 from sanwen.core.text import mask_id, mask_licence, mask_phone
+from sanwen.core.xlsx import safe_row
 from sanwen.org.models import Place, PlaceLevel
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -30,10 +32,10 @@ def _filtered_households(request):
     params = request.GET
     if params.get("kind") in HouseholdKind.values:
         households = households.filter(kind=params["kind"])
-    if params.get("township", "").isdigit():
-        households = households.filter(township_id=params["township"])
-    if params.get("village", "").isdigit():
-        households = households.filter(village_id=params["village"])
+    if township := query_id(params, "township"):
+        households = households.filter(township_id=township)
+    if village := query_id(params, "village"):
+        households = households.filter(village_id=village)
     if params.get("q"):
         households = households.search(params["q"])
     return households
@@ -69,9 +71,9 @@ def client_list(request):
             "kinds": HouseholdKind.choices,
             "townships": places.filter(level=PlaceLevel.TOWNSHIP),
             "villages": places.exclude(level=PlaceLevel.TOWNSHIP).filter(
-                parent_id=request.GET.get("township") or 0
+                parent_id=parse_id(request.GET.get("township"))
             )
-            if request.GET.get("township", "").isdigit()
+            if parse_id(request.GET.get("township"))
             else [],
             "params": request.GET,
         },
@@ -91,17 +93,16 @@ def client_export(request):
     sheet.append(["类型", "姓名/经营者", "手机号码", "身份证号", "乡镇", "村", "地址"])
     count = 0
     for h in households.iterator(chunk_size=2000):
-        sheet.append(
-            [
-                h.get_kind_display(),
-                h.name,
-                h.phone if full else mask_phone(h.phone),
-                h.id_number if full else mask_id(h.id_number),
-                h.township.name,
-                h.village.name if h.village else "",
-                h.address,
-            ]
-        )
+        row = [
+            h.get_kind_display(),
+            h.name,
+            h.phone if full else mask_phone(h.phone),
+            h.id_number if full else mask_id(h.id_number),
+            h.township.name,
+            h.village.name if h.village else "",
+            h.address,
+        ]
+        sheet.append(safe_row(sheet, row))
         count += 1
     if full and request.user.bureau_id:
         audit_note(

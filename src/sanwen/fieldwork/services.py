@@ -3,6 +3,7 @@ ledger books and notebook reviews. Each is one transaction; visits and meetings 
 cases services."""
 
 import datetime
+import math
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
@@ -300,14 +301,28 @@ def _coordinate(value, limit: int, errors: dict, field: str):
     if value in (None, ""):
         return None
     try:
-        number = Decimal(str(value)).quantize(Decimal("0.000001"))
+        number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
+        number = None
+    if number is None or not number.is_finite() or abs(number) > limit:  # NaN, inf, 1e999 included
         errors.setdefault("location", []).append(_("The location is not valid."))
         return None
-    if abs(number) > limit:
-        errors.setdefault("location", []).append(_("The location is not valid."))
+    return number.quantize(Decimal("0.000001"))
+
+
+MAX_ACCURACY_M = 1_000_000  # a browser's accuracy estimate beyond this (or not a number) is dropped
+
+
+def accuracy_metres(value) -> int | None:
+    """The accuracy of a location in whole metres, or None when it is missing or unusable (negative,
+    NaN, infinite, absurd): a bad estimate from the phone loses the estimate, not the visit."""
+    if value in (None, ""):
         return None
-    return number
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        return None
+    return int(number) if math.isfinite(number) and 0 <= number <= MAX_ACCURACY_M else None
 
 
 def _check_items(items, households: list, campaign, errors: dict, by=None) -> list[dict]:
@@ -439,7 +454,7 @@ def visit_record(
         village=village,
         latitude=lat if lng is not None else None,
         longitude=lng if lat is not None else None,
-        accuracy=int(accuracy) if accuracy not in (None, "") and lat is not None else None,
+        accuracy=accuracy_metres(accuracy) if lat is not None else None,
         recorded_by=by,
     )
     VisitStaff.objects.bulk_create(VisitStaff(visit=visit, staff=p, on=on) for p in staff)
