@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from sanwen.campaigns.models import HandlingMode, Vehicle, VisitRole
 from sanwen.cases.models import ItemKind
 from sanwen.core.forms import StyledFormMixin
+from sanwen.core.versions import VersionField
 from sanwen.fieldwork.models import Channel, LeaveKind, LedgerScope, MeetingKind
 from sanwen.org.models import ContactPoint, Place, Staff
 
@@ -214,6 +215,7 @@ class ResearchUpdateForm(StyledFormMixin, forms.Form):
         required=False,
         help_text=_("Visit numbers separated by commas, as shown in the visit list."),
     )
+    version = VersionField()
 
     def clean_visits(self):
         raw = [
