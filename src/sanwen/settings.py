@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "sanwen.core.csp.ContentSecurityPolicyMiddleware",  # pages that set none get the strict policy
 ]
 
 ROOT_URLCONF = "sanwen.urls"
