@@ -33,6 +33,7 @@ from sanwen.core.audit import audit_create, audit_note, audit_update, snapshot
 from sanwen.core.codes import new_code
 from sanwen.core.models import AuditAction, Notification, NotificationKind
 from sanwen.core.text import clean_contact, clean_spaces
+from sanwen.core.versions import STALE, stale_message, version_claim
 from sanwen.org.models import Staff
 
 
@@ -120,8 +121,11 @@ def commitment_make(
 
 
 @transaction.atomic
-def commitment_add_evidence(*, commitment: Commitment, by, evidence: str) -> Commitment:
-    """The owner (or whoever may judge it) writes down what was done."""
+def commitment_add_evidence(
+    *, commitment: Commitment, by, evidence: str, version: int | None = None
+) -> Commitment:
+    """The owner (or whoever may judge it) writes down what was done. `version`: the one the form was
+    opened at; a commitment changed since is refused (stale form)."""
     commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
     owner = (
         by is None
@@ -139,18 +143,26 @@ def commitment_add_evidence(*, commitment: Commitment, by, evidence: str) -> Com
     evidence = (evidence or "").strip()
     if not evidence:
         raise ValidationError({"evidence": [_("Write down what was done.")]})
+    version_claim(commitment, version)
     before = snapshot(commitment)
     commitment.evidence = evidence
-    commitment.save(update_fields=["evidence", "updated_at"])
+    commitment.save(update_fields=["evidence", "version", "updated_at"])
     audit_update(by=by, obj=commitment, before=before)
     return commitment
 
 
 @transaction.atomic
 def commitment_judge(
-    *, commitment: Commitment, by, state: str, evidence: str = "", on: datetime.date | None = None
+    *,
+    commitment: Commitment,
+    by,
+    state: str,
+    evidence: str = "",
+    on: datetime.date | None = None,
+    version: int | None = None,
 ) -> Commitment:
-    """Kept, partly kept or not kept, with the evidence; by the owner's head or a leader."""
+    """Kept, partly kept or not kept, with the evidence; by the owner's head or a leader. `version`:
+    the one the form was opened at; a commitment changed since is refused (stale form)."""
     commitment = (
         Commitment.objects.select_for_update(of=("self",)).select_related("staff").get(pk=commitment.pk)
     )
@@ -164,6 +176,7 @@ def commitment_judge(
     on = on or _today()
     if on < commitment.made_on:
         raise ValidationError({"on": [_("A commitment is judged after it is made.")]})
+    version_claim(commitment, version)
     before = snapshot(commitment)
     commitment.state, commitment.evidence, commitment.closed_on = state, evidence, on
     commitment.closed_by = by if getattr(by, "pk", None) else None
@@ -563,11 +576,7 @@ def _lock_assessment(assessment, by, expected_version=None) -> Assessment:
     if assessment.state == AssessmentState.FINAL:
         raise ValidationError(_("This assessment is final and cannot be changed."))
     if expected_version is not None and assessment.version != expected_version:
-        raise ValidationError(
-            _(
-                "Someone else changed this assessment while you were editing it; nothing of yours was saved. Reload it."
-            )
-        )
+        raise ValidationError(stale_message(), code=STALE)
     return assessment
 
 

@@ -53,6 +53,7 @@ from sanwen.core.forms import add_service_errors
 from sanwen.core.pagination import paginate
 from sanwen.core.params import FIRST_DAY, LAST_DAY, parse_id, query_id, query_ids
 from sanwen.core.text import mask_name
+from sanwen.core.versions import is_stale, keep_entry_after_conflict
 from sanwen.org.models import Department, Role, Staff
 
 
@@ -259,8 +260,9 @@ def commitment_detail(request, commitment_id):
     )
     if commitment is None:
         raise Http404
-    evidence_form = EvidenceForm(initial={"evidence": commitment.evidence})
-    judge_form = JudgeForm(initial={"evidence": commitment.evidence})
+    initial = {"evidence": commitment.evidence, "version": commitment.version}
+    evidence_form = EvidenceForm(initial=initial)
+    judge_form = JudgeForm(initial=initial)
     if request.method == "POST":
         try:
             if request.POST.get("action") == "judge":
@@ -280,7 +282,11 @@ def commitment_detail(request, commitment_id):
                     messages.success(request, _("Evidence saved."))
                     return redirect("commitment_detail", commitment_id=commitment.pk)
         except ValidationError as exc:
-            add_service_errors(judge_form if request.POST.get("action") == "judge" else evidence_form, exc)
+            form = judge_form if request.POST.get("action") == "judge" else evidence_form
+            if is_stale(exc):
+                commitment.refresh_from_db(fields=["version"])
+                keep_entry_after_conflict(form, commitment.version)
+            add_service_errors(form, exc)
     return render(
         request,
         "accountability/commitment.html",
@@ -288,8 +294,9 @@ def commitment_detail(request, commitment_id):
             "commitment": commitment,
             "evidence_form": evidence_form,
             "judge_form": judge_form,
+            # A refused judgement stays on the page with the user's entry, even if it is judged now.
             "may_judge": services.may_assess_commitment(request.user, commitment)
-            and commitment.state == CommitmentState.OPEN,
+            and (commitment.state == CommitmentState.OPEN or judge_form.is_bound),
             "past_due": commitment.past_due(_today()),
         },
     )
@@ -546,6 +553,9 @@ def assessment_detail(request, assessment_id):
                     messages.success(request, _("Saved."))
                 return redirect("assessment_detail", assessment_id=assessment.pk)
         except ValidationError as exc:
+            if is_stale(exc):
+                assessment.refresh_from_db(fields=["version"])
+                keep_entry_after_conflict(form, assessment.version)
             add_service_errors(form, exc)
     return render(
         request,

@@ -25,6 +25,7 @@ from sanwen.core.text import (
     validate_mobile,
     validate_resident_id,
 )
+from sanwen.core.versions import STALE, stale_message, version_claim
 from sanwen.org.models import Place, PlaceLevel
 
 HOUSEHOLD_FIELDS = (
@@ -108,11 +109,13 @@ def household_create(*, bureau, by, **data) -> Household:
 
 
 @transaction.atomic
-def household_update(*, household: Household, by, **data) -> Household:
+def household_update(*, household: Household, by, version: int | None = None, **data) -> Household:
+    """`version`: the one the form was opened at; a household changed since is refused (stale form)."""
     household = Household.objects.select_for_update().get(pk=household.pk)
     before = snapshot(household, HOUSEHOLD_FIELDS)
     merged = {f: getattr(household, f) for f in HOUSEHOLD_FIELDS} | data
     cleaned = household_clean(bureau=household.bureau, data=merged)
+    version_claim(household, version)
     for field in HOUSEHOLD_FIELDS:
         setattr(household, field, cleaned[field])
     household.search_key = household_search_key(household)
@@ -215,9 +218,12 @@ def licence_renew(
     valid_to: datetime.date,
     on_the_spot: bool = False,
     note: str = "",
+    version: int | None = None,
 ) -> RetailLicence:
-    """延续: applied for at least 30 days before expiry; keeps the number; a new term of at most 5 years."""
+    """延续: applied for at least 30 days before expiry; keeps the number; a new term of at most 5 years.
+    `version`: the one the form was opened at; a licence changed since is refused (stale form)."""
     licence = RetailLicence.objects.select_for_update().get(pk=licence.pk)
+    version_claim(licence, version)
     if licence.status == LicenceStatus.CLOSED:
         raise ValidationError(_("A closed licence cannot be renewed; apply for a new one."))
     deadline = rules.renewal_deadline(licence.valid_to)
@@ -239,7 +245,7 @@ def licence_renew(
         raise ValidationError({"valid_to": exc.messages}) from exc
     before = snapshot(licence)
     licence.valid_from, licence.valid_to = new_from, valid_to
-    licence.save(update_fields=["valid_from", "valid_to", "updated_at"])
+    licence.save(update_fields=["valid_from", "valid_to", "version", "updated_at"])
     LicenceApplication.objects.create(
         bureau=licence.bureau,
         licence=licence,
@@ -286,8 +292,11 @@ def contract_save(
     contracted_kg: int | None = None,
     variety: str = "",
     barns: int = 0,
+    version: int | None = None,
 ) -> PlantingContract:
-    """Create or replace the household's planting contract for the year."""
+    """Create or replace the household's planting contract for the year. `version`: the one of the
+    year's contract the form was opened at, 0 for a form opened when the year had none; a contract
+    changed (or created) since is refused (stale form)."""
     if household.kind != HouseholdKind.FARMER:
         raise ValidationError({"year": [_("Only a farmer holds a planting contract.")]})
     cleaned = contract_clean(year=year, area_mu=area_mu, contracted_kg=contracted_kg, barns=barns)
@@ -304,12 +313,16 @@ def contract_save(
         "barns": cleaned["barns"],
     }
     if existing:
+        version_claim(existing, version)
         before = snapshot(existing)
         for k, v in values.items():
             setattr(existing, k, v)
         existing.save()
         audit_update(by=by, obj=existing, before=before)
         return existing
+    if version:
+        # The form showed a contract that is no longer there.
+        raise ValidationError(stale_message(), code=STALE)
     contract = PlantingContract.objects.create(
         bureau=household.bureau, household=household, year=year, **values
     )

@@ -21,6 +21,7 @@ from sanwen.core.models import AuditAction, AuditEvent
 from sanwen.core.pagination import paginate
 from sanwen.core.params import parse_id, query_id
 from sanwen.core.text import mask_id, mask_licence, mask_phone
+from sanwen.core.versions import is_stale, keep_entry_after_conflict
 from sanwen.core.xlsx import safe_row
 from sanwen.org.models import Place, PlaceLevel
 
@@ -153,7 +154,12 @@ def client_detail(request, household_id):
             "history": history,
             "licence_form": LicenceForm(),
             "renewal_form": RenewalForm(initial={"applied_on": timezone.localdate()}),
-            "contract_form": ContractForm(initial={"year": timezone.localdate().year}),
+            "contract_form": ContractForm(
+                initial={
+                    "year": timezone.localdate().year,
+                    "seen": ",".join(f"{c.year}:{c.version}" for c in household.contracts.all()),
+                }
+            ),
         },
     )
 
@@ -185,18 +191,27 @@ def _household_form_view(request, household=None):
                 "note",
             )
         }
-        initial |= {"township": household.township_id, "village": household.village_id}
+        initial |= {
+            "township": household.township_id,
+            "village": household.village_id,
+            "version": household.version,
+        }
     form = HouseholdForm(request.POST or None, bureau=bureau, initial=initial)
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
         try:
             if household is None:
-                household = services.household_create(bureau=bureau, by=request.user, **form.cleaned_data)
+                household = services.household_create(bureau=bureau, by=request.user, **data)
                 messages.success(request, _("The household was added."))
             else:
-                services.household_update(household=household, by=request.user, **form.cleaned_data)
+                services.household_update(household=household, by=request.user, version=version, **data)
                 messages.success(request, _("Your changes were saved."))
             return redirect("client_detail", household_id=household.pk)
         except ValidationError as exc:
+            if is_stale(exc):
+                household.refresh_from_db(fields=["version"])
+                keep_entry_after_conflict(form, household.version)
             form.add_error(None, exc)
     return render(request, "clients/client_form.html", {"form": form, "household": household})
 
@@ -272,6 +287,7 @@ def contract_add(request, household_id):
             contracted_kg=d["contracted_kg"],
             variety=d["variety"],
             barns=d["barns"] or 0,
+            version=None if d["seen"] is None else d["seen"].get(d["year"], 0),
         )
 
     return _post_form(request, ContractForm(request.POST), save, household.get_absolute_url())

@@ -316,6 +316,8 @@ class Research(BureauOwnedModel):
     findings = models.TextField(_("findings and recommendations"), blank=True)
     report = models.FileField(_("research report"), upload_to="research/%Y/", blank=True)
     reported_on = models.DateField(_("report finished on"), null=True, blank=True)
+    # The stale-form check: the version a form was opened at is compared when it is saved.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = _("research topic")

@@ -21,6 +21,7 @@ from sanwen.core.audit import audit_bulk_create, audit_create, audit_update, sna
 from sanwen.core.calendar import UnknownYear, WorkingCalendar
 from sanwen.core.photos import clean_photo
 from sanwen.core.text import clean_spaces
+from sanwen.core.versions import version_claim
 from sanwen.fieldwork.models import (
     Channel,
     FieldDay,
@@ -595,8 +596,10 @@ def research_update(
     meetings: Iterable | None = None,
     report=None,
     reported_on=None,
+    version: int | None = None,
 ) -> Research:
-    """Link the visits and meetings that fed the topic; attach the report when it is written."""
+    """Link the visits and meetings that fed the topic; attach the report when it is written.
+    `version`: the one the form was opened at; a topic changed since is refused (stale form)."""
     research = Research.objects.select_for_update().get(pk=research.pk)
     if not (_may_record_for(by, research.staff) and has_cap(by, Cap.RECORD_FIELDWORK)):
         raise PermissionDenied
@@ -617,6 +620,7 @@ def research_update(
         errors["reported_on"] = [_("The report must be dated between the start and today.")]
     if errors:
         raise ValidationError(errors)
+    version_claim(research, version)
     before = snapshot(research)
     if findings is not None:
         research.findings = findings.strip()
