@@ -393,7 +393,11 @@ def _parse_row(
             bad("licence_number", "", _("A retailer row needs its licence number."))
         else:
             try:
-                licence["number"] = rules.clean_licence_number(text["licence_number"], area_code=area_code)
+                licence["number"] = rules.clean_licence_number(
+                    text["licence_number"],
+                    area_code=area_code,
+                    county_code=rules.county_code_of(household.get("township"), household.get("village")),
+                )
             except ValidationError as exc:
                 bad("licence_number", cells["licence_number"], exc.messages[0])
         for column in ("valid_from", "valid_to"):
