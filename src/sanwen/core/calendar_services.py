@@ -99,9 +99,10 @@ def _check(days) -> list[str]:
 
 @transaction.atomic
 def calendar_year_enter(*, year: int, days: dict, source: str = "", by=None) -> int:
-    """Replace the year's entered days, mark the year known, and compute the time limits that were
-    pending on it. Returns how many cases got their time limit."""
-    from sanwen.cases.services import case_recompute_pending_limits
+    """Replace the year's entered days, mark the year known, and count again every date the calendar
+    derives that reaches into the year (time limits, pending or not, reminder and supervision days,
+    acceptance and return visit due, follow-ups). Returns how many pending time limits were computed."""
+    from sanwen.cases.services import case_recompute_calendar_dates
 
     CalendarDay.objects.filter(date__year=year).delete()
     CalendarDay.objects.bulk_create(CalendarDay(date=d, kind=k, name=n) for d, (k, n) in sorted(days.items()))
@@ -112,4 +113,4 @@ def calendar_year_enter(*, year: int, days: dict, source: str = "", by=None) -> 
     from sanwen.fieldwork.services import leave_recount
 
     leave_recount(year=year)  # approved leave in that year was counted Monday to Friday until now
-    return case_recompute_pending_limits()
+    return case_recompute_calendar_dates(year=year)["pending"]
