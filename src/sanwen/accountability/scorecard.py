@@ -6,8 +6,9 @@ grouped by bureau when a parent compares its children: a bounded number of queri
 size of the data (one per figure; the quota figure one per completed month of the period).
 
   delay     零延误  cases resolved late in the period, or open past their limit at its end
-  omission  零疏忽  resolutions in the period that skipped a step: accepted later than one working
-                    day, no return visit once it was due, or the handling mode's rule unmet
+  omission  零疏忽  steps skipped: resolutions in the period accepted later than one working day or
+                    with the handling mode's rule unmet, and return visits that fell due in the
+                    period without being made by their day
   error     零差错  reopenings in the period (each dissatisfied return visit reopens the case)
   lapse     零失误  monthly quota shortfalls (completed months) and commitments due in the period that
                     were not kept by their day
@@ -41,7 +42,6 @@ from sanwen.cases.models import (
     State,
 )
 from sanwen.clients.models import Household
-from sanwen.core.calendar import UnknownYear, WorkingCalendar
 from sanwen.fieldwork.models import VisitedMonth
 from sanwen.fieldwork.quota import quota_rows, short_only
 from sanwen.org.models import Bureau, ContactPoint
@@ -206,22 +206,11 @@ def delay_cases(scope, period, today):
     return _cases(scope).filter(Q(pk__in=late) | Q(pk__in=overdue))
 
 
-def _return_visit_overdue_before(day: datetime.date) -> datetime.date:
-    """A resolution made before the returned day had its return visit (due the next working day)
-    due before `day`: the last working day before `day`."""
-    calendar = WorkingCalendar.load()
-    try:
-        return calendar.previous_working_day(day)
-    except UnknownYear:
-        previous = day - datetime.timedelta(days=1)
-        while previous.weekday() >= 5:
-            previous -= datetime.timedelta(days=1)
-        return previous
-
-
 def omission_events(scope, period, today):
-    """零疏忽, one per resolution in the period that skipped a step: accepted later than one working
-    day, no return visit by the period's end once it was due, or the handling mode's rule unmet."""
+    """零疏忽 counts two kinds of steps skipped, each in the period where it happened: a resolution
+    in the period after an acceptance later than one working day or with the handling mode's rule
+    unmet; and a resolution whose return visit fell due in the period (before today) without one by
+    its due day. Returns the two querysets of resolutions (an event may be in both, in two periods)."""
     cutoff = period.cutoff(today)
     unmet = (
         Q(case__mode__closing_rule=ClosingRule.IN_BATCH, case__batch__isnull=True)
@@ -236,19 +225,28 @@ def omission_events(scope, period, today):
         | Q(case__mode__closing_rule=ClosingRule.FOLLOW_UPS, case__state=State.ARCHIVED)
         & Exists(FollowUp.objects.filter(case=OuterRef("case_id"), done_on__isnull=True))
     )
+    skipped = _events(scope, EventKind.RESOLVED, period, today).filter(
+        Q(case__accepted_on__gt=F("case__accept_due")) | unmet
+    )
     answered = CaseEvent.objects.filter(
         case=OuterRef("case_id"),
         kind__in=[EventKind.RETURN_VISIT, EventKind.REOPENED],
         id__gt=OuterRef("id"),
-        on__lte=cutoff,
+        on__lte=OuterRef("due_on"),
     )
-    no_return_visit = Q(on__lt=_return_visit_overdue_before(cutoff)) & ~Exists(answered)
-    skipped = Q(case__accepted_on__gt=F("case__accept_due")) | no_return_visit | unmet
-    return _events(scope, EventKind.RESOLVED, period, today).filter(skipped)
+    missed = CaseEvent.objects.filter(
+        kind=EventKind.RESOLVED,
+        due_on__gte=period.start,
+        due_on__lte=cutoff,
+        due_on__lt=today,
+        case__in=_cases(scope).values("pk"),
+    ).filter(~Exists(answered))
+    return skipped, missed
 
 
 def omission_cases(scope, period, today):
-    return _cases(scope).filter(pk__in=omission_events(scope, period, today).values("case_id"))
+    skipped, missed = omission_events(scope, period, today)
+    return _cases(scope).filter(Q(pk__in=skipped.values("case_id")) | Q(pk__in=missed.values("case_id")))
 
 
 def error_events(scope, period, today):
@@ -353,7 +351,18 @@ COUNTED = {"delay": delay_cases, "omission": omission_events, "error": error_eve
 
 
 def _grouped(queryset, by_bureau: bool, **extra) -> dict:
-    """{bureau_id: {...counts}} (or {None: {...}}) in one query."""
+    """{bureau_id: {...counts}} (or {None: {...}}) in one query (one per part of a figure counted in
+    parts, the counts added)."""
+    if isinstance(queryset, tuple):
+        total = {}
+        for part in queryset:
+            for key, row in _grouped(part, by_bureau, **extra).items():
+                entry = total.setdefault(key, {})
+                for name, value in row.items():
+                    entry[name] = (entry.get(name) or 0) + (value or 0)
+        if not by_bureau:
+            total.setdefault(None, {"n": 0})
+        return total
     if by_bureau:
         field = "case__bureau_id" if queryset.model is CaseEvent else "bureau_id"
         rows = queryset.order_by().values(field).annotate(n=Count("pk"), **extra)

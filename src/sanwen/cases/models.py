@@ -370,6 +370,8 @@ class CaseEvent(models.Model):
     # read from these (the timeline as it stood), never from the case's present fields.
     on = models.DateField(_("day"), null=True, blank=True)
     deadline = models.DateField(_("time limit in force"), null=True, blank=True)
+    # A resolution's return visit is due on this day (the working day after it).
+    due_on = models.DateField(_("return visit due"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("case event")

@@ -67,7 +67,9 @@ def _at(on: datetime.date | None) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(on, datetime.time(9, 0)))
 
 
-def _event(case: Case, by, kind: str, text: str = "", *, public: bool = False, on=None) -> CaseEvent:
+def _event(
+    case: Case, by, kind: str, text: str = "", *, public: bool = False, on=None, due_on=None
+) -> CaseEvent:
     at = _at(on)
     return CaseEvent.objects.create(
         case=case,
@@ -78,6 +80,7 @@ def _event(case: Case, by, kind: str, text: str = "", *, public: bool = False, o
         at=at,
         on=timezone.localdate(at),
         deadline=case.deadline,
+        due_on=due_on,
     )
 
 
@@ -889,7 +892,7 @@ def case_resolve(
     if case.ask_kind == AskKind.SUGGESTION:
         case.evaluation, case.evaluation_reason = evaluation, evaluation_reason.strip()
     _save(case, before, by)
-    _event(case, by, EventKind.RESOLVED, resolution, public=case.public, on=on)
+    _event(case, by, EventKind.RESOLVED, resolution, public=case.public, on=on, due_on=case.return_visit_due)
     if case.ask_kind == AskKind.SUGGESTION:
         _event(
             case, by, EventKind.EVALUATED, f"{case.get_evaluation_display()}: {case.evaluation_reason}", on=on
@@ -1121,6 +1124,11 @@ def case_recompute_calendar_dates(
             case.accept_due = None
         if case.state == State.RESOLVED and case.resolved_on:
             case.return_visit_due = calendar.add_working_days_or_weekdays(case.resolved_on, 1)
+            if case.return_visit_due != before["return_visit_due"]:
+                # The resolution in force: its return visit is due on the day the calendar now says.
+                CaseEvent.objects.filter(
+                    pk=case.events.filter(kind=EventKind.RESOLVED).order_by("-at", "-id").values("pk")[:1]
+                ).update(due_on=case.return_visit_due)
         after = snapshot(case, AUDITED)
         if after == before:
             continue

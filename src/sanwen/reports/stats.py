@@ -5,7 +5,8 @@ in the database; a dashboard is a bounded number of queries whatever the size of
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models import Case as DbCase
+from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import TruncMonth
 
 from sanwen.cases.models import (
@@ -91,8 +92,39 @@ def ledger_books(f: Filters):
     return rows
 
 
+# The state a case is in after each step of its timeline (a reassignment keeps it assigned).
+STATE_AFTER = {
+    EventKind.REGISTERED: State.REGISTERED,
+    EventKind.ACCEPTED: State.ACCEPTED,
+    EventKind.DECLINED: State.DECLINED,
+    EventKind.ASSIGNED: State.ASSIGNED,
+    EventKind.STARTED: State.IN_PROGRESS,
+    EventKind.RESOLVED: State.RESOLVED,
+    EventKind.RETURN_VISIT: State.VISITED,
+    EventKind.REOPENED: State.IN_PROGRESS,
+    EventKind.ARCHIVED: State.ARCHIVED,
+    EventKind.MERGED: State.MERGED,
+}
+
+
+def state_on(day: datetime.date):
+    """An expression for a case's state at the end of `day`, read from its timeline."""
+    last = (
+        CaseEvent.objects.filter(case=OuterRef("pk"), on__lte=day, kind__in=list(STATE_AFTER))
+        .order_by("-at", "-id")
+        .values("kind")[:1]
+    )
+    return DbCase(
+        *[When(step_then=kind, then=Value(state.value)) for kind, state in STATE_AFTER.items()],
+        default=F("state"),
+        output_field=CharField(),
+    ), Subquery(last)
+
+
 def _cases(f: Filters):
-    rows = Case.objects.filter(bureau_id__in=f.bureau_ids).exclude(state=State.MERGED)
+    # Every registration counts in the period it was made, a duplicate merged later included (merging
+    # is a later step: it does not take the case out of a period that has closed).
+    rows = Case.objects.filter(bureau_id__in=f.bureau_ids)
     if f.township is not None:
         rows = rows.filter(township=f.township)
     if f.staff is not None:
@@ -213,10 +245,14 @@ def compute(f: Filters) -> dict:
     # counts per return visit; per case only the latest rating counts.
     rated = return_visits(f).aggregate(rated=Count("pk"), **ratings)
     per_case = latest_ratings(f).aggregate(cases_rated=Count("pk"), **ratings)
+    # By state as the cases stood at the period's end.
+    state_then, step_then = state_on(f.end)
     mode_state = list(
         cases_raised(f)
         .order_by()
-        .values("mode__code", "mode__name", "mode__order", "state")
+        .annotate(step_then=step_then)
+        .annotate(state_then=state_then)
+        .values("mode__code", "mode__name", "mode__order", "state_then")
         .annotate(n=Count("pk"))
     )
     deed_rows = list(
@@ -276,7 +312,8 @@ def compute(f: Filters) -> dict:
     figures["by_mode"] = sorted(modes.values(), key=lambda m: (m["order"], m["mode__code"]))
     figures["by_state"] = {}
     for row in mode_state:
-        figures["by_state"][row["state"]] = figures["by_state"].get(row["state"], 0) + row["n"]
+        state = row["state_then"]
+        figures["by_state"][state] = figures["by_state"].get(state, 0) + row["n"]
     figures["deeds"] = deed_rows
     series = ("household_visits", "meetings", "cases", "resolved")
     trend = {

@@ -29,6 +29,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='caseevent',
+            name='due_on',
+            field=models.DateField(blank=True, null=True, verbose_name='return visit due'),
+        ),
+        migrations.AddField(
+            model_name='caseevent',
             name='on',
             field=models.DateField(blank=True, null=True, verbose_name='day'),
         ),

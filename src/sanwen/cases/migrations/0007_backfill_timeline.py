@@ -4,6 +4,8 @@ planned days, and the on-site contact of cases raised during a face-to-face visi
 Events recorded before this migration get the case's present time limit: the history of limits
 before it is not known (a reopened case's earlier resolutions are judged against its present limit)."""
 
+import datetime
+
 from django.db import migrations
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import TruncDate
@@ -21,6 +23,22 @@ def forwards(apps, schema_editor):
         deadline=Subquery(Case.objects.filter(pk=OuterRef("case_id")).values("deadline")[:1])
     )
     FollowUp.objects.filter(planned_on__isnull=True).update(planned_on=F("due_on"))
+    # A resolution's return visit due: the case's where it is the case's resolution still in force,
+    # else the next weekday (the calendar of the day is not at hand here).
+    resolutions = CaseEvent.objects.filter(kind="resolved", due_on__isnull=True).select_related("case")
+    batch = []
+    for event in resolutions.iterator(chunk_size=2000):
+        due = event.case.return_visit_due if event.case.resolved_on == event.on else None
+        if due is None:
+            due = event.on + datetime.timedelta(days=1)
+            while due.weekday() >= 5:
+                due += datetime.timedelta(days=1)
+        event.due_on = due
+        batch.append(event)
+        if len(batch) >= 2000:
+            CaseEvent.objects.bulk_update(batch, ["due_on"])
+            batch = []
+    CaseEvent.objects.bulk_update(batch, ["due_on"])
     open_cases = (
         Case.objects.filter(state__in=OPEN_STATES, mode__deadline_kind="working_days", deadline__isnull=False)
         .exclude(extensions__state="approved")
