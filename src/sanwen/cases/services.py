@@ -1069,6 +1069,12 @@ def _recount_limit(case: Case, calendar: WorkingCalendar, today: datetime.date) 
         set_time_limit(case, calendar, on=today)
         if case.deadline_pending:
             return
+    _recount_clock_days(case, calendar, today, old)
+
+
+def _recount_clock_days(case: Case, calendar: WorkingCalendar, today: datetime.date, old=None) -> None:
+    """The reminder and supervision days counted again for the case's limit (see `_recount_limit`)."""
+    old = old or {name: getattr(case, name) for name in _CLOCK_FIELDS}
     if case.deadline is None:
         return
     _set_clock_days(case, calendar, on=datetime.date.min, start=case.limit_from or case.raised_on)
@@ -1118,6 +1124,8 @@ def case_recompute_calendar_dates(
         was_pending = bool(case.deadline_pending)
         if case.state in OPEN_STATES:
             _recount_limit(case, calendar, today)
+        else:  # the limit it was judged by stays; its clock days follow the calendar all the same
+            _recount_clock_days(case, calendar, today)
         try:
             case.accept_due = calendar.add_working_days(case.raised_on, 1)
         except UnknownYear:

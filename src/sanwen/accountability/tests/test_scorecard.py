@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from sanwen.accountability.models import Commitment, CommitmentState, ReportState, ViolationReport
 from sanwen.accountability.scorecard import Period, Scope, card, compute, records
@@ -20,8 +21,8 @@ from sanwen.cases.services import (
 )
 from sanwen.clients.services import household_create
 from sanwen.core.permissions import Role
-from sanwen.fieldwork.models import FieldDay
-from sanwen.fieldwork.services import visit_record
+from sanwen.fieldwork.models import FieldDay, Meeting, VisitedMonth, VisitHousehold
+from sanwen.fieldwork.services import meeting_record, visit_record
 
 D = datetime.date
 TODAY = D(2026, 4, 15)
@@ -215,6 +216,70 @@ def test_distance_counts_households_of_the_area_not_visited(world, staff):
     # The head has no contact point: no area, no coverage figure.
     head = compute(Scope(bureau=a.bureau, staff=a.users[Role.DEPT_HEAD]), MARCH, TODAY)["distance"][None]
     assert head["total"] == 0 and head["coverage"] is None
+
+
+def test_distance_counts_face_to_face_contact_not_phone_calls(world, staff):
+    a = world.a
+    second = household_create(
+        bureau=a.bureau, by=None, kind="farmer", name="李四", township=a.township, village=a.village
+    )
+    third = household_create(
+        bureau=a.bureau, by=None, kind="farmer", name="王五", township=a.township, village=a.village
+    )
+    visit_record(
+        bureau=a.bureau, by=staff, on=D(2026, 3, 10), diary="电话回访", households=[a.farmer], channel="phone"
+    )
+    # A meeting in their village: the households attending were met face to face.
+    meeting_record(
+        bureau=a.bureau,
+        by=staff,
+        kind="village",
+        title="村民会",
+        on=D(2026, 3, 12),
+        place="村委",
+        minutes="座谈",
+        village=a.village,
+        households=[second],
+    )
+    mine = compute(Scope(bureau=a.bureau, staff=staff), MARCH, TODAY)["distance"][None]
+    assert (mine["total"], mine["n"]) == (3, 2)
+    assert set(records("distance", Scope(bureau=a.bureau, staff=staff), MARCH, TODAY)) == {a.farmer, third}
+    visit_record(bureau=a.bureau, by=staff, on=D(2026, 3, 20), diary="上门走访", households=[a.farmer])
+    assert compute(Scope(bureau=a.bureau, staff=staff), MARCH, TODAY)["distance"][None]["n"] == 1
+    # The month rows kept on write agree with a recount from the visits and meetings.
+    recount = set(
+        VisitHousehold.objects.filter(visit__channel="face").values_list("household_id", "on__month")
+    ) | {(h.pk, 3) for h in Meeting.objects.get(title="村民会").households.all()}
+    assert set(VisitedMonth.objects.values_list("household_id", "month__month")) == recount
+
+
+def test_a_case_raised_during_a_face_to_face_visit_has_its_on_site_visit(world, staff):
+    a = world.a
+    on_site = HandlingMode.objects.get(campaign=a.campaign, code="on_site")
+    item = {"kind": "difficulty", "text": "烤房漏雨", "household": a.farmer, "mode": on_site}
+    visit_record(
+        bureau=a.bureau, by=staff, on=D(2026, 3, 10), diary="走访", households=[a.farmer], items=[item]
+    )
+    visit_record(
+        bureau=a.bureau,
+        by=staff,
+        on=D(2026, 3, 10),
+        diary="电话",
+        households=[a.farmer],
+        channel="phone",
+        items=[{**item, "text": "电话反映烤房漏雨"}],
+    )
+    face, phone = Case.objects.filter(mode=on_site).order_by("pk")
+    head = a.users[Role.DEPT_HEAD]
+    for case in (face, phone):
+        case = case_accept(case=case, by=head, on=D(2026, 3, 10))
+        case_assign(case=case, by=head, owner=staff, on=D(2026, 3, 10))
+    assert face.contacts.get().kind == "on_site"
+    case_resolve(case=face, by=staff, resolution="已修好", on=D(2026, 3, 11))
+    with pytest.raises(ValidationError) as refused:
+        case_resolve(case=phone, by=staff, resolution="已修好", on=D(2026, 3, 11))
+    # The message says where the contact is recorded.
+    assert "联系客户记录" in str(refused.value) and "上门走访" in str(refused.value)
 
 
 def test_breach_counts_substantiated_violations(world, staff):
