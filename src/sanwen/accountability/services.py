@@ -2,9 +2,11 @@
 and assessments also keep their own timeline / lock."""
 
 import datetime
+import json
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -623,6 +625,15 @@ def assessment_save(
     return assessment
 
 
+class EvidenceChanged(ValidationError):
+    """The records say something else than the evidence the comments were written against."""
+
+
+def as_stored(evidence: dict) -> dict:
+    """The evidence as the database gives it back (JSON): what is compared with the stored one."""
+    return json.loads(json.dumps(evidence, cls=DjangoJSONEncoder))
+
+
 def finalise_problems(assessment: Assessment) -> list[str]:
     """Why the assessment cannot be finalised yet (empty list: it can)."""
     problems = []
@@ -654,8 +665,18 @@ def assessment_finalise(
     if problems:
         raise ValidationError(problems)
     on = on or _today()
+    # What is locked is the evidence the assessors saw when they wrote the comments; if the records
+    # say something else now, they must look again (EvidenceChanged) before it can be locked.
+    fresh = as_stored(assessment_evidence(assessment.staff, assessment.year, today=on))
+    if fresh != assessment.evidence:
+        raise EvidenceChanged(
+            _(
+                "The evidence has changed since the comments were written (it was drawn on %(day)s). "
+                "It has been drawn again: read it, adjust the comments if needed, and finalise again."
+            )
+            % {"day": assessment.evidence_on}
+        )
     before = snapshot(assessment)
-    assessment.evidence = assessment_evidence(assessment.staff, assessment.year, today=on)
     assessment.evidence_on = on
     assessment.state = AssessmentState.FINAL
     assessment.finalised_by = by if getattr(by, "pk", None) else None

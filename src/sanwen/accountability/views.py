@@ -546,8 +546,18 @@ def assessment_detail(request, assessment_id):
                     grade=form.cleaned_data["grade"],
                     expected_version=form.cleaned_data["version"],
                 )
+                # The draft is saved: a refused finalise leaves the form on the saved version.
+                form.data = form.data.copy()
+                form.data["version"] = assessment.version
                 if action == "finalise":
-                    services.assessment_finalise(assessment=assessment, by=request.user)
+                    try:
+                        services.assessment_finalise(
+                            assessment=assessment, by=request.user, expected_version=assessment.version
+                        )
+                    except services.EvidenceChanged as exc:
+                        services.assessment_refresh(assessment=assessment, by=request.user)
+                        messages.warning(request, exc.messages[0])
+                        return redirect("assessment_detail", assessment_id=assessment.pk)
                     messages.success(request, _("Assessment finalised and locked."))
                 else:
                     messages.success(request, _("Saved."))

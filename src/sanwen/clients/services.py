@@ -143,10 +143,11 @@ def household_reveal(*, household: Household, by) -> dict:
     return numbers
 
 
-def _licence_clean(*, bureau, number, valid_from, valid_to, exclude_pk=None) -> str:
+def _licence_clean(*, bureau, number, valid_from, valid_to, exclude_pk=None, household=None) -> str:
     errors = {}
+    county = rules.county_code_of(household.township, household.village) if household is not None else ""
     try:
-        number = rules.clean_licence_number(number, area_code=bureau.area.code)
+        number = rules.clean_licence_number(number, area_code=bureau.area.code, county_code=county)
         if RetailLicence.objects.filter(number=number).exclude(pk=exclude_pk).exists():
             errors["number"] = [_("Licence number %(n)s is already registered.") % {"n": number}]
     except ValidationError as exc:
@@ -183,7 +184,9 @@ def licence_create(
 ) -> RetailLicence:
     if household.kind != HouseholdKind.RETAILER:
         raise ValidationError({"number": [_("Only a retailer holds a retail licence.")]})
-    number = _licence_clean(bureau=household.bureau, number=number, valid_from=valid_from, valid_to=valid_to)
+    number = _licence_clean(
+        bureau=household.bureau, number=number, valid_from=valid_from, valid_to=valid_to, household=household
+    )
     licence = RetailLicence.objects.create(
         bureau=household.bureau,
         household=household,

@@ -29,11 +29,12 @@ from sanwen.clients.models import (
 from sanwen.clients.rules import RENEWAL_LEAD_DAYS
 from sanwen.core.access import Cap, require_cap, visible
 from sanwen.core.calendar import PACKAGE_YEARS, WorkingCalendar
-from sanwen.core.calendar_services import calendar_year_enter, parse_calendar_csv, parse_calendar_lines
+from sanwen.core.calendar_services import parse_calendar_csv, parse_calendar_lines
 from sanwen.core.forms import StyledFormMixin
 from sanwen.core.models import CalendarDay, CalendarYear, Notification
 from sanwen.core.pagination import paginate
 from sanwen.core.params import BadParameter
+from sanwen.desk.calendar import calendar_year_enter
 from sanwen.fieldwork.quota import my_progress
 from sanwen.org.models import ContactPoint, Staff
 from sanwen.portal.views import CSP

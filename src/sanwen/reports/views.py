@@ -143,7 +143,10 @@ def _dashboard_xlsx(data, children, f, label):
         [_("cases raised"), data["cases"]],
         [_("cases resolved"), data["resolved"]],
         [_("resolved on time (%)"), data["on_time_percent"]],
-        [_("satisfied or basically satisfied (%)"), data["satisfied_percent"]],
+        [_("return visits"), data["rated"]],
+        [_("satisfied or basically satisfied, per return visit (%)"), data["satisfied_percent"]],
+        [_("cases rated"), data["cases_rated"]],
+        [_("satisfied or basically satisfied, per case, latest rating (%)"), data["case_satisfied_percent"]],
     ]
     sheets = [
         (_("figures"), [_("figure"), f"{label} {period}"], figures),
