@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sanwen.core.access import Role
-from sanwen.core.tests.test_permission_walk import a_objects, all_routes, fill_all  # noqa: F401
+from tests.access.test_permission_walk import a_objects, all_routes, fill_all  # noqa: F401
 
 pytestmark = pytest.mark.fuzz
 
