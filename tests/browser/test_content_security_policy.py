@@ -6,7 +6,7 @@ import datetime
 
 from django.urls import reverse
 
-from sanwen.core.testing import PASSWORD
+from sanwen.testing import PASSWORD
 
 from .conftest import log_in
 
@@ -82,8 +82,8 @@ def test_a_leader_walks_the_staff_pages_without_a_policy_violation(
     browser, live_server, transactional_db, screenshot
 ):
     from sanwen.cases.services import case_register
-    from sanwen.core.testing import build_world
     from sanwen.fieldwork.services import visit_record
+    from sanwen.testing import build_world
 
     world = build_world()
     a = world.a
@@ -137,7 +137,7 @@ def test_a_leader_walks_the_staff_pages_without_a_policy_violation(
 
 
 def test_the_operator_walks_the_admin_without_a_policy_violation(browser, live_server, transactional_db):
-    from sanwen.core.testing import build_world
+    from sanwen.testing import build_world
 
     world = build_world()
     objects = {"staff": world.a.users["staff"].pk, "campaign": world.a.campaign.pk}

@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from sanwen.accountability.models import CommitmentState, GiftHandling, Grade
@@ -116,6 +117,7 @@ class AssessmentForm(forms.Form):
             self.fields[f"comment_{comment.dimension_id}"] = forms.CharField(
                 label=comment.dimension.name,
                 required=False,
+                max_length=settings.TEXT_MAX,
                 initial=comment.text,
                 widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
             )

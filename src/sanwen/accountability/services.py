@@ -2,13 +2,16 @@
 and assessments also keep their own timeline / lock."""
 
 import datetime
+import json
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sanwen.accountability.evidence import assessment_evidence
 from sanwen.accountability.models import (
     CONCLUDED,
     Assessment,
@@ -26,10 +29,11 @@ from sanwen.accountability.models import (
     ViolationReport,
 )
 from sanwen.campaigns.models import Campaign, ReviewDimension
+from sanwen.cases.models import Case
+from sanwen.core.access import Cap, Role, has_cap, integrity_readers, may_see
 from sanwen.core.audit import audit_create, audit_note, audit_update, snapshot
 from sanwen.core.codes import new_code
 from sanwen.core.models import AuditAction, Notification, NotificationKind
-from sanwen.core.permissions import Cap, Role, has_cap
 from sanwen.core.text import clean_contact, clean_spaces
 from sanwen.core.versions import STALE, stale_message, version_claim
 from sanwen.org.models import Staff
@@ -317,8 +321,6 @@ def _report_event(report, by, kind, text="", on=None):
 
 
 def _new_report_code() -> str:
-    from sanwen.cases.models import Case
-
     while True:
         code = new_code()
         if not (
@@ -419,9 +421,7 @@ def report_public(
 
 
 def _notify_inspectors(report):
-    inspectors = Staff.objects.filter(
-        bureau_id=report.bureau_id, role=Role.INSPECTOR, is_active=True
-    ).values_list("pk", flat=True)
+    inspectors = [p.pk for p in integrity_readers(report) if p.role == Role.INSPECTOR]
     Notification.objects.bulk_create(
         [
             Notification(
@@ -434,7 +434,6 @@ def _notify_inspectors(report):
                 % {"prohibition": report.prohibition.name, "day": report.received_on},
             )
             for pk in inspectors
-            if pk != report.accused_id
         ],
         ignore_conflicts=True,
     )
@@ -444,8 +443,8 @@ def _lock_report(report, by) -> ViolationReport:
     report = ViolationReport.objects.select_for_update().get(pk=report.pk)
     _same_bureau(by, report)
     _require(by, Cap.INVESTIGATE)
-    if by is not None and report.accused_id == by.pk:
-        raise PermissionDenied
+    if by is not None and not may_see(report, by):
+        raise PermissionDenied  # never a report about oneself, linked or named in its text
     return report
 
 
@@ -523,16 +522,6 @@ def report_conclude(
     return report
 
 
-def visible_reports(user):
-    """Reports an inspector or leader of the bureau may read: never one about themselves."""
-    if not has_cap(user, Cap.VIEW_INTEGRITY):
-        return ViolationReport.objects.none()
-    reports = ViolationReport.objects.all()
-    if not (user.is_superuser and user.bureau_id is None):
-        reports = reports.filter(bureau_id=user.bureau_id)
-    return reports.exclude(accused_id=user.pk)
-
-
 # --- annual assessments ---------------------------------------------------------------------
 
 
@@ -549,8 +538,6 @@ def _assessment_campaign(staff, year) -> Campaign | None:
 def assessment_start(*, staff, year: int, by, today=None) -> Assessment:
     """A draft for the staff member's year: the evidence drawn from the records and one empty
     comment for each of the campaign's mandatory comments (五个必点评)."""
-    from sanwen.accountability.evidence import assessment_evidence
-
     _require(by, Cap.ASSESS)
     if by is not None and staff.bureau_id != by.bureau_id:
         raise PermissionDenied
@@ -598,8 +585,6 @@ def _lock_assessment(assessment, by, expected_version=None) -> Assessment:
 @transaction.atomic
 def assessment_refresh(*, assessment: Assessment, by, today=None) -> Assessment:
     """Draw the evidence from the records again (a draft only)."""
-    from sanwen.accountability.evidence import assessment_evidence
-
     _require(by, Cap.ASSESS)
     assessment = _lock_assessment(assessment, by)
     today = today or _today()
@@ -640,6 +625,15 @@ def assessment_save(
     return assessment
 
 
+class EvidenceChanged(ValidationError):
+    """The records say something else than the evidence the comments were written against."""
+
+
+def as_stored(evidence: dict) -> dict:
+    """The evidence as the database gives it back (JSON): what is compared with the stored one."""
+    return json.loads(json.dumps(evidence, cls=DjangoJSONEncoder))
+
+
 def finalise_problems(assessment: Assessment) -> list[str]:
     """Why the assessment cannot be finalised yet (empty list: it can)."""
     problems = []
@@ -665,16 +659,24 @@ def assessment_finalise(
 ) -> Assessment:
     """A leader signs the assessment off: every comment written, a grade, 优秀 only without a
     substantiated violation in the year; the evidence is drawn a last time and everything is locked."""
-    from sanwen.accountability.evidence import assessment_evidence
-
     _require(by, Cap.FINALISE_ASSESSMENTS)
     assessment = _lock_assessment(assessment, by, expected_version)
     problems = finalise_problems(assessment)
     if problems:
         raise ValidationError(problems)
     on = on or _today()
+    # What is locked is the evidence the assessors saw when they wrote the comments; if the records
+    # say something else now, they must look again (EvidenceChanged) before it can be locked.
+    fresh = as_stored(assessment_evidence(assessment.staff, assessment.year, today=on))
+    if fresh != assessment.evidence:
+        raise EvidenceChanged(
+            _(
+                "The evidence has changed since the comments were written (it was drawn on %(day)s). "
+                "It has been drawn again: read it, adjust the comments if needed, and finalise again."
+            )
+            % {"day": assessment.evidence_on}
+        )
     before = snapshot(assessment)
-    assessment.evidence = assessment_evidence(assessment.staff, assessment.year, today=on)
     assessment.evidence_on = on
     assessment.state = AssessmentState.FINAL
     assessment.finalised_by = by if getattr(by, "pk", None) else None

@@ -1,8 +1,10 @@
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from sanwen.core.models import BureauOwnedModel
+from sanwen.core.text import fold
 
 
 class HouseholdKind(models.TextChoices):
@@ -28,8 +30,6 @@ class BusinessFormat(models.TextChoices):
 class HouseholdQuerySet(models.QuerySet):
     def search(self, query: str):
         """Name (any script, any width), pinyin initials, phone tail, licence number or ID."""
-        from sanwen.core.text import fold
-
         key = fold(query)
         if not key:
             return self
@@ -83,8 +83,6 @@ class Household(BureauOwnedModel):
         return self.name
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("client_detail", kwargs={"household_id": self.pk})
 
 

@@ -15,9 +15,9 @@ from sanwen.clients.models import (
     PlantingContract,
     RetailLicence,
 )
+from sanwen.core.access import may_unmask_household
 from sanwen.core.audit import audit_create, audit_note, audit_update, snapshot
 from sanwen.core.models import AuditAction
-from sanwen.core.permissions import Cap, has_cap
 from sanwen.core.text import (
     clean_spaces,
     search_key,
@@ -26,7 +26,7 @@ from sanwen.core.text import (
     validate_resident_id,
 )
 from sanwen.core.versions import STALE, stale_message, version_claim
-from sanwen.org.models import ContactPoint, Place, PlaceLevel
+from sanwen.org.models import Place, PlaceLevel
 
 HOUSEHOLD_FIELDS = (
     "kind",
@@ -125,18 +125,7 @@ def household_update(*, household: Household, by, version: int | None = None, **
 
 
 def household_can_reveal(*, household: Household, user) -> bool:
-    if household.bureau_id != user.bureau_id and not user.is_superuser:
-        return False
-    if has_cap(user, Cap.UNMASK_ANY):
-        return True
-    if has_cap(user, Cap.UNMASK_OWN_AREA) and household.village_id:
-        today = datetime.date.today()
-        return (
-            ContactPoint.objects.filter(staff=user, village_id=household.village_id, since__lte=today)
-            .exclude(until__lt=today)
-            .exists()
-        )
-    return False
+    return may_unmask_household(household, user)
 
 
 @transaction.atomic
@@ -154,10 +143,11 @@ def household_reveal(*, household: Household, by) -> dict:
     return numbers
 
 
-def _licence_clean(*, bureau, number, valid_from, valid_to, exclude_pk=None) -> str:
+def _licence_clean(*, bureau, number, valid_from, valid_to, exclude_pk=None, household=None) -> str:
     errors = {}
+    county = rules.county_code_of(household.township, household.village) if household is not None else ""
     try:
-        number = rules.clean_licence_number(number, area_code=bureau.area.code)
+        number = rules.clean_licence_number(number, area_code=bureau.area.code, county_code=county)
         if RetailLicence.objects.filter(number=number).exclude(pk=exclude_pk).exists():
             errors["number"] = [_("Licence number %(n)s is already registered.") % {"n": number}]
     except ValidationError as exc:
@@ -194,7 +184,9 @@ def licence_create(
 ) -> RetailLicence:
     if household.kind != HouseholdKind.RETAILER:
         raise ValidationError({"number": [_("Only a retailer holds a retail licence.")]})
-    number = _licence_clean(bureau=household.bureau, number=number, valid_from=valid_from, valid_to=valid_to)
+    number = _licence_clean(
+        bureau=household.bureau, number=number, valid_from=valid_from, valid_to=valid_to, household=household
+    )
     licence = RetailLicence.objects.create(
         bureau=household.bureau,
         household=household,

@@ -3,8 +3,8 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
+from sanwen.core.access import Cap, has_cap
 from sanwen.core.admin_scoping import AuditedAdminMixin, BureauScopedAdmin
-from sanwen.core.permissions import Cap, has_cap
 from sanwen.core.versions import VersionedAdminMixin
 from sanwen.org.models import Bureau, ContactPoint, Department, Place, Staff
 

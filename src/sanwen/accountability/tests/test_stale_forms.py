@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from sanwen.accountability import services
 from sanwen.accountability.models import CommitmentState
-from sanwen.core.permissions import Role
+from sanwen.core.access import Role
 from sanwen.core.testing_forms import form_data
 
 CONFLICT = "其他人已修改了此记录"

@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from sanwen.clients.models import PlantingContract, RetailLicence
-from sanwen.core.permissions import Role
+from sanwen.core.access import Role
 from sanwen.core.testing_forms import form_data
 
 CONFLICT = "其他人已修改了此记录"

@@ -5,8 +5,8 @@ from pathlib import Path
 
 from django.urls import reverse
 
+from sanwen.core.access import Role
 from sanwen.core.csp import STAFF_CSP
-from sanwen.core.permissions import Role
 
 SOURCE = Path(__file__).resolve().parents[2]
 

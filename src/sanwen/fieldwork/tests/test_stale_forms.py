@@ -6,7 +6,7 @@ import datetime
 from django.test import Client
 from django.urls import reverse
 
-from sanwen.core.permissions import Role
+from sanwen.core.access import Role
 from sanwen.core.testing_forms import form_data
 from sanwen.fieldwork.services import research_start
 

@@ -4,7 +4,7 @@ with the conflict message, keeps their entry, and the database holds the first o
 from django.test import Client
 from django.urls import reverse
 
-from sanwen.core.permissions import Role
+from sanwen.core.access import Role
 from sanwen.core.testing_forms import form_data
 
 CONFLICT = "其他人已修改了此记录"

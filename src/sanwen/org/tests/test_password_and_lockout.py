@@ -5,9 +5,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from sanwen.core.access import Role
 from sanwen.core.models import AuditEvent
-from sanwen.core.permissions import Role
-from sanwen.core.testing import PASSWORD
+from sanwen.testing import PASSWORD
 
 
 def _login(client, username, password, address):
