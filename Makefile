@@ -40,6 +40,7 @@ run: setup
 lint: $(VENV)/.installed
 	$(BIN)/ruff check src tests bench scripts conftest.py
 	$(BIN)/ruff format --check src tests bench scripts conftest.py
+	$(BIN)/lint-imports
 
 format: $(VENV)/.installed
 	$(BIN)/ruff format src tests bench scripts conftest.py

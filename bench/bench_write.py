@@ -99,10 +99,10 @@ def _prepare() -> list[dict]:
     """The test world, 20 staff members of its first county and an assigned case for each."""
     from sanwen.campaigns.models import HandlingMode
     from sanwen.cases.services import case_accept, case_assign, case_register
-    from sanwen.core.permissions import Role
-    from sanwen.core.testing import build_world
+    from sanwen.core.access import Role
     from sanwen.org.models import Rank
     from sanwen.org.services import staff_create
+    from sanwen.testing import build_world
 
     world = build_world()
     a = world.a

@@ -24,7 +24,7 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-CSRF_FAILURE_VIEW = "sanwen.core.views.csrf_failure"
+CSRF_FAILURE_VIEW = "sanwen.desk.views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "sanwen.accountability",
     "sanwen.reports",
     "sanwen.api",
+    "sanwen.desk",
 ]
 
 MIDDLEWARE = [
@@ -53,12 +54,14 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "sanwen.core.middleware.ChosenLanguageMiddleware",
+    "sanwen.core.middleware.RefuseNulMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "sanwen.core.csp.ContentSecurityPolicyMiddleware",  # pages that set none get the strict policy
 ]
 
 ROOT_URLCONF = "sanwen.urls"
@@ -75,7 +78,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "sanwen.core.context_processors.navigation",
+                "sanwen.desk.context_processors.navigation",
             ],
         },
     },
@@ -115,6 +118,10 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "name", "email", "phone")},
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -128,7 +135,10 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Failures count per username *and* address together: nobody locks the administrator out from
+# another machine. The lockout page is Sanwen's own (in the user's language).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_CALLABLE = "sanwen.org.views.lockout"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 
@@ -196,6 +206,7 @@ LOGGING = {
 }
 
 PAGE_SIZE = env_int("PAGE_SIZE", 25)
+TEXT_MAX = env_int("TEXT_MAX", 5000)  # longest free text (a note, minutes, a result) staff may write
 SANWEN_BRAND = _("Three Asks, Three Solves")
 
 # The public portal: its address as printed on visit cards (QR codes), and per-address limits as

@@ -13,7 +13,7 @@ import pytest
 from django.db import connection
 
 from sanwen.cases.models import AlertMail, ClockRun
-from sanwen.core.permissions import Role
+from sanwen.core.access import Role
 
 ROOT = Path(__file__).resolve().parents[4]
 
