@@ -10,7 +10,7 @@ from sanwen.clients.imports import clients_import
 from sanwen.clients.models import Household, ImportRun, ImportStatus
 from sanwen.clients.tests.bomb import bomb_xlsx
 from sanwen.clients.tests.test_import import TODAY
-from sanwen.core.permissions import Role
+from sanwen.core.access import Role
 
 
 def run(world, content, filename):
