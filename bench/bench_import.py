@@ -111,8 +111,8 @@ def run() -> list[Result]:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.executemany(
                 "INSERT INTO clients_household (bureau_id, kind, name, phone, id_number, credit_code, township_id, "
-                "address, market_type, business_format, note, active, search_key, created_at, updated_at) "
-                "VALUES (%s, %s, %s, %s, %s, '', %s, %s, '', '', '', TRUE, %s, %s, %s)",
+                "address, market_type, business_format, note, active, search_key, created_at, updated_at, version) "
+                "VALUES (%s, %s, %s, %s, %s, '', %s, %s, '', '', '', TRUE, %s, %s, %s, 1)",
                 [(county.pk, "farmer", r[1], r[2], r[3], township_id, r[6], r[1], now, now) for r in rows],
             )
             transaction.set_rollback(True)
