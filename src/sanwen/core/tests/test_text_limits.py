@@ -1,0 +1,37 @@
+"""Every free-text field has a maximum length (issue 13, item 7): staff text fields built on
+StyledFormMixin get settings.TEXT_MAX unless they set their own, with a message saying how long."""
+
+from django import forms
+
+from sanwen.cases.models import CaseEvent, EventKind
+from sanwen.core.forms import StyledFormMixin
+from sanwen.core.permissions import Role
+from sanwen.core.tests.test_permission_walk import a_objects  # noqa: F401
+
+
+class Sample(StyledFormMixin, forms.Form):
+    text = forms.CharField(widget=forms.Textarea)
+    title = forms.CharField(max_length=10)
+    ids = forms.CharField(widget=forms.HiddenInput)
+
+
+def test_text_fields_without_a_limit_get_the_setting(settings):
+    settings.TEXT_MAX = 20
+    form = Sample({"text": "好" * 21, "title": "标题", "ids": "1,2"})
+    assert not form.is_valid()
+    assert form.errors["text"] == ["请控制在20字以内（现在21字）。"]
+    assert form.fields["text"].widget.attrs["maxlength"] == "20"
+    assert form.fields["title"].max_length == 10  # its own limit stays
+    assert Sample({"text": "好" * 20, "title": "标题", "ids": "1,2"}).is_valid()
+
+
+def test_a_public_progress_note_longer_than_the_limit_is_refused(client, world, a_objects, settings):  # noqa: F811
+    settings.TEXT_MAX = 30
+    client.force_login(world.a.users[Role.STAFF])
+    before = CaseEvent.objects.filter(kind=EventKind.NOTE).count()
+    response = client.post(f"/cases/{a_objects['case_id']}/note/", {"text": "已联系" * 11, "public": "on"})
+    assert response.status_code == 400
+    assert "请控制在30字以内（现在33字）" in response.content.decode()
+    assert CaseEvent.objects.filter(kind=EventKind.NOTE).count() == before
+    response = client.post(f"/cases/{a_objects['case_id']}/note/", {"text": "已联系维修队"})
+    assert response.status_code == 302
