@@ -35,3 +35,18 @@ def test_a_public_progress_note_longer_than_the_limit_is_refused(client, world, 
     assert CaseEvent.objects.filter(kind=EventKind.NOTE).count() == before
     response = client.post(f"/cases/{a_objects['case_id']}/note/", {"text": "已联系维修队"})
     assert response.status_code == 302
+
+
+class Numbers(StyledFormMixin, forms.Form):
+    on = forms.DateField()
+    count = forms.IntegerField(required=False)
+    year = forms.IntegerField(min_value=2000, max_value=2100, required=False)
+
+
+def test_dates_and_whole_numbers_are_bounded_with_a_message():
+    form = Numbers({"on": "9999-12-31", "count": "99999999999999999999", "year": "2026"})
+    assert not form.is_valid()
+    assert form.errors["on"] == ["请填写1900-01-01至2099-12-31之间的日期。"]
+    assert "2147483647" in form.errors["count"][0]
+    assert Numbers({"on": "2026-03-02", "count": "-5", "year": "2026"}).is_valid()
+    assert not Numbers({"on": "0001-01-01"}).is_valid()
