@@ -40,19 +40,22 @@ run: setup
 lint: $(VENV)/.installed
 	$(BIN)/ruff check src tests bench scripts conftest.py
 	$(BIN)/ruff format --check src tests bench scripts conftest.py
+	$(BIN)/lint-imports
 
 format: $(VENV)/.installed
 	$(BIN)/ruff format src tests bench scripts conftest.py
 	$(BIN)/ruff check --fix src tests bench scripts conftest.py
 
+# pytest-xdist workers: the machines have two cores.
+PYTEST_WORKERS ?= 2
 # The whole suite on SQLite (or on PostgreSQL when DATABASE_URL=postgres://… is set), lint included.
 test: setup lint
 	mkdir -p var
 	$(SANWEN) makemigrations --check --dry-run -v0
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test-pg: setup
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/sanwen} $(BIN)/pytest -q $(PYTEST_ARGS)
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/sanwen} $(BIN)/pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 check-deploy: setup
 	DEBUG=false SECRET_KEY=$$($(BIN)/python -c 'import secrets;print(secrets.token_urlsafe(50))') \
@@ -66,11 +69,12 @@ messages: setup
 # Benchmarks (not tests): on SQLite, then on PostgreSQL (BENCH_DATABASE_URL, a scratch database that is
 # dropped and recreated). BENCH_SCALE=0.1 runs the province at a tenth of its size.
 # The province on SQLite takes over an hour to generate on a 2-core machine: a tenth by default there.
+# `write` (before the province is generated) runs gunicorn on a free port of BENCH_PORTS on 127.0.0.1.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/sanwen_bench
 BENCH_SQLITE_SCALE ?= 0.1
 bench: setup
-	BENCH_SCALE=$(BENCH_SQLITE_SCALE) $(BIN)/python -m bench import fieldwork
-	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench import clock fieldwork scorecard reports
+	BENCH_SCALE=$(BENCH_SQLITE_SCALE) $(BIN)/python -m bench import write fieldwork
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench import write clock fieldwork scorecard reports
 
 clean:
 	rm -rf $(VENV) node_modules src/sanwen/static/vendor var/static

@@ -7,8 +7,8 @@ from ninja.pagination import PageNumberPagination, paginate
 from ninja.security import SessionAuth
 
 from sanwen.clients.models import Household
+from sanwen.core.access import Cap, get_visible_or_404, require_cap, visible
 from sanwen.core.params import MAX_ID
-from sanwen.core.permissions import Cap, get_scoped_or_404, require_cap, scope
 from sanwen.core.text import mask_id, mask_licence, mask_phone
 
 api = NinjaAPI(title="Sanwen API", version="1", auth=SessionAuth(), urls_namespace="api")
@@ -80,7 +80,7 @@ class BoundedPagination(PageNumberPagination):
 @paginate(BoundedPagination, page_size=50)
 def list_clients(request, filters: HouseholdFilter = Query(...)):  # noqa: B008
     require_cap(request.user, Cap.VIEW_CLIENTS)
-    qs = scope(
+    qs = visible(
         Household.objects.select_related("township", "village").prefetch_related("licences"), request.user
     )
     if filters.q:
@@ -95,7 +95,7 @@ def list_clients(request, filters: HouseholdFilter = Query(...)):  # noqa: B008
 @api.get("/clients/{household_id}", response={200: HouseholdOut, 404: Error}, tags=["clients"])
 def get_client(request, household_id: int = Path(..., ge=1, le=MAX_ID)):  # noqa: B008
     require_cap(request.user, Cap.VIEW_CLIENTS)
-    h = get_scoped_or_404(
+    h = get_visible_or_404(
         Household.objects.select_related("township", "village"), request.user, pk=household_id
     )
     return h

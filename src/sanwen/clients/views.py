@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,12 +14,13 @@ from django.views.decorators.http import require_POST
 from sanwen.clients import imports, services
 from sanwen.clients.forms import ContractForm, HouseholdForm, ImportForm, LicenceForm, RenewalForm
 from sanwen.clients.models import Household, HouseholdKind, ImportRun, LicenceApplication, RetailLicence
+from sanwen.core.access import Cap, get_visible_or_404, has_cap, require_cap, unmasks_numbers, visible
 from sanwen.core.audit import audit_note
 from sanwen.core.models import AuditAction, AuditEvent
 from sanwen.core.pagination import paginate
 from sanwen.core.params import parse_id, query_id
-from sanwen.core.permissions import Cap, get_scoped_or_404, has_cap, require_cap, scope
 from sanwen.core.text import mask_id, mask_licence, mask_phone
+from sanwen.core.versions import is_stale, keep_entry_after_conflict
 from sanwen.core.xlsx import safe_row
 from sanwen.org.models import Place, PlaceLevel
 
@@ -28,7 +28,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _filtered_households(request):
-    households = scope(Household.objects.all(), request.user)
+    households = visible(Household.objects.all(), request.user)
     params = request.GET
     if params.get("kind") in HouseholdKind.values:
         households = households.filter(kind=params["kind"])
@@ -86,7 +86,7 @@ def client_export(request):
     require_cap(request.user, Cap.VIEW_CLIENTS)
     import openpyxl
 
-    full = has_cap(request.user, Cap.UNMASK_ANY) and request.GET.get("full") == "1"
+    full = unmasks_numbers(request.user) and request.GET.get("full") == "1"
     households = _filtered_households(request).select_related("township", "village")
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet("客户名单")
@@ -119,9 +119,11 @@ def client_export(request):
 
 
 @login_required
-def client_detail(request, household_id):
+def client_detail(request, household_id, bound=None, status=200):
+    """`bound`: a form posted from this page that failed, shown again as it was filled in."""
     require_cap(request.user, Cap.VIEW_CLIENTS)
-    household = get_scoped_or_404(
+    bound = bound or {}
+    household = get_visible_or_404(
         Household.objects.select_related("township", "village", "village__parent"),
         request.user,
         pk=household_id,
@@ -133,6 +135,7 @@ def client_detail(request, household_id):
     )
     for lic in licences:
         lic.number_masked = mask_licence(lic.number)
+        lic.renewal_form = bound.get(("renewal", lic.pk))
     history = []
     if has_cap(request.user, Cap.VIEW_AUDIT):
         history = AuditEvent.objects.filter(
@@ -151,17 +154,24 @@ def client_detail(request, household_id):
             "can_reveal": services.household_can_reveal(household=household, user=request.user),
             "can_edit": has_cap(request.user, Cap.EDIT_CLIENTS),
             "history": history,
-            "licence_form": LicenceForm(),
+            "licence_form": bound.get("licence") or LicenceForm(),
             "renewal_form": RenewalForm(initial={"applied_on": timezone.localdate()}),
-            "contract_form": ContractForm(initial={"year": timezone.localdate().year}),
+            "contract_form": bound.get("contract")
+            or ContractForm(initial={"year": timezone.localdate().year, "seen": _contracts_seen(household)}),
         },
+        status=status,
     )
+
+
+def _contracts_seen(household) -> str:
+    """The versions of the household's contracts as the page shows them (the stale-form check)."""
+    return ",".join(f"{c.year}:{c.version}" for c in household.contracts.all())
 
 
 @login_required
 @require_POST
 def client_reveal(request, household_id):
-    household = get_scoped_or_404(Household.objects.all(), request.user, pk=household_id)
+    household = get_visible_or_404(Household.objects.all(), request.user, pk=household_id)
     numbers = services.household_reveal(household=household, by=request.user)
     return render(request, "clients/_numbers.html", {"numbers": numbers})
 
@@ -185,18 +195,27 @@ def _household_form_view(request, household=None):
                 "note",
             )
         }
-        initial |= {"township": household.township_id, "village": household.village_id}
+        initial |= {
+            "township": household.township_id,
+            "village": household.village_id,
+            "version": household.version,
+        }
     form = HouseholdForm(request.POST or None, bureau=bureau, initial=initial)
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
         try:
             if household is None:
-                household = services.household_create(bureau=bureau, by=request.user, **form.cleaned_data)
+                household = services.household_create(bureau=bureau, by=request.user, **data)
                 messages.success(request, _("The household was added."))
             else:
-                services.household_update(household=household, by=request.user, **form.cleaned_data)
+                services.household_update(household=household, by=request.user, version=version, **data)
                 messages.success(request, _("Your changes were saved."))
             return redirect("client_detail", household_id=household.pk)
         except ValidationError as exc:
+            if is_stale(exc):
+                household.refresh_from_db(fields=["version"])
+                keep_entry_after_conflict(form, household.version)
             form.add_error(None, exc)
     return render(request, "clients/client_form.html", {"form": form, "household": household})
 
@@ -208,17 +227,22 @@ def client_create(request):
 
 @login_required
 def client_edit(request, household_id):
-    household = get_scoped_or_404(Household.objects.all(), request.user, pk=household_id)
+    household = get_visible_or_404(Household.objects.all(), request.user, pk=household_id)
     return _household_form_view(request, household)
 
 
-def _post_form(request, form, action, redirect_to):
-    """Validate a small form posted from the detail page, call the service, report the outcome."""
+def _post_form(request, form, action, household_id, key, after_conflict=None):
+    """Validate a small form posted from the detail page and call the service. Saved: back to the page.
+    Refused: the page again with the form as it was filled in and the reasons, so nothing typed is lost
+    (after a stale-form refusal, `after_conflict(form)` lets it carry what the page now shows)."""
     if form.is_valid():
         try:
             action(form.cleaned_data)
             messages.success(request, _("Saved."))
+            return redirect("client_detail", household_id=household_id)
         except ValidationError as exc:
+            if after_conflict is not None and is_stale(exc):
+                after_conflict(form)
             for message in exc.messages:
                 messages.error(request, message)
     else:
@@ -226,21 +250,22 @@ def _post_form(request, form, action, redirect_to):
             label = form.fields[field].label if field in form.fields else ""
             for error in errors:
                 messages.error(request, f"{label}: {error}" if label else error)
-    return redirect(redirect_to)
+    return client_detail(request, household_id, bound={key: form}, status=400)
 
 
 @login_required
 @require_POST
 def licence_add(request, household_id):
     require_cap(request.user, Cap.EDIT_CLIENTS)
-    household = get_scoped_or_404(
+    household = get_visible_or_404(
         Household.objects.select_related("bureau__area"), request.user, pk=household_id
     )
     return _post_form(
         request,
         LicenceForm(request.POST),
         lambda d: services.licence_create(household=household, by=request.user, **d),
-        household.get_absolute_url(),
+        household.pk,
+        "licence",
     )
 
 
@@ -248,12 +273,13 @@ def licence_add(request, household_id):
 @require_POST
 def licence_renew(request, retaillicence_id):
     require_cap(request.user, Cap.EDIT_CLIENTS)
-    licence = get_scoped_or_404(RetailLicence.objects.all(), request.user, pk=retaillicence_id)
+    licence = get_visible_or_404(RetailLicence.objects.all(), request.user, pk=retaillicence_id)
     return _post_form(
         request,
         RenewalForm(request.POST),
         lambda d: services.licence_renew(licence=licence, by=request.user, **d),
-        reverse("client_detail", kwargs={"household_id": licence.household_id}),
+        licence.household_id,
+        ("renewal", licence.pk),
     )
 
 
@@ -261,7 +287,7 @@ def licence_renew(request, retaillicence_id):
 @require_POST
 def contract_add(request, household_id):
     require_cap(request.user, Cap.EDIT_CLIENTS)
-    household = get_scoped_or_404(Household.objects.all(), request.user, pk=household_id)
+    household = get_visible_or_404(Household.objects.all(), request.user, pk=household_id)
 
     def save(d):
         services.contract_save(
@@ -272,9 +298,14 @@ def contract_add(request, household_id):
             contracted_kg=d["contracted_kg"],
             variety=d["variety"],
             barns=d["barns"] or 0,
+            version=None if d["seen"] is None else d["seen"].get(d["year"], 0),
         )
 
-    return _post_form(request, ContractForm(request.POST), save, household.get_absolute_url())
+    def show_current(form):
+        form.data = form.data.copy()
+        form.data["seen"] = _contracts_seen(household)
+
+    return _post_form(request, ContractForm(request.POST), save, household.pk, "contract", show_current)
 
 
 @login_required
@@ -292,7 +323,7 @@ def client_import(request):
                 bureau=request.user.bureau, by=request.user, filename=upload.name, content=upload.read()
             )
             return redirect("import_report", importrun_id=outcome.run.pk)
-    runs = scope(ImportRun.objects.select_related("by"), request.user)
+    runs = visible(ImportRun.objects.select_related("by"), request.user)
     page, query = paginate(request, runs, per_page=10)
     return render(
         request,
@@ -304,7 +335,7 @@ def client_import(request):
 @login_required
 def import_report(request, importrun_id):
     require_cap(request.user, Cap.IMPORT_CLIENTS)
-    run = get_scoped_or_404(ImportRun.objects.select_related("by"), request.user, pk=importrun_id)
+    run = get_visible_or_404(ImportRun.objects.select_related("by"), request.user, pk=importrun_id)
     return render(
         request,
         "clients/import_report.html",
@@ -315,7 +346,7 @@ def import_report(request, importrun_id):
 @login_required
 def import_errors_xlsx(request, importrun_id):
     require_cap(request.user, Cap.IMPORT_CLIENTS)
-    run = get_scoped_or_404(ImportRun.objects.all(), request.user, pk=importrun_id)
+    run = get_visible_or_404(ImportRun.objects.all(), request.user, pk=importrun_id)
     response = HttpResponse(imports.error_workbook(run), content_type=XLSX)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''import-{run.pk}-errors.xlsx"
     return response

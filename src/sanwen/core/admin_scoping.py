@@ -3,8 +3,8 @@
 from django.contrib import admin
 from django.db import transaction
 
+from sanwen.core.access import Cap, has_cap, visible
 from sanwen.core.audit import audit_create, audit_delete, audit_update, snapshot
-from sanwen.core.permissions import Cap, has_cap
 
 
 class AuditedAdminMixin:
@@ -64,6 +64,8 @@ class BureauScopedAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
+        if self.bureau_path == "bureau":
+            return visible(qs, request.user)
         if self._own(request):
             return qs
         return (
@@ -93,3 +95,19 @@ class BureauScopedAdmin(AuditedAdminMixin, admin.ModelAdmin):
             elif model._meta.label == "org.Bureau":
                 field.queryset = field.queryset.filter(pk=request.user.bureau_id)
         return field
+
+
+class AdministeredInline:
+    """Inlines of a bureau-scoped record (a campaign's rules): shown and edited by whoever administers
+    the bureau (the parent page is already scoped), as the access policy says, not by Django's model
+    permissions, which the roles do not grant. Rows are deactivated, not deleted, except by the
+    platform operator."""
+
+    def has_view_permission(self, request, obj=None):
+        return has_cap(request.user, Cap.ADMINISTER)
+
+    has_change_permission = has_view_permission
+    has_add_permission = has_view_permission
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser and request.user.bureau_id is None

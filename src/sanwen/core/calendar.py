@@ -11,6 +11,8 @@ import chinese_calendar
 from chinese_calendar import constants as cc_constants
 from django.utils.translation import gettext as _
 
+from sanwen.core.models import CalendarDay, CalendarYear, DayKind
+
 PACKAGE_YEARS = range(
     min(d.year for d in cc_constants.holidays), max(d.year for d in cc_constants.holidays) + 1
 )
@@ -38,8 +40,6 @@ class WorkingCalendar:
 
     @classmethod
     def load(cls) -> "WorkingCalendar":
-        from sanwen.core.models import CalendarDay, CalendarYear, DayKind
-
         overrides = {
             d: kind == DayKind.WORKDAY for d, kind in CalendarDay.objects.values_list("date", "kind")
         }
@@ -83,6 +83,18 @@ class WorkingCalendar:
             if working:
                 days -= 1
         return day
+
+    def working_day_from(self, day: datetime.date) -> datetime.date:
+        """`day` if it is a working day, else the next one (Monday to Friday in a year not known yet:
+        such a guess is counted again when the year is entered)."""
+        while True:
+            try:
+                if self.is_workday(day):
+                    return day
+            except UnknownYear:
+                if day.weekday() < 5:
+                    return day
+            day += ONE_DAY
 
     def next_working_day(self, day: datetime.date) -> datetime.date:
         return self.add_working_days(day, 1)

@@ -8,6 +8,7 @@ from sanwen.campaigns.models import HandlingMode, Vehicle, VisitRole
 from sanwen.cases.models import ItemKind
 from sanwen.core.forms import IdsChoiceField, StyledFormMixin
 from sanwen.core.params import FIRST_DAY, LAST_DAY, parse_id
+from sanwen.core.versions import VersionField
 from sanwen.fieldwork.models import Channel, LeaveKind, LedgerScope, MeetingKind
 from sanwen.fieldwork.services import accuracy_metres
 from sanwen.org.models import ContactPoint, Place, Staff
@@ -210,6 +211,7 @@ class ResearchUpdateForm(StyledFormMixin, forms.Form):
         required=False,
         help_text=_("Visit numbers separated by commas, as shown in the visit list."),
     )
+    version = VersionField()
 
     def clean_visits(self):
         raw = [

@@ -6,6 +6,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from sanwen.core.models import BureauOwnedModel
@@ -167,8 +168,6 @@ class Visit(BureauOwnedModel):
         return f"{self.on} {self.diary[:20]}"
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("visit_detail", kwargs={"visit_id": self.pk})
 
 
@@ -218,8 +217,9 @@ class VisitDay(models.Model):
 
 
 class VisitedMonth(models.Model):
-    """A household had at least one visit in a month (one row per household and month, written with
-    each visit): what 零距离 counts, without reading every 户次 of the period."""
+    """A household was met face to face in a month — a visit at its place or a meeting in its village,
+    not a phone call (one row per household and month, written with each visit and meeting): what
+    零距离 counts, without reading every 户次 of the period."""
 
     household = models.ForeignKey("clients.Household", on_delete=models.CASCADE, related_name="+")
     bureau = models.ForeignKey("org.Bureau", on_delete=models.PROTECT, related_name="+")
@@ -295,8 +295,6 @@ class Meeting(BureauOwnedModel):
         return f"{self.on} {self.title}"
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("meeting_detail", kwargs={"meeting_id": self.pk})
 
 
@@ -319,6 +317,8 @@ class Research(BureauOwnedModel):
     findings = models.TextField(_("findings and recommendations"), blank=True)
     report = models.FileField(_("research report"), upload_to="research/%Y/", blank=True)
     reported_on = models.DateField(_("report finished on"), null=True, blank=True)
+    # The stale-form check: the version a form was opened at is compared when it is saved.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = _("research topic")
@@ -329,8 +329,6 @@ class Research(BureauOwnedModel):
         return self.topic
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("research_detail", kwargs={"research_id": self.pk})
 
 
@@ -400,8 +398,6 @@ class LedgerBook(BureauOwnedModel):
         return self.title
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("ledger_detail", kwargs={"book_id": self.pk})
 
 

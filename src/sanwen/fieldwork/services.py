@@ -14,13 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sanwen.campaigns.models import Campaign
-from sanwen.cases.models import ITEM_KINDS, Source
+from sanwen.cases.models import ITEM_KINDS, ContactKind, Source
 from sanwen.cases.services import case_register
+from sanwen.core.access import Cap, Role, has_cap
 from sanwen.core.audit import audit_bulk_create, audit_create, audit_update, snapshot
 from sanwen.core.calendar import UnknownYear, WorkingCalendar
-from sanwen.core.permissions import Cap, Role, has_cap
 from sanwen.core.photos import clean_photo
 from sanwen.core.text import clean_spaces
+from sanwen.core.versions import version_claim
 from sanwen.fieldwork.models import (
     Channel,
     FieldDay,
@@ -358,6 +359,32 @@ def _check_items(items, households: list, campaign, errors: dict, by=None) -> li
     return checked
 
 
+def met_in_village(household, village) -> bool:
+    """A meeting in the household's own village (its village committee, or the natural village under it)."""
+    return village is not None and village.pk in (
+        household.village_id,
+        getattr(household.village, "parent_id", None) if household.village_id else None,
+    )
+
+
+def _mark_met(bureau, households, on) -> None:
+    """零距离 counts face-to-face contact: a visit at the client's place or a meeting in their village
+    (a phone call is not). One row per household and month (sanwen.fieldwork.models.VisitedMonth)."""
+    VisitedMonth.objects.bulk_create(
+        [VisitedMonth(household=h, bureau=bureau, month=month_start(on)) for h in households],
+        ignore_conflicts=True,
+    )
+
+
+# The visit is the contact with the client about the items raised on it: face to face (at the
+# client's place) is 上门办's on-site visit.
+VISIT_CONTACT = {
+    Channel.FACE: ContactKind.ON_SITE,
+    Channel.PHONE: ContactKind.PHONE,
+    Channel.AT_BUREAU: ContactKind.AT_BUREAU,
+}
+
+
 def _raise_items(*, bureau, by, items: list[dict], on, source: str, visit=None, meeting=None) -> list:
     cases = []
     for item in items:
@@ -378,6 +405,7 @@ def _raise_items(*, bureau, by, items: list[dict], on, source: str, visit=None, 
                 resolve_on_the_spot=(item.get("resolved") or "").strip(),
                 visit=visit,
                 meeting=meeting,
+                contact=VISIT_CONTACT.get(visit.channel, "") if visit is not None else "",
             )
         )
     return cases
@@ -461,10 +489,8 @@ def visit_record(
     VisitHousehold.objects.bulk_create(
         VisitHousehold(visit=visit, household=h, bureau=bureau, on=on) for h in households
     )
-    VisitedMonth.objects.bulk_create(
-        [VisitedMonth(household=h, bureau=bureau, month=month_start(on)) for h in households],
-        ignore_conflicts=True,
-    )
+    if channel == Channel.FACE:
+        _mark_met(bureau, households, on)
     _count_visit_day(bureau, on, len(households))
     visit.vehicles.set(vehicles)
     visit.roles.set(roles)
@@ -546,6 +572,7 @@ def meeting_record(
     meeting.households.set(households)
     meeting.vehicles.set(vehicles)
     if village is not None:
+        _mark_met(bureau, [h for h in households if met_in_village(h, village)], on)
         _mark_field_days(
             bureau=bureau, staff=staff, on=on, village=village, activity=title, source=FieldDaySource.MEETING
         )
@@ -595,8 +622,10 @@ def research_update(
     meetings: Iterable | None = None,
     report=None,
     reported_on=None,
+    version: int | None = None,
 ) -> Research:
-    """Link the visits and meetings that fed the topic; attach the report when it is written."""
+    """Link the visits and meetings that fed the topic; attach the report when it is written.
+    `version`: the one the form was opened at; a topic changed since is refused (stale form)."""
     research = Research.objects.select_for_update().get(pk=research.pk)
     if not (_may_record_for(by, research.staff) and has_cap(by, Cap.RECORD_FIELDWORK)):
         raise PermissionDenied
@@ -617,6 +646,7 @@ def research_update(
         errors["reported_on"] = [_("The report must be dated between the start and today.")]
     if errors:
         raise ValidationError(errors)
+    version_claim(research, version)
     before = snapshot(research)
     if findings is not None:
         research.findings = findings.strip()

@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from sanwen.campaigns.models import Prohibition
 from sanwen.cases.models import ItemKind, Satisfaction
 from sanwen.core.forms import StyledFormMixin, limit_length
 from sanwen.org.models import Place, PlaceLevel
@@ -197,8 +198,6 @@ class MisconductForm(HoneypotMixin, StyledFormMixin, forms.Form):
     website = forms.CharField(label=_("Leave this field empty"), required=False)
 
     def __init__(self, *args, campaign, **kwargs):
-        from sanwen.campaigns.models import Prohibition
-
         super().__init__(*args, **kwargs)
         self.fields["prohibition"].queryset = Prohibition.objects.filter(
             campaign=campaign, active=True

@@ -18,13 +18,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from sanwen.accountability.models import ViolationReport
+from sanwen.accountability.services import report_public
 from sanwen.campaigns.models import Campaign, CaseCategory
 from sanwen.cases.models import Case, Deed, State
 from sanwen.core import codes, ratelimit
+from sanwen.core.access import Cap, has_cap
 from sanwen.core.forms import add_service_errors
 from sanwen.core.pagination import paginate
 from sanwen.core.params import query_id, query_ids
-from sanwen.core.permissions import Cap, has_cap
 from sanwen.core.text import mask_phone
 from sanwen.org.models import Bureau, Department, Place, PlaceLevel, Staff
 from sanwen.portal import public, services
@@ -221,8 +223,6 @@ def portal_received(request):
     latest = entries[0]
     case = Case.objects.select_related("bureau", "mode").filter(tracking_code=latest["code"]).first()
     if case is None and latest.get("report"):
-        from sanwen.accountability.models import ViolationReport
-
         report = ViolationReport.objects.select_related("bureau").filter(tracking_code=latest["code"]).first()
         return render(
             request,
@@ -252,8 +252,6 @@ def portal_received(request):
 def portal_report(request, bureau_code):
     """Report a cadre's misconduct (五不准), anonymously if one wishes; it gets its own tracking code
     and goes to the bureau's inspectors."""
-    from sanwen.accountability.services import report_public
-
     bureau = _bureau(bureau_code)
     campaign = _running_campaign(bureau)
     if campaign is None:
@@ -334,8 +332,6 @@ def _lookup(request, text):
         .first()
     )
     if case is None:
-        from sanwen.accountability.models import ViolationReport
-
         report = ViolationReport.objects.select_related("bureau").filter(tracking_code=code).first()
         if report is not None:
             return report, "", 0

@@ -59,7 +59,7 @@ def test_staff_text_on_the_board_and_the_status_page_is_masked(client, world):
     from sanwen.campaigns.models import HandlingMode
     from sanwen.cases.services import case_accept, case_add_note, case_register
     from sanwen.core import codes
-    from sanwen.core.permissions import Role
+    from sanwen.core.access import Role
 
     a, day = world.a, datetime.date(2026, 3, 2)
     case = case_register(

@@ -1,12 +1,14 @@
 """Every free-text field has a maximum length (issue 13, item 7): staff text fields built on
 StyledFormMixin get settings.TEXT_MAX unless they set their own, with a message saying how long."""
 
+import datetime
+
 from django import forms
 
 from sanwen.cases.models import CaseEvent, EventKind
+from sanwen.core.access import Role
 from sanwen.core.forms import StyledFormMixin
-from sanwen.core.permissions import Role
-from sanwen.core.tests.test_permission_walk import a_objects  # noqa: F401
+from sanwen.portal.tests.test_portal_board import public_case
 
 
 class Sample(StyledFormMixin, forms.Form):
@@ -25,16 +27,18 @@ def test_text_fields_without_a_limit_get_the_setting(settings):
     assert Sample({"text": "好" * 20, "title": "标题", "ids": "1,2"}).is_valid()
 
 
-def test_a_public_progress_note_longer_than_the_limit_is_refused(client, world, a_objects, settings):  # noqa: F811
+def test_a_public_progress_note_longer_than_the_limit_is_refused(client, world, settings):
     settings.TEXT_MAX = 30
-    client.force_login(world.a.users[Role.STAFF])
+    case = public_case(world, datetime.date(2026, 3, 2))
+    client.force_login(world.a.users[Role.DEPT_HEAD])
     before = CaseEvent.objects.filter(kind=EventKind.NOTE).count()
-    response = client.post(f"/cases/{a_objects['case_id']}/note/", {"text": "已联系" * 11, "public": "on"})
+    response = client.post(f"/cases/{case.pk}/note/", {"text": "已联系" * 11, "public": "on"})
     assert response.status_code == 400
     assert "请控制在30字以内（现在33字）" in response.content.decode()
     assert CaseEvent.objects.filter(kind=EventKind.NOTE).count() == before
-    response = client.post(f"/cases/{a_objects['case_id']}/note/", {"text": "已联系维修队"})
+    response = client.post(f"/cases/{case.pk}/note/", {"text": "已联系维修队", "public": "on"})
     assert response.status_code == 302
+    assert CaseEvent.objects.filter(kind=EventKind.NOTE, public=True).count() == before + 1
 
 
 class Numbers(StyledFormMixin, forms.Form):

@@ -12,7 +12,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from sanwen.clients.imports import error_workbook
 from sanwen.clients.models import Household, ImportRun
-from sanwen.core.permissions import Role
+from sanwen.core.access import Role
 from sanwen.core.xlsx import FORMULA_PREFIXES, sheet_title, xlsx_response
 
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=60)

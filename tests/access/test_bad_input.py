@@ -18,8 +18,8 @@ from django.urls import resolve
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sanwen.core.permissions import Role
-from sanwen.core.tests.test_permission_walk import a_objects, all_routes, fill_all  # noqa: F401
+from sanwen.core.access import Role
+from tests.access.test_permission_walk import a_objects, all_routes, fill_all  # noqa: F401
 
 pytestmark = pytest.mark.fuzz
 
