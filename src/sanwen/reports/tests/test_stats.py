@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from sanwen.campaigns.models import DeedKind, HandlingMode, Vehicle
-from sanwen.cases.models import Case
+from sanwen.cases.models import Case, State
 from sanwen.cases.services import (
     case_accept,
     case_assign,
@@ -194,3 +194,24 @@ def test_quota_and_six_zeros_come_with_the_page(client, world, records):
     assert "工作时限零延误" in fragment and "2026-03" in fragment and 'id="quota"' in fragment
     link = fragment.split('href="/accountability/scorecard/records/?')[1].split('"')[0].replace("&amp;", "&")
     assert client.get(f"/accountability/scorecard/records/?{link}").status_code == 200
+
+
+def test_satisfaction_is_given_per_return_visit_and_per_case_and_the_summary_says_which(world, records):
+    from sanwen.reports.summary import summary_text
+
+    a = world.a
+    staff, head = a.users[Role.STAFF], a.users[Role.DEPT_HEAD]
+    # The dissatisfied case of the records is handled again and then rated satisfied.
+    again = Case.objects.get(state=State.IN_PROGRESS, reopened=1)
+    again = case_resolve(case=again, by=staff, resolution="重新办理", on=D(2026, 3, 12))
+    case_return_visit(case=again, by=head, satisfaction="satisfied", on=D(2026, 3, 13))
+    data = figures(Filters(bureau_ids=[a.bureau.pk], start=START, end=END))
+    # Three return visits, one dissatisfied; two cases, each satisfied at its latest rating.
+    assert (data["rated"], data["dissatisfied"], data["satisfied_percent"]) == (3, 1, 66.7)
+    assert (data["cases_rated"], data["case_satisfied_percent"]) == (2, 100.0)
+    text = summary_text(a.bureau, Filters(bureau_ids=[a.bureau.pk], start=START, end=END))
+    assert "回访3次，按回访次数计满意和基本满意率66.7%（不满意1次）" in text
+    assert "按每件最新评价计2件、满意和基本满意率100%" in text
+    # February's figures stay as they stood: the rating of March does not reach back.
+    february = figures(Filters(bureau_ids=[a.bureau.pk], start=D(2026, 2, 1), end=D(2026, 2, 28)))
+    assert february["rated"] == 0
