@@ -215,3 +215,17 @@ def test_satisfaction_is_given_per_return_visit_and_per_case_and_the_summary_say
     # February's figures stay as they stood: the rating of March does not reach back.
     february = figures(Filters(bureau_ids=[a.bureau.pk], start=D(2026, 2, 1), end=D(2026, 2, 28)))
     assert february["rated"] == 0
+
+
+def test_records_by_state_and_on_time_follow_the_timeline_of_the_period(client, world, records):
+    client.force_login(world.a.users[Role.LEADER])
+    base = "/reports/records/?from=2026-03-01&to=2026-03-31&figure="
+    # At the end of March the reopened case is in progress again; in February's view nothing of it.
+    in_progress = client.get(base + "cases&state=in_progress").content.decode()
+    assert in_progress.count("<tr>") == 2  # header and the reopened case
+    on_time = client.get(base + "resolved&late=0").content.decode()
+    assert on_time.count("<tr>") == 2  # the one resolved within its limit
+    data = figures(Filters(bureau_ids=[world.a.bureau.pk], start=START, end=END))
+    assert data["by_state"].get("in_progress") == 1
+    february = figures(Filters(bureau_ids=[world.a.bureau.pk], start=D(2026, 2, 1), end=D(2026, 2, 28)))
+    assert february["by_state"] == {"registered": 1}  # the February suggestion, as it stood then
