@@ -15,7 +15,7 @@ ROWS = 10_000
 
 def _spreadsheet(rng: random.Random) -> bytes:
     from sanwen.clients.rules import latest_valid_to
-    from sanwen.core.testing import valid_id
+    from sanwen.testing import valid_id
 
     rows = [
         [
@@ -91,7 +91,7 @@ def runs_on() -> bool:
 def run() -> list[Result]:
     from sanwen.clients.imports import clients_import
     from sanwen.clients.models import Household
-    from sanwen.core.demo import build_demo
+    from sanwen.desk.demo import build_demo
 
     ctx = build_demo(start=datetime.date(2025, 7, 1), end=datetime.date(2026, 3, 1), say=lambda m: None)
     county = ctx.data["county"]

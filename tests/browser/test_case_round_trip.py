@@ -1,13 +1,13 @@
 import datetime
 
-from sanwen.core.testing import PASSWORD
+from sanwen.testing import PASSWORD
 
 from .conftest import log_in
 
 
 def test_a_case_from_registration_to_return_visit(browser, live_server, transactional_db, screenshot):
     from sanwen.cases.models import Case
-    from sanwen.core.testing import build_world
+    from sanwen.testing import build_world
 
     world = build_world()
     today = datetime.date.today()

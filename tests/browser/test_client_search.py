@@ -1,10 +1,10 @@
-from sanwen.core.testing import PASSWORD
+from sanwen.testing import PASSWORD
 
 from .conftest import log_in
 
 
 def test_a_staff_member_finds_a_client_by_pinyin_initials(page, live_server, transactional_db, screenshot):
-    from sanwen.core.testing import build_world
+    from sanwen.testing import build_world
 
     world = build_world()
     log_in(page, live_server, world.a.users["staff"].username, PASSWORD)

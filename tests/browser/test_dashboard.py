@@ -8,7 +8,7 @@ from pathlib import Path
 
 import openpyxl
 
-from sanwen.core.testing import PASSWORD
+from sanwen.testing import PASSWORD
 
 from .conftest import ARTIFACTS, log_in
 
@@ -18,8 +18,8 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 def test_the_dashboard_as_a_leader_uses_it(browser, live_server, transactional_db, screenshot):
     from sanwen.campaigns.models import DeedKind, Vehicle
     from sanwen.cases.services import deed_record
-    from sanwen.core.testing import build_world
     from sanwen.fieldwork.services import meeting_record, visit_record
+    from sanwen.testing import build_world
 
     world = build_world()
     a = world.a

@@ -7,7 +7,7 @@ import re
 
 from PIL import Image
 
-from sanwen.core.testing import PASSWORD
+from sanwen.testing import PASSWORD
 
 from .conftest import log_in
 
@@ -29,7 +29,7 @@ def test_raise_follow_rate_and_see_it_on_the_board(
     browser, live_server, transactional_db, screenshot, tmp_path
 ):
     from sanwen.cases.models import Case
-    from sanwen.core.testing import build_world
+    from sanwen.testing import build_world
 
     world = build_world()
     head, staff = world.a.users["dept_head"], world.a.users["staff"]
@@ -127,7 +127,7 @@ def test_raise_follow_rate_and_see_it_on_the_board(
 
 
 def test_visit_cards_print_four_to_an_a4_sheet(browser, live_server, transactional_db, screenshot):
-    from sanwen.core.testing import build_world
+    from sanwen.testing import build_world
 
     world = build_world()
     leader = world.a.users["leader"]

@@ -2,15 +2,15 @@ import io
 
 from PIL import Image
 
-from sanwen.core.testing import PASSWORD
+from sanwen.testing import PASSWORD
 
 from .conftest import log_in
 
 
 def test_a_visit_recorded_on_a_phone_raises_a_case(browser, live_server, transactional_db, screenshot):
     from sanwen.cases.models import Case
-    from sanwen.core.testing import build_world
     from sanwen.fieldwork.models import FieldDay, Visit
+    from sanwen.testing import build_world
 
     world = build_world()
     staff = world.a.users["staff"]

@@ -9,8 +9,8 @@ from django.db.models import Count, Q
 from sanwen.accountability import services
 from sanwen.accountability.models import Assessment, Commitment, CommitmentState
 from sanwen.campaigns.models import Prohibition
+from sanwen.core.access import Role
 from sanwen.core.demo import DemoContext
-from sanwen.core.permissions import Role
 
 PROMISES = (
     "每月走访联系点烟农不少于{n}户，做到户户见面",

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from sanwen.core.access import subject_key
 from sanwen.core.models import BureauOwnedModel
 
 
@@ -56,6 +57,8 @@ class Commitment(BureauOwnedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The stale-form check: the version a form was opened at is compared when it is saved.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = _("commitment")
@@ -182,6 +185,9 @@ class ViolationReport(BureauOwnedModel):
     actions = models.TextField(_("actions taken"), blank=True)
     concluded_on = models.DateField(_("concluded on"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
+    # What the reporter wrote, folded (sanwen.core.access.subject_key), so that a report naming someone
+    # in its text is kept from them as one linked to them is.
+    subject_key = models.TextField(editable=False, blank=True, default="")
 
     class Meta:
         verbose_name = _("violation report")
@@ -195,6 +201,14 @@ class ViolationReport(BureauOwnedModel):
 
     def __str__(self):
         return f"{self.received_on} {self.prohibition}"
+
+    def save(self, *args, **kwargs):
+        # Derived from the reporter's words, never edited: kept with them so the access rule can
+        # compare names in the database.
+        self.subject_key = subject_key(f"{self.description} {self.accused_text}")
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "subject_key"}
+        super().save(*args, **kwargs)
 
 
 class ReportEventKind(models.TextChoices):

@@ -24,14 +24,14 @@ Periods include their last day; every figure but 零延误's open cases and 零�
 import calendar
 import datetime
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sanwen.accountability.models import Commitment, CommitmentState, ReportState, ViolationReport
-from sanwen.campaigns.models import ClosingRule
+from sanwen.campaigns.models import Campaign, ClosingRule, ZeroTarget
 from sanwen.cases.models import (
     CLOSED_STATES,
     Case,
@@ -42,9 +42,10 @@ from sanwen.cases.models import (
     State,
 )
 from sanwen.clients.models import Household
+from sanwen.core.access import Scope
 from sanwen.fieldwork.models import VisitedMonth
 from sanwen.fieldwork.quota import quota_rows, short_only
-from sanwen.org.models import Bureau, ContactPoint
+from sanwen.org.models import ContactPoint
 
 CODES = ("delay", "omission", "error", "lapse", "distance", "breach")
 
@@ -97,28 +98,6 @@ class Period:
     def cutoff(self, today: datetime.date) -> datetime.date:
         """The last day counted: the period's end, or today while it runs."""
         return min(self.end, today)
-
-
-@dataclass
-class Scope:
-    """Whose scorecard: a bureau (with its descendants), a department, or a staff member."""
-
-    bureau: Bureau
-    department: object = None
-    staff: object = None
-    bureau_ids: list = field(default_factory=list)
-
-    def __post_init__(self):
-        if not self.bureau_ids:
-            self.bureau_ids = list(self.bureau.descendants().values_list("pk", flat=True))
-
-    @property
-    def label(self) -> str:
-        if self.staff is not None:
-            return str(self.staff)
-        if self.department is not None:
-            return str(self.department)
-        return str(self.bureau)
 
 
 def _day_range(start, end):
@@ -450,8 +429,6 @@ def _sum(cells):
 def card(scope: Scope, period: Period, today=None, *, children: bool = False) -> Card:
     """The scorecard of the scope; with `children`, each child bureau of the scope's bureau (with
     its own descendants) in a column of its own, and the total."""
-    from sanwen.campaigns.models import Campaign, ZeroTarget
-
     today = today or timezone.localdate()
     names = dict(ZERO_NAMES)
     descriptions = {}

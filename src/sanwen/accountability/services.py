@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sanwen.accountability.evidence import assessment_evidence
 from sanwen.accountability.models import (
     CONCLUDED,
     Assessment,
@@ -28,11 +29,13 @@ from sanwen.accountability.models import (
     ViolationReport,
 )
 from sanwen.campaigns.models import Campaign, ReviewDimension
+from sanwen.cases.models import Case
+from sanwen.core.access import Cap, Role, has_cap, integrity_readers, may_see
 from sanwen.core.audit import audit_create, audit_note, audit_update, snapshot
 from sanwen.core.codes import new_code
 from sanwen.core.models import AuditAction, Notification, NotificationKind
-from sanwen.core.permissions import Cap, Role, has_cap
 from sanwen.core.text import clean_contact, clean_spaces
+from sanwen.core.versions import STALE, stale_message, version_claim
 from sanwen.org.models import Staff
 
 
@@ -120,8 +123,11 @@ def commitment_make(
 
 
 @transaction.atomic
-def commitment_add_evidence(*, commitment: Commitment, by, evidence: str) -> Commitment:
-    """The owner (or whoever may judge it) writes down what was done."""
+def commitment_add_evidence(
+    *, commitment: Commitment, by, evidence: str, version: int | None = None
+) -> Commitment:
+    """The owner (or whoever may judge it) writes down what was done. `version`: the one the form was
+    opened at; a commitment changed since is refused (stale form)."""
     commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
     owner = (
         by is None
@@ -139,18 +145,26 @@ def commitment_add_evidence(*, commitment: Commitment, by, evidence: str) -> Com
     evidence = (evidence or "").strip()
     if not evidence:
         raise ValidationError({"evidence": [_("Write down what was done.")]})
+    version_claim(commitment, version)
     before = snapshot(commitment)
     commitment.evidence = evidence
-    commitment.save(update_fields=["evidence", "updated_at"])
+    commitment.save(update_fields=["evidence", "version", "updated_at"])
     audit_update(by=by, obj=commitment, before=before)
     return commitment
 
 
 @transaction.atomic
 def commitment_judge(
-    *, commitment: Commitment, by, state: str, evidence: str = "", on: datetime.date | None = None
+    *,
+    commitment: Commitment,
+    by,
+    state: str,
+    evidence: str = "",
+    on: datetime.date | None = None,
+    version: int | None = None,
 ) -> Commitment:
-    """Kept, partly kept or not kept, with the evidence; by the owner's head or a leader."""
+    """Kept, partly kept or not kept, with the evidence; by the owner's head or a leader. `version`:
+    the one the form was opened at; a commitment changed since is refused (stale form)."""
     commitment = (
         Commitment.objects.select_for_update(of=("self",)).select_related("staff").get(pk=commitment.pk)
     )
@@ -164,6 +178,7 @@ def commitment_judge(
     on = on or _today()
     if on < commitment.made_on:
         raise ValidationError({"on": [_("A commitment is judged after it is made.")]})
+    version_claim(commitment, version)
     before = snapshot(commitment)
     commitment.state, commitment.evidence, commitment.closed_on = state, evidence, on
     commitment.closed_by = by if getattr(by, "pk", None) else None
@@ -306,8 +321,6 @@ def _report_event(report, by, kind, text="", on=None):
 
 
 def _new_report_code() -> str:
-    from sanwen.cases.models import Case
-
     while True:
         code = new_code()
         if not (
@@ -408,9 +421,7 @@ def report_public(
 
 
 def _notify_inspectors(report):
-    inspectors = Staff.objects.filter(
-        bureau_id=report.bureau_id, role=Role.INSPECTOR, is_active=True
-    ).values_list("pk", flat=True)
+    inspectors = [p.pk for p in integrity_readers(report) if p.role == Role.INSPECTOR]
     Notification.objects.bulk_create(
         [
             Notification(
@@ -423,7 +434,6 @@ def _notify_inspectors(report):
                 % {"prohibition": report.prohibition.name, "day": report.received_on},
             )
             for pk in inspectors
-            if pk != report.accused_id
         ],
         ignore_conflicts=True,
     )
@@ -433,8 +443,8 @@ def _lock_report(report, by) -> ViolationReport:
     report = ViolationReport.objects.select_for_update().get(pk=report.pk)
     _same_bureau(by, report)
     _require(by, Cap.INVESTIGATE)
-    if by is not None and report.accused_id == by.pk:
-        raise PermissionDenied
+    if by is not None and not may_see(report, by):
+        raise PermissionDenied  # never a report about oneself, linked or named in its text
     return report
 
 
@@ -512,16 +522,6 @@ def report_conclude(
     return report
 
 
-def visible_reports(user):
-    """Reports an inspector or leader of the bureau may read: never one about themselves."""
-    if not has_cap(user, Cap.VIEW_INTEGRITY):
-        return ViolationReport.objects.none()
-    reports = ViolationReport.objects.all()
-    if not (user.is_superuser and user.bureau_id is None):
-        reports = reports.filter(bureau_id=user.bureau_id)
-    return reports.exclude(accused_id=user.pk)
-
-
 # --- annual assessments ---------------------------------------------------------------------
 
 
@@ -538,8 +538,6 @@ def _assessment_campaign(staff, year) -> Campaign | None:
 def assessment_start(*, staff, year: int, by, today=None) -> Assessment:
     """A draft for the staff member's year: the evidence drawn from the records and one empty
     comment for each of the campaign's mandatory comments (五个必点评)."""
-    from sanwen.accountability.evidence import assessment_evidence
-
     _require(by, Cap.ASSESS)
     if by is not None and staff.bureau_id != by.bureau_id:
         raise PermissionDenied
@@ -580,19 +578,13 @@ def _lock_assessment(assessment, by, expected_version=None) -> Assessment:
     if assessment.state == AssessmentState.FINAL:
         raise ValidationError(_("This assessment is final and cannot be changed."))
     if expected_version is not None and assessment.version != expected_version:
-        raise ValidationError(
-            _(
-                "Someone else changed this assessment while you were editing it; nothing of yours was saved. Reload it."
-            )
-        )
+        raise ValidationError(stale_message(), code=STALE)
     return assessment
 
 
 @transaction.atomic
 def assessment_refresh(*, assessment: Assessment, by, today=None) -> Assessment:
     """Draw the evidence from the records again (a draft only)."""
-    from sanwen.accountability.evidence import assessment_evidence
-
     _require(by, Cap.ASSESS)
     assessment = _lock_assessment(assessment, by)
     today = today or _today()
@@ -667,8 +659,6 @@ def assessment_finalise(
 ) -> Assessment:
     """A leader signs the assessment off: every comment written, a grade, 优秀 only without a
     substantiated violation in the year; the evidence is drawn a last time and everything is locked."""
-    from sanwen.accountability.evidence import assessment_evidence
-
     _require(by, Cap.FINALISE_ASSESSMENTS)
     assessment = _lock_assessment(assessment, by, expected_version)
     problems = finalise_problems(assessment)

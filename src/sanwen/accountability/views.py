@@ -7,7 +7,6 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -35,13 +34,26 @@ from sanwen.accountability.models import (
     CommitmentState,
     GiftDeclaration,
     ReportState,
+    ViolationReport,
 )
-from sanwen.accountability.scorecard import ZERO_NAMES, Period, Scope, card, completed_months, records
+from sanwen.accountability.scorecard import ZERO_NAMES, Period, card, completed_months, records
 from sanwen.campaigns.models import Campaign
+from sanwen.core.access import (
+    Cap,
+    Scope,
+    has_cap,
+    people_in_view,
+    reads_integrity,
+    require_cap,
+    scope_from_request,
+    sees_whole_bureau,
+    visible,
+)
 from sanwen.core.forms import add_service_errors
 from sanwen.core.pagination import paginate
-from sanwen.core.permissions import Cap, has_cap, require_cap, sees_whole_bureau
+from sanwen.core.params import FIRST_DAY, LAST_DAY, parse_id, query_id, query_ids
 from sanwen.core.text import mask_name
+from sanwen.core.versions import is_stale, keep_entry_after_conflict
 from sanwen.org.models import Department, Role, Staff
 
 
@@ -52,68 +64,25 @@ def _today():
 # --- scorecard ------------------------------------------------------------------------------
 
 
-def scorecard_scope(request):
-    """Whose scorecard the user asked for, limited to what they may see: their own (staff), their
-    department and its people (heads), the bureau, its departments and people, its child bureaus
-    (leaders and inspectors)."""
-    user = request.user
-    require_cap(user, Cap.VIEW_SCORECARD)
-    bureau = user.bureau
-    if bureau is None:
-        raise Http404
-    wanted = request.GET.get("bureau")
-    if wanted and wanted.isdigit() and int(wanted) != bureau.pk:
-        if not sees_whole_bureau(user):
-            raise PermissionDenied
-        bureau = bureau.descendants().filter(pk=wanted).first()
-        if bureau is None:
-            raise Http404
-    staff_id, department_id = request.GET.get("staff"), request.GET.get("department")
-    if staff_id and staff_id.isdigit():
-        person = Staff.objects.filter(pk=staff_id, bureau=bureau).select_related("department").first()
-        if person is None:
-            raise Http404
-        allowed = (
-            person.pk == user.pk
-            or sees_whole_bureau(user)
-            or (user.role == Role.DEPT_HEAD and person.department_id == user.department_id)
-        )
-        if not allowed:
-            raise PermissionDenied
-        return Scope(bureau=bureau, staff=person, bureau_ids=[bureau.pk])
-    if department_id and department_id.isdigit():
-        department = Department.objects.filter(pk=department_id, bureau=bureau).first()
-        if department is None:
-            raise Http404
-        if not (
-            sees_whole_bureau(user) or (user.role == Role.DEPT_HEAD and user.department_id == department.pk)
-        ):
-            raise PermissionDenied
-        return Scope(bureau=bureau, department=department, bureau_ids=[bureau.pk])
-    if sees_whole_bureau(user):
-        return Scope(bureau=bureau)
-    if user.role == Role.DEPT_HEAD and user.department_id:
-        return Scope(bureau=bureau, department=user.department, bureau_ids=[bureau.pk])
-    return Scope(bureau=bureau, staff=user, bureau_ids=[bureau.pk])
+def scorecard_scope(request) -> Scope:
+    require_cap(request.user, Cap.VIEW_SCORECARD)
+    return scope_from_request(request)
 
 
 def _period(request) -> Period:
     text = request.GET.get("period") or f"{_today():%Y-%m}"
     try:
-        return Period.parse(text)
+        period = Period.parse(text)
+        if period.start < FIRST_DAY or period.end > LAST_DAY:  # 9999-12 would overflow further on
+            raise ValueError(text)
+        return period
     except ValueError:
         messages.error(request, _("A period is a month (2026-01), a quarter (2026-Q1) or a year (2026)."))
         return Period.parse(f"{_today():%Y-%m}")
 
 
 def _scope_query(scope: Scope, period: Period) -> str:
-    parts = [f"period={period.label}"]
-    if scope.staff is not None:
-        parts.append(f"staff={scope.staff.pk}")
-    elif scope.department is not None:
-        parts.append(f"department={scope.department.pk}")
-    parts.append(f"bureau={scope.bureau.pk}")
-    return "&".join(parts)
+    return f"period={period.label}&{scope.query()}"
 
 
 @login_required
@@ -124,16 +93,10 @@ def scorecard_view(request):
     children = scope.staff is None and scope.department is None and scope.bureau.children.exists()
     result = card(scope, period, today, children=children)
     user = request.user
-    departments = people = []
-    if sees_whole_bureau(user):
-        departments = Department.objects.filter(bureau=scope.bureau).order_by("order")
-        people = (
-            Staff.objects.filter(bureau=scope.bureau, is_active=True)
-            .exclude(role=Role.ADMIN)
-            .order_by("name")
-        )
-    elif user.role == Role.DEPT_HEAD:
-        people = Staff.objects.filter(department_id=user.department_id, is_active=True).order_by("name")
+    departments = (
+        Department.objects.filter(bureau=scope.bureau).order_by("order") if sees_whole_bureau(user) else []
+    )
+    people = people_in_view(user, scope.bureau).order_by("name") if user.role != Role.STAFF else []
     return render(
         request,
         "accountability/scorecard.html",
@@ -172,7 +135,7 @@ def scorecard_records(request):
     code = request.GET.get("code", "")
     if code not in RECORD_TEMPLATES:
         raise Http404
-    if code == "breach" and not has_cap(request.user, Cap.VIEW_INTEGRITY):
+    if code == "breach" and not reads_integrity(request.user):
         raise PermissionDenied
     month = None
     if code == "quota":
@@ -181,7 +144,7 @@ def scorecard_records(request):
         month = next((m for m in months if f"{m:%Y-%m}" == wanted), months[0] if months else period.start)
     rows = records(code, scope, period, _today(), month=month)
     if code == "breach":
-        rows = rows.exclude(accused=request.user).select_related("prohibition", "accused")
+        rows = visible(rows, request.user).select_related("prohibition", "accused")
     elif code in ("delay", "omission", "error"):
         rows = rows.select_related("owner", "mode", "department").order_by("deadline", "pk")
     elif code == "commitments":
@@ -234,14 +197,7 @@ def _commitment_owners(user):
 
 
 def _visible_commitments(user):
-    commitments = Commitment.objects.filter(bureau_id=user.bureau_id)
-    if user.role in (Role.LEADER, Role.INSPECTOR):
-        return commitments
-    if user.role == Role.DEPT_HEAD:
-        return commitments.filter(
-            Q(staff__department_id=user.department_id) | Q(department_id=user.department_id)
-        )
-    return commitments.filter(staff=user)
+    return visible(Commitment.objects.all(), user)
 
 
 @login_required
@@ -304,8 +260,9 @@ def commitment_detail(request, commitment_id):
     )
     if commitment is None:
         raise Http404
-    evidence_form = EvidenceForm(initial={"evidence": commitment.evidence})
-    judge_form = JudgeForm(initial={"evidence": commitment.evidence})
+    initial = {"evidence": commitment.evidence, "version": commitment.version}
+    evidence_form = EvidenceForm(initial=initial)
+    judge_form = JudgeForm(initial=initial)
     if request.method == "POST":
         try:
             if request.POST.get("action") == "judge":
@@ -325,7 +282,11 @@ def commitment_detail(request, commitment_id):
                     messages.success(request, _("Evidence saved."))
                     return redirect("commitment_detail", commitment_id=commitment.pk)
         except ValidationError as exc:
-            add_service_errors(judge_form if request.POST.get("action") == "judge" else evidence_form, exc)
+            form = judge_form if request.POST.get("action") == "judge" else evidence_form
+            if is_stale(exc):
+                commitment.refresh_from_db(fields=["version"])
+                keep_entry_after_conflict(form, commitment.version)
+            add_service_errors(form, exc)
     return render(
         request,
         "accountability/commitment.html",
@@ -333,8 +294,9 @@ def commitment_detail(request, commitment_id):
             "commitment": commitment,
             "evidence_form": evidence_form,
             "judge_form": judge_form,
+            # A refused judgement stays on the page with the user's entry, even if it is judged now.
             "may_judge": services.may_assess_commitment(request.user, commitment)
-            and commitment.state == CommitmentState.OPEN,
+            and (commitment.state == CommitmentState.OPEN or judge_form.is_bound),
             "past_due": commitment.past_due(_today()),
         },
     )
@@ -346,12 +308,15 @@ def commitment_detail(request, commitment_id):
 @login_required
 def integrity_register(request):
     """Inspectors and leaders: gift declarations and violation reports."""
-    require_cap(request.user, Cap.VIEW_INTEGRITY)
+    if not reads_integrity(request.user):
+        raise PermissionDenied
     show = "gifts" if request.GET.get("show") == "gifts" else "reports"
     if show == "gifts":
-        rows = GiftDeclaration.objects.filter(bureau_id=request.user.bureau_id).select_related("staff")
+        rows = visible(GiftDeclaration.objects.all(), request.user).select_related("staff")
     else:
-        rows = services.visible_reports(request.user).select_related("prohibition", "accused", "inspector")
+        rows = visible(ViolationReport.objects.all(), request.user).select_related(
+            "prohibition", "accused", "inspector"
+        )
         state = request.GET.get("state")
         if state in ReportState.values:
             rows = rows.filter(state=state)
@@ -384,7 +349,7 @@ def gift_declare(request):
             return redirect("gift_declare")
         except ValidationError as exc:
             add_service_errors(form, exc)
-    mine = GiftDeclaration.objects.filter(staff=request.user)
+    mine = visible(GiftDeclaration.objects.all(), request.user).filter(staff=request.user)
     return render(
         request,
         "accountability/gifts_mine.html",
@@ -395,7 +360,7 @@ def gift_declare(request):
 @login_required
 @require_POST
 def gift_handle(request, gift_id):
-    gift = GiftDeclaration.objects.filter(pk=gift_id, bureau_id=request.user.bureau_id).first()
+    gift = visible(GiftDeclaration.objects.all(), request.user).filter(pk=gift_id).first()
     if gift is None or not (gift.staff_id == request.user.pk or has_cap(request.user, Cap.INVESTIGATE)):
         raise Http404
     form = GiftHandleForm(request.POST)
@@ -407,7 +372,7 @@ def gift_handle(request, gift_id):
             messages.error(request, " ".join(exc.messages))
     else:
         messages.error(request, _("Choose returned or handed in, and the day."))
-    if has_cap(request.user, Cap.VIEW_INTEGRITY):
+    if reads_integrity(request.user):
         return redirect("/accountability/integrity/?show=gifts")
     return redirect("gift_declare")
 
@@ -432,9 +397,10 @@ def report_new(request):
 
 @login_required
 def report_detail(request, report_id):
-    require_cap(request.user, Cap.VIEW_INTEGRITY)
+    if not reads_integrity(request.user):
+        raise PermissionDenied
     report = (
-        services.visible_reports(request.user)
+        visible(ViolationReport.objects.all(), request.user)
         .select_related("prohibition", "accused", "inspector", "reporter")
         .filter(pk=report_id)
         .first()
@@ -488,13 +454,9 @@ def report_detail(request, report_id):
 
 
 def _year(request) -> int:
-    text = request.GET.get("year") or request.POST.get("year") or ""
+    year = parse_id(request.GET.get("year") or request.POST.get("year"))
     today = _today()
-    return (
-        int(text)
-        if text.isdigit() and 2000 <= int(text) <= today.year
-        else today.year - (1 if today.month < 12 else 0)
-    )
+    return year if year and 2000 <= year <= today.year else today.year - (1 if today.month < 12 else 0)
 
 
 @login_required
@@ -509,9 +471,9 @@ def assessment_list(request):
                 .exclude(role=Role.ADMIN)
                 .exclude(pk=user.pk)
             )
-            wanted = request.POST.getlist("staff")
+            wanted = query_ids(request.POST, "staff")
             if wanted:
-                people = people.filter(pk__in=[w for w in wanted if w.isdigit()])
+                people = people.filter(pk__in=wanted)
             made = 0
             for person in people.exclude(assessments__year=year):
                 services.assessment_start(staff=person, year=year, by=user)
@@ -528,7 +490,7 @@ def assessment_list(request):
         .select_related("department")
         .order_by("department__order", "name")
     )
-    assessments = {a.staff_id: a for a in Assessment.objects.filter(bureau_id=user.bureau_id, year=year)}
+    assessments = {a.staff_id: a for a in visible(Assessment.objects.all(), user).filter(year=year)}
     page, query = paginate(request, staff, 60)
     for person in page:
         person.assessment = assessments.get(person.pk)
@@ -550,17 +512,13 @@ def assessment_list(request):
 
 def _assessment(request, assessment_id) -> Assessment:
     assessment = (
-        Assessment.objects.select_related("staff", "staff__department", "finalised_by")
-        .filter(pk=assessment_id, bureau_id=request.user.bureau_id)
+        visible(Assessment.objects.all(), request.user)
+        .select_related("staff", "staff__department", "finalised_by")
+        .filter(pk=assessment_id)
         .first()
     )
     if assessment is None:
         raise Http404
-    own = assessment.staff_id == request.user.pk
-    if own and assessment.state == AssessmentState.FINAL:
-        return assessment  # one reads one's own final assessment
-    if own or not has_cap(request.user, Cap.ASSESS):
-        raise PermissionDenied
     return assessment
 
 
@@ -605,6 +563,9 @@ def assessment_detail(request, assessment_id):
                     messages.success(request, _("Saved."))
                 return redirect("assessment_detail", assessment_id=assessment.pk)
         except ValidationError as exc:
+            if is_stale(exc):
+                assessment.refresh_from_db(fields=["version"])
+                keep_entry_after_conflict(form, assessment.version)
             add_service_errors(form, exc)
     return render(
         request,
@@ -631,17 +592,17 @@ def assessment_detail(request, assessment_id):
 def assessment_export(request):
     """Word: one assessment (?id=) or all of a department's (?department=&year=) in one file."""
     user = request.user
-    wanted = request.GET.get("id")
-    if wanted and wanted.isdigit():
-        items = [_assessment(request, int(wanted))]
+    wanted = query_id(request.GET, "id")
+    if wanted:
+        items = [_assessment(request, wanted)]
         name = f"{items[0].year}年度考核登记表-{items[0].staff.name}.docx"
     else:
         require_cap(user, Cap.ASSESS)
         year = _year(request)
-        rows = Assessment.objects.filter(bureau_id=user.bureau_id, year=year).exclude(staff=user)
-        department = request.GET.get("department")
+        rows = visible(Assessment.objects.all(), user).filter(year=year).exclude(staff=user)
+        department = query_id(request.GET, "department")
         label = user.bureau.short_name
-        if department and department.isdigit():
+        if department:
             rows = rows.filter(staff__department_id=department)
             label = Department.objects.filter(pk=department).values_list("name", flat=True).first() or label
         items = list(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.db.models import F, IntegerField, Q, QuerySet, Value
 
 from sanwen.cases.models import OPEN_STATES, AlertKind, Case, FollowUp, State
-from sanwen.core.permissions import Role
+from sanwen.core.access import Role
 
 
 @dataclass(frozen=True)

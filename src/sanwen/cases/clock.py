@@ -5,10 +5,14 @@ visits and follow-ups due.
 Who has what due is read from the cases' dates (sanwen.cases.alerts): the bell and the lists show it
 as soon as a day comes. A pass reads, in one query, everything that fell due from the last pass's
 day to today, and e-mails it: each e-mailed alert is logged under its key (case, kind, day), so a
-second pass sends nothing again and missed days are caught up. A pass never rewrites a case."""
+second pass sends nothing again and missed days are caught up. A pass never rewrites a case.
+
+Several app servers may each run the clock: one pass runs at a time, and a pass that finds another one
+running skips its turn (see _take_the_clock)."""
 
 import datetime
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -20,12 +24,14 @@ from django.utils.translation import gettext as _
 
 from sanwen.cases.alerts import due_in_window
 from sanwen.cases.models import AlertKind, AlertMail, Case, ClockRun
+from sanwen.core.access import Role
 from sanwen.core.calendar import WorkingCalendar
 from sanwen.core.models import Notification
-from sanwen.core.permissions import Role
 from sanwen.org.models import Staff
 
 FIRST_EVER = datetime.date(1900, 1, 1)
+# The PostgreSQL advisory lock a pass holds (advisory locks are per database): "sanwen" in ASCII.
+CLOCK_LOCK_KEY = 0x73616E77656E
 
 
 @dataclass
@@ -38,6 +44,7 @@ class PassResult:
     follow_ups: int = 0
     commitments: int = 0
     emailed: int = 0
+    skipped: bool = False
 
     @property
     def alerts(self) -> int:
@@ -49,6 +56,8 @@ class PassResult:
 
     def summary(self) -> str:
         """What this pass did: alerts it sent (an alert sent by an earlier pass is not counted again)."""
+        if self.skipped:
+            return "skipped: another pass was running"
         held = "" if self.working_day else "; a non-working day: no reminder sent"
         return (
             f"days {self.first_day}..: sent {self.reminded} reminders, {self.escalated} cases to the "
@@ -58,10 +67,21 @@ class PassResult:
         )
 
 
-def clock_pass(*, today: datetime.date | None = None, send_email: bool = True) -> PassResult:
+def clock_pass(
+    *,
+    today: datetime.date | None = None,
+    send_email: bool = True,
+    flag_commitments: Callable[..., int] | None = None,
+) -> PassResult:
+    """One pass. Commitments are accountability's, a layer above cases: the desk's clock hands in
+    their flagger (`flag_commitments(today, since=first)`) to run inside the same pass and lock."""
     today = today or timezone.localdate()
     result = PassResult()
+    asked = timezone.now()
     with transaction.atomic():
+        if not _take_the_clock(asked):
+            result.skipped = True
+            return result
         run = ClockRun.objects.select_for_update().order_by("pk").first()
         # From the last pass's day (again: a case accepted late that day may be due on it); the
         # very first pass takes everything due so far.
@@ -76,18 +96,33 @@ def clock_pass(*, today: datetime.date | None = None, send_email: bool = True) -
         result.reminded, result.escalated = made[AlertKind.REMIND], made[AlertKind.ESCALATE]
         result.escalated_to_leader, result.return_visits = made[AlertKind.LEADER], made[AlertKind.VISIT]
         result.follow_ups = made[AlertKind.FOLLOW]
+        if flag_commitments is not None:
+            result.commitments = flag_commitments(today, since=first)
+        if send_email:
+            result.emailed = _email_alerts(fresh, today) + _email_notices()
+        # Written last, so that `at` is (nearly) the moment the pass commits: see _take_the_clock.
         if run is None:
             ClockRun.objects.create(last_day=today, passes=1)
         else:
             ClockRun.objects.filter(pk=run.pk).update(
-                last_day=max(run.last_day, today), passes=run.passes + 1
+                last_day=max(run.last_day, today), passes=run.passes + 1, at=timezone.now()
             )
-        from sanwen.accountability.services import commitments_flag_past_due
-
-        result.commitments = commitments_flag_past_due(today, since=first)
-        if send_email:
-            result.emailed = _email_alerts(fresh, today) + _email_notices()
     return result
+
+
+def _take_the_clock(asked: datetime.datetime) -> bool:
+    """Called first inside the pass's transaction: whether this pass may run.
+
+    PostgreSQL: a transaction-level advisory lock, taken without waiting and released at commit; a
+    second server finding it taken skips its pass. SQLite: the transaction began with BEGIN
+    IMMEDIATE, so this connection holds the database's write lock and no other pass is inside its
+    transaction; a pass that had to wait for the lock while another one ran (the other's `at` is
+    later than when this one asked) skips its turn rather than run the same pass again."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [CLOCK_LOCK_KEY])
+            return bool(cursor.fetchone()[0])
+    return not ClockRun.objects.filter(at__gte=asked).exists()
 
 
 def _log_alerts(due) -> list:

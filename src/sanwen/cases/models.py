@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -303,8 +304,6 @@ class Case(BureauOwnedModel):
         return f"{self.year}-{self.sequence:05d}"
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("case_detail", kwargs={"case_id": self.pk})
 
     def supervision(self, today) -> int:

@@ -35,11 +35,11 @@ from sanwen.cases.models import (
     Source,
     State,
 )
+from sanwen.core.access import Cap, Role, has_cap
 from sanwen.core.audit import audit_create, audit_update, snapshot
 from sanwen.core.calendar import UnknownYear, WorkingCalendar
 from sanwen.core.codes import new_code
 from sanwen.core.models import Notification, NotificationKind
-from sanwen.core.permissions import Cap, Role, has_cap
 from sanwen.core.photos import clean_photo
 from sanwen.core.text import clean_spaces, validate_mobile
 from sanwen.org.models import Rank, Staff

@@ -1,4 +1,6 @@
 import datetime
+import re
+import unicodedata
 from types import SimpleNamespace
 
 from django.contrib import messages
@@ -48,9 +50,20 @@ from sanwen.cases.models import (
     State,
 )
 from sanwen.clients.models import Household
+from sanwen.core.access import (
+    Cap,
+    get_visible_or_404,
+    has_cap,
+    require_cap,
+    sees_confidential_raiser,
+    sees_tracking_code,
+    visible,
+)
 from sanwen.core.codes import display as display_code
+from sanwen.core.codes import is_valid
+from sanwen.core.codes import parse as parse_code
 from sanwen.core.pagination import paginate
-from sanwen.core.permissions import Cap, get_scoped_or_404, has_cap, require_cap, scope
+from sanwen.core.params import parse_id, query_id
 from sanwen.core.text import mask_name, mask_phone
 from sanwen.core.views import photo_response
 
@@ -59,13 +72,13 @@ DUE_SOON_DAYS = 2
 
 def _cases(request):
     require_cap(request.user, Cap.VIEW_CASES)
-    return scope(
+    return visible(
         Case.objects.select_related("mode", "owner", "household", "township", "category"), request.user
     )
 
 
 def _case(request, case_id) -> Case:
-    return get_scoped_or_404(
+    return get_visible_or_404(
         _cases(request).select_related(
             "batch", "department", "merged_into", "raised_by", "village", "via_card_of"
         ),
@@ -79,7 +92,7 @@ def _case_by_number(request, number: str) -> Case:
         year, sequence = (int(part) for part in number.strip().split("-"))
     except ValueError as exc:
         raise ValidationError(_("A case number looks like 2026-00012.")) from exc
-    case = scope(Case.objects.all(), request.user).filter(year=year, sequence=sequence).first()
+    case = visible(Case.objects.all(), request.user).filter(year=year, sequence=sequence).first()
     if case is None:
         raise ValidationError(_("No case %(number)s in your bureau.") % {"number": number})
     return case
@@ -93,13 +106,9 @@ def _decorate(cases, user, today):
         case.due_soon = (
             case.state in OPEN_STATES and case.deadline is not None and today <= case.deadline <= soon
         )
-        case.raiser_visible = can_see_raiser(case, user)
+        case.raiser_visible = sees_confidential_raiser(case, user)
         case.supervision_level = case.supervision(today)
     return cases
-
-
-def can_see_raiser(case: Case, user) -> bool:
-    return not case.confidential or case.owner_id == user.pk or has_cap(user, Cap.SEE_CONFIDENTIAL)
 
 
 FILTERS = {
@@ -107,7 +116,7 @@ FILTERS = {
     "mode": lambda qs, v: qs.filter(mode__code=v),
     "ask_kind": lambda qs, v: qs.filter(ask_kind=v) if v in AskKind.values else qs,
     "source": lambda qs, v: qs.filter(source=v),
-    "township": lambda qs, v: qs.filter(township_id=v) if v.isdigit() else qs,
+    "township": lambda qs, v: qs.filter(township_id=parse_id(v)) if parse_id(v) else qs,
 }
 
 
@@ -121,13 +130,36 @@ def _filtered(request, cases, today):
     q = request.GET.get("q", "").strip()
     if q:
         cases = cases.filter(
-            Q(title__icontains=q) | Q(description__icontains=q) | Q(household__search_key__contains=q)
+            Q(title__icontains=q)
+            | Q(description__icontains=q)
+            | Q(household__search_key__contains=q)
+            | _exact(q)
         )
     return cases
 
 
+CASE_NUMBER = re.compile(r"^\s*(\d{4})\s*[-－—/]\s*(\d{1,6})\s*$")
+
+
+def _exact(q: str) -> Q:
+    """A case number (2026-00418, 2026-418, full-width digits) or a tracking code (K7M3P-2XQ9A, typed
+    any way the portal accepts) names one case."""
+    exact = Q(pk__in=[])
+    number = CASE_NUMBER.match(unicodedata.normalize("NFKC", q))
+    if number:
+        exact |= Q(year=int(number.group(1)), sequence=int(number.group(2)))
+    if is_valid(q):
+        exact |= Q(tracking_code=parse_code(q))
+    return exact
+
+
 def _list(request, cases, title, template="cases/case_list.html", extra=None):
     today = timezone.localdate()
+    q = request.GET.get("q", "").strip()
+    if q and request.GET.get("page") is None:
+        found = list(cases.filter(_exact(q)).values_list("pk", flat=True)[:2])
+        if len(found) == 1:  # an exact number or code opens the case
+            return redirect("case_detail", case_id=found[0])
     cases = _filtered(request, cases, today)
     page, query = paginate(request, cases)
     _decorate(page, request.user, today)
@@ -261,10 +293,7 @@ def case_detail(request, case_id, bound=None, status=200):
         if case.state in (State.ASSIGNED, State.IN_PROGRESS)
         else [],
         "photos": case.photos.all(),
-        # The code lets its holder rate the case: shown to whoever registered it (to hand it to the
-        # client) and to those who may see a confidential raiser, not to every handler.
-        "show_tracking_code": bool(case.tracking_code)
-        and (case.raised_by_id == user.pk or has_cap(user, Cap.SEE_CONFIDENTIAL)),
+        "show_tracking_code": sees_tracking_code(case, user),
         "tracking_code": display_code(case.tracking_code),
         "phone_masked": mask_phone(case.contact_phone),
         "contact_name_masked": mask_name(case.contact_name),
@@ -499,7 +528,7 @@ def case_register(request):
         household_id = data.pop("household")
         try:
             household = (
-                get_scoped_or_404(Household.objects.all(), request.user, pk=household_id)
+                get_visible_or_404(Household.objects.all(), request.user, pk=household_id)
                 if household_id
                 else None
             )
@@ -510,14 +539,14 @@ def case_register(request):
             return redirect(case)
         except ValidationError as exc:
             form.add_error(None, exc)
-    if request.method == "POST" and str(request.POST.get("household", "")).isdigit():
+    if request.method == "POST" and parse_id(request.POST.get("household")):
         household = (
-            scope(Household.objects.select_related("township"), request.user)
-            .filter(pk=request.POST["household"])
+            visible(Household.objects.select_related("township"), request.user)
+            .filter(pk=parse_id(request.POST["household"]))
             .first()
         )
-    elif request.GET.get("household", "").isdigit():
-        household = get_scoped_or_404(Household.objects.all(), request.user, pk=request.GET["household"])
+    elif household_id := query_id(request.GET, "household"):
+        household = get_visible_or_404(Household.objects.all(), request.user, pk=household_id)
         form.initial["household"] = household.pk
     return render(request, "cases/case_register.html", {"form": form, "household": household})
 
@@ -530,7 +559,7 @@ def household_search(request):
     households = []
     if len(q) >= 2:
         households = list(
-            scope(Household.objects.select_related("township", "village"), request.user).search(q)[:10]
+            visible(Household.objects.select_related("township", "village"), request.user).search(q)[:10]
         )
         for h in households:
             h.phone_masked = mask_phone(h.phone)
@@ -567,7 +596,7 @@ def deeds(request):
     end = timezone.localdate()
     totals = services.deed_totals(bureau_ids=[request.user.bureau_id], start=start, end=end)
     page, query = paginate(
-        request, scope(Deed.objects.select_related("kind", "vehicle", "department"), request.user)
+        request, visible(Deed.objects.select_related("kind", "vehicle", "department"), request.user)
     )
     return render(
         request,
@@ -590,7 +619,7 @@ def batches(request):
                 return redirect("batch_detail", batch_id=batch.pk)
             except ValidationError as exc:
                 form.add_error(None, exc)
-    items = scope(
+    items = visible(
         Batch.objects.select_related("owner").annotate(
             total=Count("cases"),
             open=Count("cases", filter=Q(cases__state__in=OPEN_STATES)),
@@ -606,7 +635,7 @@ def batches(request):
 @login_required
 def batch_detail(request, batch_id):
     require_cap(request.user, Cap.VIEW_CASES)
-    batch = get_scoped_or_404(Batch.objects.select_related("owner"), request.user, pk=batch_id)
+    batch = get_visible_or_404(Batch.objects.select_related("owner"), request.user, pk=batch_id)
     add_form, resolve_form = BatchAddForm(), BatchResolveForm()
     if request.method == "POST":
         require_cap(request.user, Cap.DISPATCH_CASES)

@@ -42,6 +42,7 @@ from sanwen.core.text import (
     validate_mobile,
     validate_resident_id,
 )
+from sanwen.core.xlsx import safe_row  # rejected values are the uploader's text: never formulas
 from sanwen.org.models import Place, PlaceLevel
 
 # canonical name → (the template's header, other headers seen in county spreadsheets)
@@ -817,7 +818,7 @@ def error_workbook(run: ImportRun) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for e in run.errors:
-        sheet.append([e["row"] or "", e["column"], e["value"], e["reason"]])
+        sheet.append(safe_row(sheet, [e["row"] or "", e["column"], e["value"], e["reason"]]))
     for letter, width in zip("ABCD", (8, 18, 28, 80), strict=True):
         sheet.column_dimensions[letter].width = width
     buffer = io.BytesIO()

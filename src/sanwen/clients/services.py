@@ -15,9 +15,9 @@ from sanwen.clients.models import (
     PlantingContract,
     RetailLicence,
 )
+from sanwen.core.access import may_unmask_household
 from sanwen.core.audit import audit_create, audit_note, audit_update, snapshot
 from sanwen.core.models import AuditAction
-from sanwen.core.permissions import Cap, has_cap
 from sanwen.core.text import (
     clean_spaces,
     search_key,
@@ -25,7 +25,8 @@ from sanwen.core.text import (
     validate_mobile,
     validate_resident_id,
 )
-from sanwen.org.models import ContactPoint, Place, PlaceLevel
+from sanwen.core.versions import STALE, stale_message, version_claim
+from sanwen.org.models import Place, PlaceLevel
 
 HOUSEHOLD_FIELDS = (
     "kind",
@@ -108,11 +109,13 @@ def household_create(*, bureau, by, **data) -> Household:
 
 
 @transaction.atomic
-def household_update(*, household: Household, by, **data) -> Household:
+def household_update(*, household: Household, by, version: int | None = None, **data) -> Household:
+    """`version`: the one the form was opened at; a household changed since is refused (stale form)."""
     household = Household.objects.select_for_update().get(pk=household.pk)
     before = snapshot(household, HOUSEHOLD_FIELDS)
     merged = {f: getattr(household, f) for f in HOUSEHOLD_FIELDS} | data
     cleaned = household_clean(bureau=household.bureau, data=merged)
+    version_claim(household, version)
     for field in HOUSEHOLD_FIELDS:
         setattr(household, field, cleaned[field])
     household.search_key = household_search_key(household)
@@ -122,18 +125,7 @@ def household_update(*, household: Household, by, **data) -> Household:
 
 
 def household_can_reveal(*, household: Household, user) -> bool:
-    if household.bureau_id != user.bureau_id and not user.is_superuser:
-        return False
-    if has_cap(user, Cap.UNMASK_ANY):
-        return True
-    if has_cap(user, Cap.UNMASK_OWN_AREA) and household.village_id:
-        today = datetime.date.today()
-        return (
-            ContactPoint.objects.filter(staff=user, village_id=household.village_id, since__lte=today)
-            .exclude(until__lt=today)
-            .exists()
-        )
-    return False
+    return may_unmask_household(household, user)
 
 
 @transaction.atomic
@@ -229,9 +221,12 @@ def licence_renew(
     valid_to: datetime.date,
     on_the_spot: bool = False,
     note: str = "",
+    version: int | None = None,
 ) -> RetailLicence:
-    """延续: applied for at least 30 days before expiry; keeps the number; a new term of at most 5 years."""
+    """延续: applied for at least 30 days before expiry; keeps the number; a new term of at most 5 years.
+    `version`: the one the form was opened at; a licence changed since is refused (stale form)."""
     licence = RetailLicence.objects.select_for_update().get(pk=licence.pk)
+    version_claim(licence, version)
     if licence.status == LicenceStatus.CLOSED:
         raise ValidationError(_("A closed licence cannot be renewed; apply for a new one."))
     deadline = rules.renewal_deadline(licence.valid_to)
@@ -253,7 +248,7 @@ def licence_renew(
         raise ValidationError({"valid_to": exc.messages}) from exc
     before = snapshot(licence)
     licence.valid_from, licence.valid_to = new_from, valid_to
-    licence.save(update_fields=["valid_from", "valid_to", "updated_at"])
+    licence.save(update_fields=["valid_from", "valid_to", "version", "updated_at"])
     LicenceApplication.objects.create(
         bureau=licence.bureau,
         licence=licence,
@@ -300,8 +295,11 @@ def contract_save(
     contracted_kg: int | None = None,
     variety: str = "",
     barns: int = 0,
+    version: int | None = None,
 ) -> PlantingContract:
-    """Create or replace the household's planting contract for the year."""
+    """Create or replace the household's planting contract for the year. `version`: the one of the
+    year's contract the form was opened at, 0 for a form opened when the year had none; a contract
+    changed (or created) since is refused (stale form)."""
     if household.kind != HouseholdKind.FARMER:
         raise ValidationError({"year": [_("Only a farmer holds a planting contract.")]})
     cleaned = contract_clean(year=year, area_mu=area_mu, contracted_kg=contracted_kg, barns=barns)
@@ -318,12 +316,16 @@ def contract_save(
         "barns": cleaned["barns"],
     }
     if existing:
+        version_claim(existing, version)
         before = snapshot(existing)
         for k, v in values.items():
             setattr(existing, k, v)
         existing.save()
         audit_update(by=by, obj=existing, before=before)
         return existing
+    if version:
+        # The form showed a contract that is no longer there.
+        raise ValidationError(stale_message(), code=STALE)
     contract = PlantingContract.objects.create(
         bureau=household.bureau, household=household, year=year, **values
     )

@@ -15,25 +15,28 @@ from django.views.decorators.http import require_POST
 from sanwen.clients import imports, services
 from sanwen.clients.forms import ContractForm, HouseholdForm, ImportForm, LicenceForm, RenewalForm
 from sanwen.clients.models import Household, HouseholdKind, ImportRun, LicenceApplication, RetailLicence
+from sanwen.core.access import Cap, get_visible_or_404, has_cap, require_cap, unmasks_numbers, visible
 from sanwen.core.audit import audit_note
 from sanwen.core.models import AuditAction, AuditEvent
 from sanwen.core.pagination import paginate
-from sanwen.core.permissions import Cap, get_scoped_or_404, has_cap, require_cap, scope
+from sanwen.core.params import parse_id, query_id
 from sanwen.core.text import mask_id, mask_licence, mask_phone
+from sanwen.core.versions import is_stale, keep_entry_after_conflict
+from sanwen.core.xlsx import safe_row
 from sanwen.org.models import Place, PlaceLevel
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _filtered_households(request):
-    households = scope(Household.objects.all(), request.user)
+    households = visible(Household.objects.all(), request.user)
     params = request.GET
     if params.get("kind") in HouseholdKind.values:
         households = households.filter(kind=params["kind"])
-    if params.get("township", "").isdigit():
-        households = households.filter(township_id=params["township"])
-    if params.get("village", "").isdigit():
-        households = households.filter(village_id=params["village"])
+    if township := query_id(params, "township"):
+        households = households.filter(township_id=township)
+    if village := query_id(params, "village"):
+        households = households.filter(village_id=village)
     if params.get("q"):
         households = households.search(params["q"])
     return households
@@ -69,9 +72,9 @@ def client_list(request):
             "kinds": HouseholdKind.choices,
             "townships": places.filter(level=PlaceLevel.TOWNSHIP),
             "villages": places.exclude(level=PlaceLevel.TOWNSHIP).filter(
-                parent_id=request.GET.get("township") or 0
+                parent_id=parse_id(request.GET.get("township"))
             )
-            if request.GET.get("township", "").isdigit()
+            if parse_id(request.GET.get("township"))
             else [],
             "params": request.GET,
         },
@@ -84,24 +87,23 @@ def client_export(request):
     require_cap(request.user, Cap.VIEW_CLIENTS)
     import openpyxl
 
-    full = has_cap(request.user, Cap.UNMASK_ANY) and request.GET.get("full") == "1"
+    full = unmasks_numbers(request.user) and request.GET.get("full") == "1"
     households = _filtered_households(request).select_related("township", "village")
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet("客户名单")
     sheet.append(["类型", "姓名/经营者", "手机号码", "身份证号", "乡镇", "村", "地址"])
     count = 0
     for h in households.iterator(chunk_size=2000):
-        sheet.append(
-            [
-                h.get_kind_display(),
-                h.name,
-                h.phone if full else mask_phone(h.phone),
-                h.id_number if full else mask_id(h.id_number),
-                h.township.name,
-                h.village.name if h.village else "",
-                h.address,
-            ]
-        )
+        row = [
+            h.get_kind_display(),
+            h.name,
+            h.phone if full else mask_phone(h.phone),
+            h.id_number if full else mask_id(h.id_number),
+            h.township.name,
+            h.village.name if h.village else "",
+            h.address,
+        ]
+        sheet.append(safe_row(sheet, row))
         count += 1
     if full and request.user.bureau_id:
         audit_note(
@@ -120,7 +122,7 @@ def client_export(request):
 @login_required
 def client_detail(request, household_id):
     require_cap(request.user, Cap.VIEW_CLIENTS)
-    household = get_scoped_or_404(
+    household = get_visible_or_404(
         Household.objects.select_related("township", "village", "village__parent"),
         request.user,
         pk=household_id,
@@ -152,7 +154,12 @@ def client_detail(request, household_id):
             "history": history,
             "licence_form": LicenceForm(),
             "renewal_form": RenewalForm(initial={"applied_on": timezone.localdate()}),
-            "contract_form": ContractForm(initial={"year": timezone.localdate().year}),
+            "contract_form": ContractForm(
+                initial={
+                    "year": timezone.localdate().year,
+                    "seen": ",".join(f"{c.year}:{c.version}" for c in household.contracts.all()),
+                }
+            ),
         },
     )
 
@@ -160,7 +167,7 @@ def client_detail(request, household_id):
 @login_required
 @require_POST
 def client_reveal(request, household_id):
-    household = get_scoped_or_404(Household.objects.all(), request.user, pk=household_id)
+    household = get_visible_or_404(Household.objects.all(), request.user, pk=household_id)
     numbers = services.household_reveal(household=household, by=request.user)
     return render(request, "clients/_numbers.html", {"numbers": numbers})
 
@@ -184,18 +191,27 @@ def _household_form_view(request, household=None):
                 "note",
             )
         }
-        initial |= {"township": household.township_id, "village": household.village_id}
+        initial |= {
+            "township": household.township_id,
+            "village": household.village_id,
+            "version": household.version,
+        }
     form = HouseholdForm(request.POST or None, bureau=bureau, initial=initial)
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
         try:
             if household is None:
-                household = services.household_create(bureau=bureau, by=request.user, **form.cleaned_data)
+                household = services.household_create(bureau=bureau, by=request.user, **data)
                 messages.success(request, _("The household was added."))
             else:
-                services.household_update(household=household, by=request.user, **form.cleaned_data)
+                services.household_update(household=household, by=request.user, version=version, **data)
                 messages.success(request, _("Your changes were saved."))
             return redirect("client_detail", household_id=household.pk)
         except ValidationError as exc:
+            if is_stale(exc):
+                household.refresh_from_db(fields=["version"])
+                keep_entry_after_conflict(form, household.version)
             form.add_error(None, exc)
     return render(request, "clients/client_form.html", {"form": form, "household": household})
 
@@ -207,7 +223,7 @@ def client_create(request):
 
 @login_required
 def client_edit(request, household_id):
-    household = get_scoped_or_404(Household.objects.all(), request.user, pk=household_id)
+    household = get_visible_or_404(Household.objects.all(), request.user, pk=household_id)
     return _household_form_view(request, household)
 
 
@@ -232,7 +248,7 @@ def _post_form(request, form, action, redirect_to):
 @require_POST
 def licence_add(request, household_id):
     require_cap(request.user, Cap.EDIT_CLIENTS)
-    household = get_scoped_or_404(
+    household = get_visible_or_404(
         Household.objects.select_related("bureau__area"), request.user, pk=household_id
     )
     return _post_form(
@@ -247,7 +263,7 @@ def licence_add(request, household_id):
 @require_POST
 def licence_renew(request, retaillicence_id):
     require_cap(request.user, Cap.EDIT_CLIENTS)
-    licence = get_scoped_or_404(RetailLicence.objects.all(), request.user, pk=retaillicence_id)
+    licence = get_visible_or_404(RetailLicence.objects.all(), request.user, pk=retaillicence_id)
     return _post_form(
         request,
         RenewalForm(request.POST),
@@ -260,7 +276,7 @@ def licence_renew(request, retaillicence_id):
 @require_POST
 def contract_add(request, household_id):
     require_cap(request.user, Cap.EDIT_CLIENTS)
-    household = get_scoped_or_404(Household.objects.all(), request.user, pk=household_id)
+    household = get_visible_or_404(Household.objects.all(), request.user, pk=household_id)
 
     def save(d):
         services.contract_save(
@@ -271,6 +287,7 @@ def contract_add(request, household_id):
             contracted_kg=d["contracted_kg"],
             variety=d["variety"],
             barns=d["barns"] or 0,
+            version=None if d["seen"] is None else d["seen"].get(d["year"], 0),
         )
 
     return _post_form(request, ContractForm(request.POST), save, household.get_absolute_url())
@@ -291,7 +308,7 @@ def client_import(request):
                 bureau=request.user.bureau, by=request.user, filename=upload.name, content=upload.read()
             )
             return redirect("import_report", importrun_id=outcome.run.pk)
-    runs = scope(ImportRun.objects.select_related("by"), request.user)
+    runs = visible(ImportRun.objects.select_related("by"), request.user)
     page, query = paginate(request, runs, per_page=10)
     return render(
         request,
@@ -303,7 +320,7 @@ def client_import(request):
 @login_required
 def import_report(request, importrun_id):
     require_cap(request.user, Cap.IMPORT_CLIENTS)
-    run = get_scoped_or_404(ImportRun.objects.select_related("by"), request.user, pk=importrun_id)
+    run = get_visible_or_404(ImportRun.objects.select_related("by"), request.user, pk=importrun_id)
     return render(
         request,
         "clients/import_report.html",
@@ -314,7 +331,7 @@ def import_report(request, importrun_id):
 @login_required
 def import_errors_xlsx(request, importrun_id):
     require_cap(request.user, Cap.IMPORT_CLIENTS)
-    run = get_scoped_or_404(ImportRun.objects.all(), request.user, pk=importrun_id)
+    run = get_visible_or_404(ImportRun.objects.all(), request.user, pk=importrun_id)
     response = HttpResponse(imports.error_workbook(run), content_type=XLSX)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''import-{run.pk}-errors.xlsx"
     return response

@@ -3,8 +3,8 @@
 from django.contrib import admin
 from django.db import transaction
 
+from sanwen.core.access import Cap, has_cap, visible
 from sanwen.core.audit import audit_create, audit_delete, audit_update, snapshot
-from sanwen.core.permissions import Cap, has_cap
 
 
 class AuditedAdminMixin:
@@ -64,6 +64,8 @@ class BureauScopedAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
+        if self.bureau_path == "bureau":
+            return visible(qs, request.user)
         if self._own(request):
             return qs
         return (

@@ -11,6 +11,8 @@ import chinese_calendar
 from chinese_calendar import constants as cc_constants
 from django.utils.translation import gettext as _
 
+from sanwen.core.models import CalendarDay, CalendarYear, DayKind
+
 PACKAGE_YEARS = range(
     min(d.year for d in cc_constants.holidays), max(d.year for d in cc_constants.holidays) + 1
 )
@@ -38,8 +40,6 @@ class WorkingCalendar:
 
     @classmethod
     def load(cls) -> "WorkingCalendar":
-        from sanwen.core.models import CalendarDay, CalendarYear, DayKind
-
         overrides = {
             d: kind == DayKind.WORKDAY for d, kind in CalendarDay.objects.values_list("date", "kind")
         }

@@ -1,26 +1,13 @@
-"""The deterministic demo county: 钟山县烟草专卖局(营销部) with its staff, places, clients and (as
-later features land) a campaign's activity. Each app contributes a step; the same arguments give
-the same database."""
+"""What every app's demo step shares: the context passed along and the invented names. The steps run
+in order from sanwen.desk.demo; the same arguments give the same database."""
 
 import datetime
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import import_module
-
-from django.db import transaction
 
 DEMO_PASSWORD = "sanwen2026"  # noqa: S105 - printed for the demo logins; a real install sets its own
 DEMO_SEED = 20250701
-STEPS = [
-    "sanwen.org.demo.build",
-    "sanwen.campaigns.demo.build",
-    "sanwen.clients.demo.build",
-    "sanwen.fieldwork.demo.build",
-    "sanwen.cases.demo.build",
-    "sanwen.fieldwork.demo.finish",
-    "sanwen.accountability.demo.build",
-]
 
 SURNAMES = (
     "李王张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任卢姚沈钟姜崔谭陆范汪廖石金韦贾夏"
@@ -58,18 +45,3 @@ def default_period(today: datetime.date) -> tuple[datetime.date, datetime.date]:
     year = today.year + (month - 1) // 12
     month = (month - 1) % 12 + 1
     return datetime.date(year, month, 1), today
-
-
-def build_demo(*, start: datetime.date, end: datetime.date, say=print, progress=None) -> DemoContext:
-    ctx = DemoContext(
-        start=start,
-        end=end,
-        rng=random.Random(DEMO_SEED),
-        say=say,
-        progress=progress or (lambda label, done, total: None),
-    )
-    with transaction.atomic():
-        for dotted in STEPS:
-            module, name = dotted.rsplit(".", 1)
-            getattr(import_module(module), name)(ctx)
-    return ctx

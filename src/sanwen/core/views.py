@@ -1,34 +1,24 @@
+"""Core pages: logging in, the audit trail, and serving an uploaded photo."""
+
 import datetime
 
 from django import forms
-from django.contrib import messages
+from django.apps import apps
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, Sum
-from django.shortcuts import redirect, render
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
 
-from sanwen.campaigns.models import Campaign
-from sanwen.clients.models import (
-    Household,
-    HouseholdKind,
-    ImportRun,
-    LicenceStatus,
-    PlantingContract,
-    RetailLicence,
-)
-from sanwen.clients.rules import RENEWAL_LEAD_DAYS
-from sanwen.core.audit import masked_changes
-from sanwen.core.calendar import PACKAGE_YEARS, WorkingCalendar
+from sanwen.core.access import Cap, require_cap, visible
+from sanwen.core.audit import present
 from sanwen.core.forms import StyledFormMixin
-from sanwen.core.models import AuditEvent, CalendarDay, CalendarYear, Notification
+from sanwen.core.models import AuditAction, AuditEvent
 from sanwen.core.pagination import paginate
-from sanwen.core.permissions import Cap, has_cap, require_cap, scope
-from sanwen.org.models import ContactPoint, Staff
 
 
 class LoginForm(AuthenticationForm):
@@ -48,239 +38,83 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-@login_required
-def home(request):
-    user = request.user
-    today = timezone.localdate()
-    households = scope(Household.objects.filter(active=True), user).aggregate(
-        total=Count("id"),
-        farmers=Count("id", filter=Q(kind=HouseholdKind.FARMER)),
-        retailers=Count("id", filter=Q(kind=HouseholdKind.RETAILER)),
-    )
-    renewal_window = today + datetime.timedelta(days=RENEWAL_LEAD_DAYS + 30)
-    licences = scope(RetailLicence.objects.filter(status=LicenceStatus.VALID), user).aggregate(
-        valid=Count("id", filter=Q(valid_to__gte=today)),
-        expired=Count("id", filter=Q(valid_to__lt=today)),
-        renew_soon=Count("id", filter=Q(valid_to__gte=today, valid_to__lte=renewal_window)),
-    )
-    contracts = scope(PlantingContract.objects.filter(year=today.year), user).aggregate(
-        count=Count("id"), area=Sum("area_mu"), kg=Sum("contracted_kg"), barns=Sum("barns")
-    )
-    staff = scope(Staff.objects.filter(is_active=True), user).aggregate(
-        total=Count("id"), departments=Count("department", distinct=True)
-    )
-    campaign = Campaign.objects.current(user.bureau, today) if user.bureau_id else None
-    my_points = (
-        ContactPoint.objects.filter(staff=user, since__lte=today)
-        .exclude(until__lt=today)
-        .select_related("village", "village__parent")
-    )
-    recent_imports = (
-        scope(ImportRun.objects.select_related("by"), user)[:5] if user.can(Cap.IMPORT_CLIENTS) else []
-    )
-    from sanwen.cases.models import Case
-    from sanwen.cases.views import DUE_SOON_DAYS
+class AuditFilterForm(StyledFormMixin, forms.Form):
+    who = forms.CharField(label=_("who"), required=False, max_length=64)
+    type = forms.ChoiceField(label=_("record"), required=False)
+    id = forms.IntegerField(label=_("number"), required=False, min_value=1, max_value=2**62)
+    action = forms.ChoiceField(label=_("action"), required=False)
+    start = forms.DateField(label=_("from"), required=False)
+    end = forms.DateField(label=_("to"), required=False)
 
-    soon = today + datetime.timedelta(days=DUE_SOON_DAYS)
-    my_cases = (
-        Case.objects.open()
-        .filter(owner=user)
-        .aggregate(
-            open=Count("id"),
-            overdue=Count("id", filter=Q(deadline__lt=today)),
-            due_soon=Count("id", filter=Q(deadline__gte=today, deadline__lte=soon)),
-        )
-        if user.can(Cap.HANDLE_CASES)
-        else None
-    )
-    to_accept = (
-        scope(Case.objects.filter(state="registered"), user).count() if user.can(Cap.DISPATCH_CASES) else None
-    )
-    from sanwen.fieldwork.quota import my_progress
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["type"].choices = [("", _("All records")), *audited_types()]
+        self.fields["action"].choices = [("", _("All actions")), *AuditAction.choices]
 
-    field_progress = my_progress(user, today) if user.can(Cap.RECORD_FIELDWORK) else None
-    missing_year = WorkingCalendar.load().missing_next_year(today) if user.can(Cap.ADMINISTER) else None
-    return render(
-        request,
-        "core/home.html",
-        {
-            "today": today,
-            "households": households,
-            "licences": licences,
-            "contracts": contracts,
-            "staff": staff,
-            "campaign": campaign,
-            "my_points": my_points,
-            "recent_imports": recent_imports,
-            "renewal_window": renewal_window,
-            "my_cases": my_cases,
-            "to_accept": to_accept,
-            "missing_year": missing_year,
-            "field_progress": field_progress,
-        },
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            raise ValidationError(_("The end date is before the start date."))
+        return data
+
+
+def audited_types() -> list[tuple[str, str]]:
+    """Every kind of record of the platform, by its name in the user's language."""
+    return sorted(
+        (
+            (m._meta.label_lower, str(m._meta.verbose_name))
+            for m in apps.get_models()
+            if m._meta.app_label in PROJECT_APPS
+        ),
+        key=lambda pair: pair[1],
     )
+
+
+PROJECT_APPS = {
+    "core",
+    "org",
+    "campaigns",
+    "clients",
+    "cases",
+    "fieldwork",
+    "accountability",
+    "reports",
+    "portal",
+}
 
 
 @login_required
 def audit_list(request):
+    """The audit trail as an inspector reads it: what the access policy lets this user see, filtered by
+    person, record and dates, each change in words."""
     require_cap(request.user, Cap.VIEW_AUDIT)
-    events = scope(AuditEvent.objects.select_related("actor"), request.user)
-    object_type = request.GET.get("type", "")
-    if object_type:
-        events = events.filter(object_type=object_type)
-    action = request.GET.get("action", "")
-    if action:
-        events = events.filter(action=action)
-    object_id = request.GET.get("id", "")
-    if object_id:
-        events = events.filter(object_id=object_id)
-    types = (
-        scope(AuditEvent.objects.all(), request.user)
-        .order_by()
-        .values_list("object_type", flat=True)
-        .distinct()
-    )
-    page, query = paginate(request, events)
-    full = has_cap(request.user, Cap.UNMASK_ANY)
-    for event in page:
-        event.shown_changes = event.changes if full else masked_changes(event)
-    return render(
-        request,
-        "core/audit_list.html",
-        {
-            "page": page,
-            "query": query,
-            "types": sorted(types),
-            "object_type": object_type,
-            "action": action,
-            "actions": AuditEvent._meta.get_field("action").choices,
-        },
-    )
-
-
-@login_required
-def notification_list(request):
-    """What fell due for me in the last 30 days (read from the cases), and the notices others' steps sent me."""
-    from sanwen.cases.alerts import due_for
-    from sanwen.cases.clock import render_alert, render_notice
-    from sanwen.cases.models import AlertKind, Case
-
-    today = timezone.localdate()
-    due = sorted(
-        due_for(request.user, today=today, since=today - datetime.timedelta(days=30)),
-        key=lambda row: row["alert_due"],
-        reverse=True,
-    )[:100]
-    cases = Case.objects.in_bulk({row["alert_case"] for row in due})
-    read_day = request.user.alerts_read_at.date() if request.user.alerts_read_at else None
-    alerts = [
-        {
-            "case_id": row["alert_case"],
-            "rendered": render_alert(
-                cases[row["alert_case"]], AlertKind(row["alert_kind"]), row["alert_due"]
-            ),
-            "unread": read_day is None or row["alert_due"] > read_day,
-        }
-        for row in due
-    ]
-    notes = Notification.objects.filter(recipient=request.user).select_related("case")
-    page, query = paginate(request, notes)
-    for note in page:
-        note.rendered = render_notice(note)
-    return render(request, "core/notifications.html", {"page": page, "query": query, "alerts": alerts})
-
-
-@login_required
-@require_POST
-def notifications_read(request):
-    now = timezone.now()
-    Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(read_at=now)
-    Staff.objects.filter(pk=request.user.pk).update(alerts_read_at=now)
-    return redirect("notification_list")
-
-
-class CalendarDaysForm(StyledFormMixin, forms.Form):
-    year = forms.IntegerField(label=_("year"), min_value=2000, max_value=2100)
-    holidays = forms.CharField(
-        label=_("Days off"),
-        widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=_(
-            "One per line: a date and a name, e.g. 2027-01-01 元旦. Ranges: 2027-02-06..2027-02-13 春节."
-        ),
-    )
-    workdays = forms.CharField(
-        label=_("Make-up working days (调休)"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        required=False,
-        help_text=_("Weekend days that are worked, one per line: 2027-02-14 春节调休."),
-    )
-    source = forms.CharField(label=_("source"), max_length=200, required=False)
-    csv_file = forms.FileField(label=_("or a CSV file (date,kind,name)"), required=False)
-
-
-@login_required
-def calendar_years(request):
-    """Administrators enter a year's statutory holidays when the package does not know it yet."""
-    require_cap(request.user, Cap.ADMINISTER)
-    from sanwen.core.calendar_services import calendar_year_enter, parse_calendar_csv, parse_calendar_lines
-
-    calendar = WorkingCalendar.load()
-    today = timezone.localdate()
-    form = CalendarDaysForm(
-        request.POST or None,
-        request.FILES or None,
-        initial={"year": calendar.missing_next_year(today) or today.year + 1},
-    )
-    if request.method == "POST" and form.is_valid():
+    events = visible(AuditEvent.objects.select_related("actor"), request.user)
+    form = AuditFilterForm(request.GET or None)
+    if form.is_valid():
         data = form.cleaned_data
-        try:
-            if data["csv_file"]:
-                days = parse_calendar_csv(data["year"], data["csv_file"].read())
-            else:
-                days = parse_calendar_lines(data["year"], data["holidays"], data["workdays"])
-            result = calendar_year_enter(year=data["year"], days=days, source=data["source"], by=request.user)
-            messages.success(
-                request,
-                _("%(year)d entered: %(days)d days; %(cases)d pending time limits computed.")
-                % {"year": data["year"], "days": len(days), "cases": result},
-            )
-            return redirect("calendar_years")
-        except ValidationError as exc:
-            form.add_error(None, exc)
-    years = CalendarYear.objects.select_related("entered_by")
-    return render(
-        request,
-        "core/calendar.html",
-        {
-            "form": form,
-            "years": years,
-            "package_years": f"{PACKAGE_YEARS.start}–{PACKAGE_YEARS.stop - 1}",
-            "missing": calendar.missing_next_year(today),
-            "days": CalendarDay.objects.filter(date__year__gte=PACKAGE_YEARS.stop - 1),
-        },
-    )
-
-
-def csrf_failure(request, reason=""):
-    """A form sent without its security token (an old page, cookies blocked): say what to do, in the
-    visitor's language, instead of Django's technical page. Nothing was saved."""
-    message = _(
-        "The form had expired or your browser blocked its cookie, so nothing was saved. "
-        "Go back, reload the page and send it again (cookies must be allowed for this site)."
-    )
-    if request.path.startswith("/p/"):
-        from sanwen.portal.views import CSP
-
-        response = render(request, "portal/refused.html", {"message": message}, status=403)
-        response["Content-Security-Policy"] = CSP
-        return response
-    return render(request, "core/csrf_failure.html", {"message": message}, status=403)
+        if data["who"]:
+            events = events.filter(Q(actor__name__icontains=data["who"]) | Q(actor__username=data["who"]))
+        if data["type"]:
+            events = events.filter(object_type=data["type"])
+        if data["id"]:
+            events = events.filter(object_id=str(data["id"]))
+        if data["action"]:
+            events = events.filter(action=data["action"])
+        zone = timezone.get_current_timezone()
+        if data["start"]:
+            events = events.filter(at__gte=datetime.datetime.combine(data["start"], datetime.time.min, zone))
+        if data["end"]:
+            end = data["end"] + datetime.timedelta(days=1)
+            events = events.filter(at__lt=datetime.datetime.combine(end, datetime.time.min, zone))
+    elif form.is_bound:
+        events = events.none()
+    page, query = paginate(request, events, 50)
+    present(page, request.user)
+    return render(request, "core/audit_list.html", {"page": page, "query": query, "form": form})
 
 
 def photo_response(field_file):
     """An uploaded photo (always stored as JPEG) for a page of the bureau's users, privately cached."""
-    from django.http import FileResponse, Http404
-
     try:
         handle = field_file.open("rb")
     except FileNotFoundError as exc:

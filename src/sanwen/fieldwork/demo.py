@@ -10,9 +10,9 @@ from django.core.files.base import ContentFile
 
 from sanwen.campaigns.models import RankQuota, Vehicle, VisitRole
 from sanwen.clients.models import Household, HouseholdKind
+from sanwen.core.access import Role
 from sanwen.core.calendar import UnknownYear, WorkingCalendar
 from sanwen.core.demo import DemoContext
-from sanwen.core.permissions import Role
 from sanwen.fieldwork.models import (
     FieldDay,
     Leave,

@@ -6,6 +6,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from sanwen.core.models import BureauOwnedModel
@@ -167,8 +168,6 @@ class Visit(BureauOwnedModel):
         return f"{self.on} {self.diary[:20]}"
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("visit_detail", kwargs={"visit_id": self.pk})
 
 
@@ -296,8 +295,6 @@ class Meeting(BureauOwnedModel):
         return f"{self.on} {self.title}"
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("meeting_detail", kwargs={"meeting_id": self.pk})
 
 
@@ -320,6 +317,8 @@ class Research(BureauOwnedModel):
     findings = models.TextField(_("findings and recommendations"), blank=True)
     report = models.FileField(_("research report"), upload_to="research/%Y/", blank=True)
     reported_on = models.DateField(_("report finished on"), null=True, blank=True)
+    # The stale-form check: the version a form was opened at is compared when it is saved.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = _("research topic")
@@ -330,8 +329,6 @@ class Research(BureauOwnedModel):
         return self.topic
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("research_detail", kwargs={"research_id": self.pk})
 
 
@@ -401,8 +398,6 @@ class LedgerBook(BureauOwnedModel):
         return self.title
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("ledger_detail", kwargs={"book_id": self.pk})
 
 

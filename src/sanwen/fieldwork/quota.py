@@ -9,7 +9,7 @@ from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Sum,
 from django.db.models.functions import Coalesce, Greatest
 from django.db.models.query import ModelIterable
 
-from sanwen.core.permissions import Role
+from sanwen.core.access import Role
 from sanwen.fieldwork.models import FieldDay, LeaveMonth, month_end, month_start
 from sanwen.org.models import Department, Staff
 

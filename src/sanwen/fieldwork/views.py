@@ -13,9 +13,20 @@ from django.views.decorators.http import require_POST
 
 from sanwen.campaigns.models import Campaign
 from sanwen.clients.models import Household
+from sanwen.core.access import (
+    Cap,
+    get_visible_or_404,
+    has_cap,
+    may_read_notebook,
+    require_cap,
+    scope_from_request,
+    sees_whole_bureau,
+    unmasks_numbers,
+    visible,
+)
 from sanwen.core.pagination import paginate
-from sanwen.core.permissions import Cap, get_scoped_or_404, has_cap, require_cap, scope
 from sanwen.core.text import mask_phone
+from sanwen.core.versions import is_stale, keep_entry_after_conflict
 from sanwen.core.views import photo_response
 from sanwen.core.xlsx import xlsx_response
 from sanwen.fieldwork import services
@@ -65,7 +76,7 @@ def _campaign_or_404(request, on=None):
 def _households(request, ids):
     found = {
         h.pk: h
-        for h in scope(Household.objects.select_related("township", "village"), request.user).filter(
+        for h in visible(Household.objects.select_related("township", "village"), request.user).filter(
             pk__in=ids
         )
     }
@@ -126,10 +137,10 @@ def fieldwork_home(request):
 @login_required
 def visit_list(request):
     require_cap(request.user, Cap.VIEW_FIELDWORK)
-    visits = scope(Visit.objects.all(), request.user)
+    visits = visible(Visit.objects.all(), request.user)
     q = request.GET.get("q", "").strip()
     if q:
-        matches = scope(Household.objects.all(), request.user).search(q).values("pk")
+        matches = visible(Household.objects.all(), request.user).search(q).values("pk")
         visits = visits.filter(household_links__household_id__in=matches)
     if request.GET.get("mine"):
         visits = visits.filter(staff_links__staff=request.user)
@@ -147,7 +158,7 @@ def visit_list(request):
         .order_by("-on", "-id")
     )
     page, query = paginate(request, visits)
-    totals = scope(VisitHousehold.objects.all(), request.user).aggregate(n=Count("id"))
+    totals = visible(VisitHousehold.objects.all(), request.user).aggregate(n=Count("id"))
     return render(
         request, "fieldwork/visit_list.html", {"page": page, "query": query, "q": q, "totals": totals}
     )
@@ -217,7 +228,7 @@ def visit_record(request):
 @login_required
 def visit_detail(request, visit_id):
     require_cap(request.user, Cap.VIEW_FIELDWORK)
-    visit = get_scoped_or_404(
+    visit = get_visible_or_404(
         Visit.objects.select_related("village", "recorded_by", "campaign").prefetch_related(
             "households__township", "households__village", "staff", "vehicles", "roles", "photos", "research"
         ),
@@ -253,7 +264,7 @@ def leave_list(request):
             form.add_error(None, exc)
     mine = Leave.objects.filter(staff=request.user).select_related("decided_by")
     pending = (
-        scope(Leave.objects.filter(state=LeaveState.PENDING).exclude(staff=request.user), request.user)
+        visible(Leave.objects.filter(state=LeaveState.PENDING).exclude(staff=request.user), request.user)
         .select_related("staff", "staff__department")
         .order_by("start")
         if has_cap(request.user, Cap.APPROVE_LEAVE)
@@ -271,7 +282,7 @@ def leave_list(request):
 @require_POST
 def leave_decide(request, leave_id):
     require_cap(request.user, Cap.APPROVE_LEAVE)
-    leave = get_scoped_or_404(Leave.objects.all(), request.user, pk=leave_id)
+    leave = get_visible_or_404(Leave.objects.all(), request.user, pk=leave_id)
     form = DecisionForm(request.POST)
     if form.is_valid():
         try:
@@ -288,7 +299,7 @@ def leave_decide(request, leave_id):
 @require_POST
 def leave_withdraw(request, leave_id):
     require_cap(request.user, Cap.RECORD_FIELDWORK)
-    leave = get_scoped_or_404(Leave.objects.all(), request.user, pk=leave_id)
+    leave = get_visible_or_404(Leave.objects.all(), request.user, pk=leave_id)
     try:
         services.leave_withdraw(leave=leave, by=request.user)
         messages.success(request, _("The leave was withdrawn."))
@@ -300,20 +311,6 @@ def leave_withdraw(request, leave_id):
 # --- quota compliance ---------------------------------------------------------------------
 
 
-def _bureau_choice(request):
-    """The user's bureau, or one of its children for a city or province."""
-    own = request.user.bureau
-    if own is None:
-        raise Http404
-    wanted = request.GET.get("bureau")
-    if wanted and wanted.isdigit() and int(wanted) != own.pk:
-        bureau = own.descendants().filter(pk=wanted).first()
-        if bureau is None:
-            raise Http404
-        return bureau
-    return own
-
-
 @login_required
 def quota_table(request):
     require_cap(request.user, Cap.VIEW_FIELDWORK)
@@ -322,11 +319,12 @@ def quota_table(request):
     if month > today:
         messages.error(request, _("That month has not begun yet."))
         month = today.replace(day=1)
-    bureau = _bureau_choice(request)
-    bureau_ids = list(bureau.descendants().values_list("pk", flat=True))
-    department = request.GET.get("department")
-    department_id = int(department) if department and department.isdigit() else None
-    rows = quota_rows(bureau_ids=bureau_ids, month=month, department_id=department_id)
+    scope = scope_from_request(request)
+    bureau = scope.bureau
+    department_id = scope.department.pk if scope.department is not None else None
+    rows = quota_rows(bureau_ids=scope.bureau_ids, month=month, department_id=department_id)
+    if scope.staff is not None:
+        rows = rows.filter(pk=scope.staff.pk)
     in_progress = month_end(month) >= today
     listed = rows.select_related("department", "bureau").order_by("bureau__path", "department__order", "name")
     if request.GET.get("short"):
@@ -364,9 +362,11 @@ def quota_table(request):
         "months": _recent_months(today),
         "bureau": bureau,
         "children": request.user.bureau.descendants(include_self=False).order_by("path")
-        if request.user.bureau
+        if request.user.bureau and sees_whole_bureau(request.user)
         else [],
-        "departments": Department.objects.filter(bureau=bureau).order_by("order"),
+        "departments": Department.objects.filter(bureau=bureau).order_by("order")
+        if sees_whole_bureau(request.user)
+        else [],
         "department_id": department_id,
         "totals": quota_totals(rows),
         "by_department": quota_by_department(rows),
@@ -391,7 +391,7 @@ def _recent_months(today, n=18):
 @login_required
 def meeting_list(request):
     require_cap(request.user, Cap.VIEW_FIELDWORK)
-    meetings = scope(Meeting.objects.select_related("village"), request.user).annotate(
+    meetings = visible(Meeting.objects.select_related("village"), request.user).annotate(
         n_staff=Count("staff", distinct=True),
         n_households=Count("households", distinct=True),
         n_cases=Count("cases", distinct=True),
@@ -444,7 +444,7 @@ def meeting_record(request):
 @login_required
 def meeting_detail(request, meeting_id):
     require_cap(request.user, Cap.VIEW_FIELDWORK)
-    meeting = get_scoped_or_404(
+    meeting = get_visible_or_404(
         Meeting.objects.select_related("village", "recorded_by").prefetch_related(
             "staff", "households", "vehicles"
         ),
@@ -481,9 +481,9 @@ def research_list(request):
                 return redirect(research)
             except ValidationError as exc:
                 form.add_error(None, exc)
-    topics = scope(Research.objects.select_related("staff", "contact_point__village"), request.user).annotate(
-        n_visits=Count("visits", distinct=True), n_meetings=Count("meetings", distinct=True)
-    )
+    topics = visible(
+        Research.objects.select_related("staff", "contact_point__village"), request.user
+    ).annotate(n_visits=Count("visits", distinct=True), n_meetings=Count("meetings", distinct=True))
     page, query = paginate(request, topics.order_by("-started_on", "-id"))
     return render(request, "fieldwork/research_list.html", {"page": page, "query": query, "form": form})
 
@@ -491,7 +491,7 @@ def research_list(request):
 @login_required
 def research_detail(request, research_id):
     require_cap(request.user, Cap.VIEW_FIELDWORK)
-    research = get_scoped_or_404(
+    research = get_visible_or_404(
         Research.objects.select_related("staff", "contact_point__village"), request.user, pk=research_id
     )
     may_edit = has_cap(request.user, Cap.RECORD_FIELDWORK) and services._may_record_for(
@@ -504,6 +504,7 @@ def research_detail(request, research_id):
             "findings": research.findings,
             "reported_on": research.reported_on,
             "visits": ", ".join(str(pk) for pk in research.visits.values_list("pk", flat=True)),
+            "version": research.version,
         },
     )
     if request.method == "POST":
@@ -511,7 +512,7 @@ def research_detail(request, research_id):
             raise PermissionDenied
         if form.is_valid():
             data = form.cleaned_data
-            visits = list(scope(Visit.objects.all(), request.user).filter(pk__in=data["visits"]))
+            visits = list(visible(Visit.objects.all(), request.user).filter(pk__in=data["visits"]))
             try:
                 if len(visits) != len(set(data["visits"])):
                     raise ValidationError({"visits": [_("Some of these visits do not exist.")]})
@@ -522,10 +523,14 @@ def research_detail(request, research_id):
                     visits=visits,
                     report=data["report"],
                     reported_on=data["reported_on"],
+                    version=data["version"],
                 )
                 messages.success(request, _("Saved."))
                 return redirect(research)
             except ValidationError as exc:
+                if is_stale(exc):
+                    research.refresh_from_db(fields=["version"])
+                    keep_entry_after_conflict(form, research.version)
                 form.add_error(None, exc)
     visits = research.visits.prefetch_related("households").order_by("on")
     meetings = research.meetings.order_by("on")
@@ -539,7 +544,7 @@ def research_detail(request, research_id):
 @login_required
 def research_report(request, research_id):
     require_cap(request.user, Cap.VIEW_FIELDWORK)
-    research = get_scoped_or_404(Research.objects.all(), request.user, pk=research_id)
+    research = get_visible_or_404(Research.objects.all(), request.user, pk=research_id)
     if not research.report:
         raise Http404
     try:
@@ -571,7 +576,7 @@ def ledger_list(request):
                 return redirect(book)
             except ValidationError as exc:
                 form.add_error(None, exc)
-    books = scope(
+    books = visible(
         LedgerBook.objects.select_related(
             "contact_point__village", "contact_point__staff", "village", "staff", "keeper"
         ),
@@ -607,7 +612,7 @@ def _ledger_rows(households, records, *, unmask: bool):
 @login_required
 def ledger_detail(request, book_id):
     require_cap(request.user, Cap.VIEW_FIELDWORK)
-    book = get_scoped_or_404(
+    book = get_visible_or_404(
         LedgerBook.objects.select_related(
             "contact_point__village", "contact_point__staff", "village", "staff", "keeper"
         ),
@@ -620,7 +625,7 @@ def ledger_detail(request, book_id):
     )
     page, query = paginate(request, households, LEDGER_PAGE)
     records = household_records([h.pk for h in page], start=start, end=end)
-    rows = list(_ledger_rows(page, records, unmask=has_cap(request.user, Cap.UNMASK_ANY)))
+    rows = list(_ledger_rows(page, records, unmask=unmasks_numbers(request.user)))
     return render(
         request,
         "fieldwork/ledger_detail.html",
@@ -631,9 +636,9 @@ def ledger_detail(request, book_id):
 @login_required
 def ledger_export(request, book_id):
     require_cap(request.user, Cap.VIEW_FIELDWORK)
-    book = get_scoped_or_404(LedgerBook.objects.all(), request.user, pk=book_id)
+    book = get_visible_or_404(LedgerBook.objects.all(), request.user, pk=book_id)
     start, end = _period(request)
-    unmask = has_cap(request.user, Cap.UNMASK_ANY)
+    unmask = unmasks_numbers(request.user)
     ids = list(book_households(book).order_by("village__name", "name", "pk").values_list("pk", flat=True))
 
     def rows():
@@ -687,17 +692,10 @@ def ledger_export(request, book_id):
 
 
 def _notebook_owner(request, staff_id):
-    staff = get_scoped_or_404(Staff.objects.select_related("department"), request.user, pk=staff_id)
-    user = request.user
-    if staff.pk == user.pk or has_cap(user, Cap.VIEW_ALL_NOTEBOOKS):
-        return staff
-    if (
-        has_cap(user, Cap.REVIEW_NOTEBOOKS)
-        and user.department_id
-        and user.department_id == staff.department_id
-    ):
-        return staff
-    raise PermissionDenied
+    staff = get_visible_or_404(Staff.objects.select_related("department"), request.user, pk=staff_id)
+    if not may_read_notebook(request.user, staff):
+        raise PermissionDenied
+    return staff
 
 
 def _may_review(user, staff) -> bool:

@@ -2,8 +2,8 @@
 
 from pypinyin import lazy_pinyin
 
+from sanwen.core.access import Role
 from sanwen.core.demo import DEMO_PASSWORD, DemoContext
-from sanwen.core.permissions import Role
 from sanwen.org.models import BureauLevel, DepartmentKind, Place, PlaceLevel, Rank, Staff
 from sanwen.org.services import (
     bureau_create,

@@ -5,9 +5,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sanwen.core.access import Role, has_cap
 from sanwen.core.codes import new_card_code
 from sanwen.core.models import BureauOwnedModel, TimeStampedModel
-from sanwen.core.permissions import Role
 
 
 class PlaceLevel(models.TextChoices):
@@ -225,6 +225,8 @@ class Staff(AbstractUser):
     card_code = models.CharField(
         _("visit card code"), max_length=10, unique=True, null=True, blank=True, default=new_card_code
     )
+    # The stale-form check: the version a form was opened at is compared when it is saved.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = StaffManager()
 
@@ -245,8 +247,6 @@ class Staff(AbstractUser):
             raise ValidationError({"department": _("The department belongs to another bureau.")})
 
     def can(self, cap: str) -> bool:
-        from sanwen.core.permissions import has_cap
-
         return has_cap(self, cap)
 
 

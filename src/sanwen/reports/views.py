@@ -1,95 +1,59 @@
 """The dashboard: the campaign at a glance for any period and scope, its trends as charts, every
 figure opening the records behind it, every table as xlsx, and the summary as a Word document."""
 
-import datetime
-
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sanwen.accountability.scorecard import Period, Scope, card, completed_months
+from sanwen.accountability.scorecard import Period, card, completed_months
 from sanwen.campaigns.models import Campaign
 from sanwen.cases.models import AskKind, ConcernKind, Satisfaction, State
+from sanwen.core.access import (
+    Cap,
+    Role,
+    Scope,
+    people_in_view,
+    require_cap,
+    scope_from_request,
+    sees_whole_bureau,
+    unmasks_numbers,
+)
 from sanwen.core.pagination import paginate
-from sanwen.core.permissions import Cap, Role, has_cap, require_cap, sees_whole_bureau
+from sanwen.core.params import query_date
 from sanwen.core.text import mask_name
 from sanwen.core.xlsx import xlsx_response
 from sanwen.fieldwork.quota import quota_rows, quota_totals
-from sanwen.org.models import Bureau, Department, Place, PlaceLevel, Staff
+from sanwen.org.models import Bureau, Department, Place, PlaceLevel
 from sanwen.reports import stats
 from sanwen.reports.summary import summary_docx
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def _date(text, default):
-    try:
-        return datetime.date.fromisoformat(text) if text else default
-    except ValueError:
-        return default
-
-
 def report_filters(request) -> tuple[stats.Filters, Bureau, str]:
-    """The period and scope asked for, limited to what the user may see (as the scorecard)."""
-    user = request.user
-    require_cap(user, Cap.VIEW_SCORECARD)
-    bureau = user.bureau
-    if bureau is None:
-        raise Http404
-    wanted = request.GET.get("bureau")
-    if wanted and wanted.isdigit() and int(wanted) != bureau.pk:
-        if not sees_whole_bureau(user):
-            raise PermissionDenied
-        bureau = bureau.descendants().filter(pk=wanted).first()
-        if bureau is None:
-            raise Http404
+    """The period and the scope asked for, limited to what the user may see (the access policy's
+    one scope chooser, as the scorecard and the quota table)."""
+    require_cap(request.user, Cap.VIEW_SCORECARD)
+    scope = scope_from_request(request)
     today = timezone.localdate()
-    campaign = Campaign.objects.filter(bureau=user.bureau, active=True).order_by("-start").first()
-    start = _date(request.GET.get("from"), campaign.start if campaign else today.replace(month=1, day=1))
-    end = _date(request.GET.get("to"), today)
+    campaign = Campaign.objects.filter(bureau=scope.bureau, active=True).order_by("-start").first()
+    start = query_date(request.GET, "from", campaign.start if campaign else today.replace(month=1, day=1))
+    end = query_date(request.GET, "to", today)
     if end < start:
         start, end = end, start
     f = stats.Filters(
-        bureau_ids=list(bureau.descendants().values_list("pk", flat=True)), start=start, end=end
+        bureau_ids=scope.bureau_ids,
+        start=start,
+        end=end,
+        department=scope.department,
+        staff=scope.staff,
+        township=scope.township,
     )
-    label = bureau.name
-    staff_id, department_id, township_id = (request.GET.get(k) for k in ("staff", "department", "township"))
-    if staff_id and staff_id.isdigit():
-        person = Staff.objects.filter(pk=staff_id, bureau=bureau).first()
-        if person is None:
-            raise Http404
-        if not (
-            person.pk == user.pk
-            or sees_whole_bureau(user)
-            or (user.role == Role.DEPT_HEAD and person.department_id == user.department_id)
-        ):
-            raise PermissionDenied
-        f.staff, label = person, person.name
-    elif department_id and department_id.isdigit():
-        department = Department.objects.filter(pk=department_id, bureau=bureau).first()
-        if department is None:
-            raise Http404
-        if not (
-            sees_whole_bureau(user) or user.department_id == department.pk and user.role == Role.DEPT_HEAD
-        ):
-            raise PermissionDenied
-        f.department, label = department, department.name
-    elif not sees_whole_bureau(user):
-        if user.role == Role.DEPT_HEAD and user.department_id:
-            f.department, label = user.department, user.department.name
-        else:
-            f.staff, label = user, user.name
-    if township_id and township_id.isdigit():
-        township = (
-            Place.objects.within(bureau.area.code).filter(pk=township_id, level=PlaceLevel.TOWNSHIP).first()
-        )
-        if township is None:
-            raise Http404
-        f.township, label = township, f"{label} · {township.name}"
-    return f, bureau, label
+    label = scope.label if not scope.whole_bureau or scope.township is not None else scope.bureau.name
+    return f, scope.bureau, label
 
 
 def _query(request) -> str:
@@ -164,13 +128,7 @@ def dashboard(request):
             "townships": Place.objects.within(bureau.area.code)
             .filter(level=PlaceLevel.TOWNSHIP)
             .order_by("code"),
-            "people": Staff.objects.filter(bureau=bureau, is_active=True)
-            .exclude(role=Role.ADMIN)
-            .order_by("name")
-            if sees_whole_bureau(user)
-            else Staff.objects.filter(department_id=user.department_id, is_active=True).order_by("name")
-            if user.role == Role.DEPT_HEAD
-            else [],
+            "people": people_in_view(user, bureau).order_by("name") if user.role != Role.STAFF else [],
         },
     )
 
@@ -251,7 +209,7 @@ def _rows(figure, f, request):
     """The records of a figure (filtered further by kind, mode, state where asked), and their
     xlsx header and row function."""
     rows = stats.RECORDS[figure](f)
-    unmask = has_cap(request.user, Cap.UNMASK_ANY)
+    unmask = unmasks_numbers(request.user)
 
     def client(name):
         return name if unmask else mask_name(name)
@@ -324,8 +282,6 @@ def _rows(figure, f, request):
         elif value:
             rows = rows.filter(**{field: value})
     if request.GET.get("late") == "0":
-        from django.db.models import F
-
         # Resolved on time in the period, by the timeline (the limit in force when resolved).
         rows = rows.filter(pk__in=stats.resolutions(f).filter(on__lte=F("deadline")).values("case_id"))
     rows = rows.select_related("mode", "owner", "household", "township").order_by("-raised_on", "-pk")

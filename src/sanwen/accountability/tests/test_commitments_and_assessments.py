@@ -12,9 +12,9 @@ from docx import Document
 from sanwen.accountability import services
 from sanwen.accountability.models import AssessmentState, CommitmentState, ReportState, ViolationReport
 from sanwen.campaigns.models import Prohibition
-from sanwen.cases.clock import clock_pass
+from sanwen.core.access import Role
 from sanwen.core.models import AuditEvent, Notification
-from sanwen.core.permissions import Role
+from sanwen.desk.clock import clock_pass
 
 D = datetime.date
 

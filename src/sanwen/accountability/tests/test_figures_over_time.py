@@ -31,8 +31,8 @@ from sanwen.cases.services import (
     case_resolve,
     case_return_visit,
 )
+from sanwen.core.access import Role
 from sanwen.core.calendar import WorkingCalendar
-from sanwen.core.permissions import Role
 from sanwen.reports.stats import Filters
 from sanwen.reports.stats import compute as stats_compute
 

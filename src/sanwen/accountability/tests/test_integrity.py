@@ -9,8 +9,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from sanwen.accountability import services
 from sanwen.accountability.models import GiftHandling, ReportState, ViolationReport
 from sanwen.campaigns.models import Prohibition
-from sanwen.core.models import AuditEvent
-from sanwen.core.permissions import Role
+from sanwen.core.access import Role, visible
+from sanwen.core.models import AuditEvent, Notification
+from sanwen.org.models import Staff
 
 D = datetime.date
 
@@ -154,7 +155,7 @@ def test_the_register_is_for_inspectors_and_leaders_and_never_shows_the_accused_
 def test_nobody_investigates_a_report_about_themselves(world, gifts):
     inspector = world.a.users[Role.INSPECTOR]
     report = a_report(world, gifts, accused=inspector)
-    assert not services.visible_reports(inspector).filter(pk=report.pk).exists()
+    assert not visible(ViolationReport.objects.filter(pk=report.pk), inspector).exists()
     with pytest.raises(PermissionDenied):
         services.report_investigate(report=report, by=inspector)
 
@@ -191,3 +192,39 @@ def test_a_public_report_without_a_prohibition_or_details_is_refused(client, wor
     response = client.post("/p/451122/report/", {"description": "短"})
     assert response.status_code == 400
     assert not ViolationReport.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "{name}收受礼品",
+        "{spaced}多次吃拿卡要",
+        "听说{traditional}收了购物卡",
+        "{USERNAME} took a gift card",
+        "（{name}）",
+    ],
+)
+def test_a_report_naming_someone_only_in_its_text_is_kept_from_them(world, gifts, written):
+    """However the name is written — spaced, traditional, upper case, in brackets — the person named
+    neither reads the report nor investigates it; the other inspectors and leaders do."""
+    inspector = world.a.users[Role.INSPECTOR]
+    Staff.objects.filter(pk=inspector.pk).update(name="覃丽华", username="qinlihua")
+    inspector.refresh_from_db()
+    text = written.format(name="覃丽华", spaced="覃 丽 华", traditional="覃麗華", USERNAME="QINLIHUA")
+    text += "，时间是三月二日下午，地点在公安镇烟站。"
+    report = services.report_public(bureau=world.a.bureau, prohibition=gifts, description=text)
+    assert not visible(ViolationReport.objects.filter(pk=report.pk), inspector).exists()
+    with pytest.raises(PermissionDenied):
+        services.report_investigate(report=report, by=inspector)
+    leader = world.a.users[Role.LEADER]
+    assert visible(ViolationReport.objects.filter(pk=report.pk), leader).exists()
+    assert not Notification.objects.filter(recipient=inspector, key=f"report:{report.pk}").exists()
+
+
+def test_administrators_and_the_operator_never_read_the_register(world, gifts):
+    report = a_report(world, gifts, accused=world.a.users[Role.STAFF])
+    for user in (world.a.users[Role.ADMIN], world.operator):
+        assert not visible(ViolationReport.objects.filter(pk=report.pk), user).exists()
+        assert not visible(
+            AuditEvent.objects.filter(object_type="accountability.violationreport"), user
+        ).exists()

@@ -20,7 +20,7 @@ from sanwen.cases.services import (
     case_return_visit,
 )
 from sanwen.clients.services import household_create
-from sanwen.core.permissions import Role
+from sanwen.core.access import Role
 from sanwen.fieldwork.models import FieldDay, Meeting, VisitedMonth, VisitHousehold
 from sanwen.fieldwork.services import meeting_record, visit_record
 

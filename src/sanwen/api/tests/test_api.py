@@ -1,4 +1,4 @@
-from sanwen.core.permissions import Role
+from sanwen.core.access import Role
 
 
 def test_the_api_lists_only_the_users_bureau_masked(client, world):

@@ -4,7 +4,7 @@ import pytest
 
 from sanwen.campaigns.models import HandlingMode
 from sanwen.cases.services import case_accept, case_assign, case_register
-from sanwen.core.permissions import Role
+from sanwen.core.access import Role
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from sanwen.cases.services import (
     case_return_visit,
     case_start,
 )
+from sanwen.core.access import Role
 from sanwen.core.models import AuditEvent, Notification
-from sanwen.core.permissions import Role
 
 D = datetime.date
 

@@ -11,7 +11,7 @@ from sanwen.cases.alerts import due_for, unread_count
 from sanwen.cases.clock import clock_pass
 from sanwen.cases.models import AlertKind, AlertMail, ClockRun
 from sanwen.cases.services import case_record_contact, case_resolve
-from sanwen.core.permissions import Role
+from sanwen.core.access import Role
 
 D = datetime.date
 

@@ -18,7 +18,7 @@ from sanwen.cases.services import (
     follow_up_record,
     partner_create,
 )
-from sanwen.core.permissions import Role
+from sanwen.core.access import Role
 
 D = datetime.date
 

@@ -19,9 +19,9 @@ from sanwen.cases.services import (
     case_resolve,
     case_return_visit,
 )
+from sanwen.core.access import Role
 from sanwen.core.calendar import WorkingCalendar
-from sanwen.core.calendar_services import calendar_year_enter
-from sanwen.core.permissions import Role
+from sanwen.desk.calendar import calendar_year_enter
 
 D = datetime.date
 NEW_YEAR_2027 = {D(2027, 1, 1): ("holiday", "元旦")}

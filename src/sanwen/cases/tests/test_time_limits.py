@@ -10,8 +10,8 @@ from sanwen.cases.services import (
     extension_decide,
     extension_request,
 )
+from sanwen.core.access import Role
 from sanwen.core.models import CalendarDay, CalendarYear, DayKind, Notification
-from sanwen.core.permissions import Role
 
 D = datetime.date
 

@@ -3,8 +3,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from sanwen.clients.models import Household
 from sanwen.clients.services import household_create, household_reveal, household_update
+from sanwen.core.access import Role
 from sanwen.core.models import AuditEvent
-from sanwen.core.permissions import Role
 
 
 def test_it_creates_a_household_with_normalised_fields_and_an_audit_record(world):

@@ -6,9 +6,9 @@ import pytest
 
 from sanwen.clients.imports import clients_import, error_workbook, parse_date, template_workbook
 from sanwen.clients.models import Household, ImportStatus, PlantingContract, RetailLicence
+from sanwen.core.access import Role
 from sanwen.core.models import AuditEvent
-from sanwen.core.permissions import Role
-from sanwen.core.testing import valid_id
+from sanwen.testing import valid_id
 
 TODAY = datetime.date(2026, 3, 1)
 

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from sanwen.clients.models import ApplicationKind, PlantingContract, RetailLicence
 from sanwen.clients.rules import clean_licence_number, clean_term, latest_valid_to
 from sanwen.clients.services import contract_save, licence_create, licence_renew
+from sanwen.core.access import Role
 from sanwen.core.models import AuditEvent
-from sanwen.core.permissions import Role
 
 D = datetime.date
 

@@ -6,8 +6,8 @@ from django.urls import reverse
 
 from sanwen.clients.models import Household
 from sanwen.clients.services import household_create
+from sanwen.core.access import Role
 from sanwen.core.models import AuditEvent
-from sanwen.core.permissions import Role
 
 
 @pytest.fixture

@@ -1,5 +1,8 @@
+import datetime
+
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
 from sanwen.core.models import AuditEvent
 
@@ -35,7 +38,7 @@ def test_the_database_itself_refuses_to_update_an_audit_row(world):
 
 
 def test_the_audit_page_masks_personal_numbers_for_an_inspector(client, world):
-    from sanwen.core.permissions import Role
+    from sanwen.core.access import Role
 
     client.force_login(world.a.users[Role.INSPECTOR])
     html = client.get("/audit/", {"type": "clients.household"}).content.decode()
@@ -46,7 +49,7 @@ def test_the_audit_page_masks_personal_numbers_for_an_inspector(client, world):
 
 
 def test_the_audit_page_shows_another_bureaus_events_to_nobody(client, world):
-    from sanwen.core.permissions import Role
+    from sanwen.core.access import Role
 
     client.force_login(world.b.users[Role.ADMIN])
     html = client.get("/audit/", {"type": "clients.household"}).content.decode()
@@ -61,3 +64,70 @@ def test_bulk_audit_rows_store_time_as_the_orm_does(world):
     before = timezone.now()
     audit_bulk_create(by=None, objs=[world.a.farmer], note="bulk")
     assert AuditEvent.objects.filter(note="bulk", at__gte=before, at__lte=timezone.now()).count() == 1
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE core_auditevent SET note = 'tampered'",
+        "DELETE FROM core_auditevent WHERE id = %(pk)s",
+        "DELETE FROM core_auditevent",
+        "TRUNCATE core_auditevent",
+        "TRUNCATE TABLE core_auditevent CASCADE",
+    ],
+)
+def test_the_database_refuses_to_change_or_shorten_the_audit_trail(world, statement):
+    """Whoever sends it — the app's own connection included — the database refuses. SQLite has no
+    TRUNCATE (it is a syntax error there); its DELETE without WHERE is refused like any DELETE."""
+    events = AuditEvent.objects.count()
+    first = AuditEvent.objects.order_by("pk").first()
+    assert events > 0
+    if statement.startswith("TRUNCATE") and connection.vendor == "sqlite":
+        statement = "DELETE FROM core_auditevent"
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement % {"pk": first.pk})
+    assert AuditEvent.objects.count() == events
+    first.refresh_from_db()
+    assert first.note != "tampered"
+
+
+def test_the_audit_page_names_fields_labels_and_people_in_words(client, world):
+    """An inspector reads a household's creation as field names, labels and names, not codes and ids."""
+    from sanwen.core.access import Role
+
+    client.force_login(world.a.users[Role.INSPECTOR])
+    html = client.get("/audit/", {"type": "clients.household", "id": world.a.farmer.pk}).content.decode()
+    assert world.a.farmer.name in html
+    assert "烟农" in html  # the kind's label, not "farmer"
+    assert world.a.township.name in html  # the township by name, not its id
+    assert "<b>ID</b>" not in html  # the record's own number is in its column, not a change
+
+
+@pytest.mark.parametrize("bad", ["abc", "-1", "99999999999999999999999", "2026-13-01"])
+def test_the_audit_page_answers_bad_filters_with_a_message(client, world, bad):
+    from sanwen.core.access import Role
+
+    client.force_login(world.a.users[Role.INSPECTOR])
+    response = client.get("/audit/", {"id": bad, "start": bad})
+    assert response.status_code == 200
+    assert "table" in response.content.decode()
+
+
+def test_the_audit_page_filters_by_person_record_and_dates(client, world, django_assert_max_num_queries):
+    from sanwen.core.access import Role
+
+    client.force_login(world.a.users[Role.ADMIN])
+    from sanwen.core.audit import audit_note
+
+    actor = world.a.users[Role.STAFF]
+    audit_note(by=actor, obj=world.a.farmer, action="update", note="walked by")
+    today = timezone.localdate()
+    everyone = client.get("/audit/").context["page"].paginator.count
+    with django_assert_max_num_queries(20):
+        mine = client.get("/audit/", {"who": actor.username, "start": today, "end": today})
+    assert 0 < mine.context["page"].paginator.count < everyone
+    assert all(e.actor_id == actor.pk for e in mine.context["page"])
+    one = client.get("/audit/", {"type": "clients.household", "id": world.a.farmer.pk}).context["page"]
+    assert {(e.object_type, e.object_id) for e in one} == {("clients.household", str(world.a.farmer.pk))}
+    future = client.get("/audit/", {"start": today + datetime.timedelta(days=1)})
+    assert future.context["page"].paginator.count == 0

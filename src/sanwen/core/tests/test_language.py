@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from sanwen.core.permissions import Role
+from sanwen.core.access import Role
 
 LOCALE = Path(__file__).resolve().parents[2] / "locale"
 

@@ -3,7 +3,6 @@ from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sanwen.core.testing import valid_id
 from sanwen.core.text import (
     fold,
     initials,
@@ -16,6 +15,7 @@ from sanwen.core.text import (
     validate_mobile,
     validate_resident_id,
 )
+from sanwen.testing import valid_id
 
 
 def test_fold_treats_traditional_and_full_width_forms_as_the_same():

@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from sanwen.core.permissions import Role
+from sanwen.core.access import Role
 from sanwen.fieldwork.services import visit_record
 
 

@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from sanwen.core.permissions import Role
+from sanwen.core.access import Role
 from sanwen.fieldwork.models import Channel, LeaveMonth
 from sanwen.fieldwork.quota import quota_by_department, quota_rows, quota_totals
 from sanwen.fieldwork.services import field_day_record, leave_decide, leave_request, leave_withdraw

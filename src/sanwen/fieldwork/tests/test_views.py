@@ -6,7 +6,7 @@ import pytest
 
 from sanwen.cases.models import Case
 from sanwen.clients.services import household_create
-from sanwen.core.permissions import Role
+from sanwen.core.access import Role
 from sanwen.fieldwork.models import LedgerBook, NotebookReview, Visit
 from sanwen.fieldwork.services import ledger_open, meeting_record, notebook_review
 

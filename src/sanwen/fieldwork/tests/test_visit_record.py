@@ -8,8 +8,8 @@ from PIL import Image
 
 from sanwen.campaigns.models import HandlingMode, Vehicle, VisitRole
 from sanwen.cases.models import Case, Source, State
+from sanwen.core.access import Role
 from sanwen.core.models import AuditEvent
-from sanwen.core.permissions import Role
 from sanwen.fieldwork.models import FieldDay, Visit, VisitHousehold, VisitPhoto
 
 D = datetime.date

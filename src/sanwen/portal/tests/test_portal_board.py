@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from sanwen.campaigns.models import CaseCategory, DeedKind, HandlingMode, Vehicle
 from sanwen.cases.services import case_accept, case_add_note, case_register, deed_record
-from sanwen.core.permissions import Role
+from sanwen.core.access import Role
 
 
 def public_case(

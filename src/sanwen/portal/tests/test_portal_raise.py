@@ -9,8 +9,8 @@ from django.test import Client
 from PIL import Image
 
 from sanwen.cases.models import Case, CasePhoto, Source, State
+from sanwen.core.access import Role
 from sanwen.core.models import AuditEvent, Notification, NotificationKind
-from sanwen.core.permissions import Role
 from sanwen.portal.tests.conftest import item, jpeg_with_gps, raise_item
 
 

@@ -17,7 +17,7 @@ from sanwen.cases.services import (
     case_resolve,
 )
 from sanwen.core import codes
-from sanwen.core.permissions import Role
+from sanwen.core.access import Role
 from sanwen.portal.tests.conftest import raise_item
 
 

@@ -5,7 +5,7 @@ import re
 
 import segno
 
-from sanwen.core.permissions import Role
+from sanwen.core.access import Role
 from sanwen.org.services import staff_create
 
 

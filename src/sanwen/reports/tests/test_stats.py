@@ -18,7 +18,7 @@ from sanwen.cases.services import (
     case_return_visit,
     deed_record,
 )
-from sanwen.core.permissions import Role
+from sanwen.core.access import Role
 from sanwen.fieldwork.services import ledger_open, meeting_record, visit_record
 from sanwen.reports.stats import Filters, figures, trends
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from sanwen.campaigns.services import campaign_create
 from sanwen.clients.services import contract_save, household_create, licence_create
-from sanwen.core.permissions import Role
+from sanwen.core.access import Role
 from sanwen.org.models import BureauLevel, Place, Rank
 from sanwen.org.services import (
     bureau_create,

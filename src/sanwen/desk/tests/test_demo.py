@@ -17,9 +17,10 @@ from sanwen.clients.models import (
     RetailLicence,
 )
 from sanwen.clients.rules import clean_licence_number, latest_valid_to
-from sanwen.core.demo import build_demo, default_period
-from sanwen.core.permissions import Role
+from sanwen.core.access import Role
+from sanwen.core.demo import default_period
 from sanwen.core.text import validate_mobile, validate_resident_id
+from sanwen.desk.demo import build_demo
 from sanwen.fieldwork.models import FieldDay, LedgerBook, Meeting, Research, VisitHousehold
 from sanwen.fieldwork.quota import quota_rows, quota_totals
 from sanwen.org.models import Bureau, ContactPoint, Department, Staff

@@ -1,17 +1,24 @@
-"""Walk every URL the platform serves as a user of another bureau (each role), as an anonymous
-visitor, and as each role of the owning bureau, and prove nothing leaks or changes.
+"""Walk every URL the platform serves — pages, fragments, exports, the audit trail and the Django
+admin — as a user of another bureau (each role), as an anonymous visitor, and as each role of the
+owning bureau, with staff who are the subject of integrity reports (linked as the accused, or only
+named in the report's text), and prove nothing leaks or changes.
 
-A new URL whose parameters this walk cannot fill makes it fail: extend OBJECTS when you add one."""
+A new URL whose parameters this walk cannot fill makes it fail: extend a_objects when you add one."""
 
 import re
 
 import pytest
+from django.apps import apps
+from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from sanwen.accountability import services as duty
+from sanwen.campaigns.models import Prohibition
 from sanwen.clients.imports import clients_import
-from sanwen.clients.models import Household, PlantingContract, RetailLicence
+from sanwen.clients.models import RetailLicence
+from sanwen.core.access import BUREAU_PATHS, Role
 from sanwen.core.models import AuditEvent
-from sanwen.core.permissions import Role
+from sanwen.org.models import Staff
 
 SKIP_PREFIXES = ("admin/", "static/", "media/")
 PUBLIC = {
@@ -59,6 +66,17 @@ ROLE_RULES = {
     "accountability/integrity/reports/new/": set(Role),
     "accountability/assessments/": {Role.LEADER, Role.INSPECTOR},
     "accountability/assessments/<int:assessment_id>/": {Role.LEADER, Role.INSPECTOR},
+}
+# Words that appear only in the integrity reports of the walk (their text, and so their audit entries).
+ABOUT_INSPECTOR = "检查员收受零售户购物卡"  # linked: the inspector is the accused
+ABOUT_LEADER = "韋 建國收受煙農臘肉"  # only named, in traditional characters with a space
+ABOUT_STAFF = "收受烟农土特产未退还的问题"  # linked: the staff member is the accused
+LEADER_NAME = "韦建国"
+# Who of the owning bureau may read each report's words: leaders and inspectors, never its subject.
+READERS = {
+    ABOUT_INSPECTOR: {Role.LEADER},
+    ABOUT_LEADER: {Role.INSPECTOR},
+    ABOUT_STAFF: {Role.LEADER, Role.INSPECTOR},
 }
 
 
@@ -166,24 +184,24 @@ def a_objects(world):
     research = research_start(bureau=a.bureau, by=staff, topic="烤房用地紧张调研", started_on=day)
     book = ledger_open(bureau=a.bureau, by=staff, scope="village", village=a.village, opened_on=day)
     leave = leave_request(by=staff, kind="leave", start=day, end=day, reason="事假")
-    from sanwen.accountability import services as duty
-    from sanwen.campaigns.models import Prohibition
-
     commitment = duty.commitment_make(
         by=staff, text="每月走访仁里村烟农", due_on=datetime.date(2026, 4, 30), made_on=day
     )
     gift = duty.gift_declare(by=staff, what="茶叶", giver="零售户", value="100", received_on=day)
-    report = duty.report_internal(
-        by=head,
-        prohibition=Prohibition.objects.filter(campaign=a.campaign).first(),
-        description="收受烟农土特产未退还的问题",
-        accused=staff,
+    prohibition = Prohibition.objects.filter(campaign=a.campaign).first()
+    report = duty.report_internal(by=head, prohibition=prohibition, description=ABOUT_STAFF, accused=staff)
+    inspector, leader = a.users[Role.INSPECTOR], a.users[Role.LEADER]
+    Staff.objects.filter(pk=leader.pk).update(name=LEADER_NAME)
+    leader.refresh_from_db()
+    about_inspector = duty.report_internal(
+        by=staff, prohibition=prohibition, description=ABOUT_INSPECTOR, accused=inspector
     )
+    about_leader = duty.report_public(bureau=a.bureau, prohibition=prohibition, description=ABOUT_LEADER)
     assessment = duty.assessment_start(staff=staff, year=2025, by=a.users[Role.INSPECTOR])
     return {
         "commitment_id": commitment.pk,
         "gift_id": gift.pk,
-        "report_id": report.pk,
+        "report_id": [report.pk, about_inspector.pk, about_leader.pk],
         "assessment_id": assessment.pk,
         "visit_id": visit.pk,
         "photo_id": visit.photos.get().pk,
@@ -223,13 +241,36 @@ def fill(route, objects):
     return fill_all(route, objects)[0]
 
 
+# A visitor's own traces: their session, the portal's per-address counters, their own login time and
+# the notices they marked read. Everything else must be exactly as it was.
+NOT_FINGERPRINTED = {"core.ratecounter", "sessions.session"}
+OWN_COLUMNS = {"org.staff": {"last_login", "alerts_read_at"}}
+
+
+PATHS = {
+    **BUREAU_PATHS,
+    "accountability.reportevent": "report__bureau",
+    "core.notification": "recipient__bureau",
+}
+
+
 def fingerprint(bureau):
-    return (
-        list(Household.objects.filter(bureau=bureau).order_by("pk").values()),
-        list(RetailLicence.objects.filter(bureau=bureau).order_by("pk").values()),
-        list(PlantingContract.objects.filter(bureau=bureau).order_by("pk").values()),
-        AuditEvent.objects.filter(bureau=bureau).count(),
-    )
+    """Every row of every table that belongs to the bureau (and every shared row), as it stands: a
+    visitor from elsewhere may change their own bureau's rows, never these."""
+    result = {}
+    for model in apps.get_models():
+        label = model._meta.label_lower
+        if label in NOT_FINGERPRINTED:
+            continue
+        rows = model._default_manager.order_by("pk")
+        path = PATHS.get(label) or (
+            "bureau" if "bureau" in {f.name for f in model._meta.get_fields()} else None
+        )
+        if path:
+            rows = rows.filter(**{path: bureau})
+        skip = OWN_COLUMNS.get(label, set())
+        result[label] = [{k: v for k, v in row.items() if k not in skip} for row in rows.values()]
+    return result
 
 
 def test_the_walk_sees_the_pages_it_must_protect():
@@ -300,8 +341,8 @@ def test_each_role_of_the_bureau_opens_what_its_role_allows(client, world, a_obj
     client.force_login(world.a.users[role])
     for route, allowed in ROLE_RULES.items():
         response = client.get(fill(route, a_objects))
-        expected = 200 if role in allowed else 403
-        assert response.status_code == expected, f"{route} as {role}: {response.status_code}"
+        expected = {200} if role in allowed else {403, 404}
+        assert response.status_code in expected, f"{route} as {role}: {response.status_code}"
 
 
 def test_the_other_bureaus_admin_cannot_reach_this_bureaus_records_in_the_admin(client, world):
@@ -326,3 +367,101 @@ def test_only_administrators_reach_the_admin(client, world):
         client.force_login(world.a.users[role])
         response = client.get("/admin/")
         assert (response.status_code == 200) == (role == Role.ADMIN), role
+
+
+def admin_urls(objects) -> list[str]:
+    """The Django admin's list and change pages of every registered model, with the first rows."""
+    urls = ["/admin/"]
+    for model in admin.site._registry:
+        base = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        urls.append(base)
+        urls += [
+            f"{base}{pk}/change/"
+            for pk in model._default_manager.order_by("pk").values_list("pk", flat=True)[:3]
+        ]
+    urls += [f"/admin/core/auditevent/{pk}/change/" for pk in objects["report_audit_ids"]]
+    return urls
+
+
+def body_of(response) -> str:
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return body.decode("utf-8", "ignore")
+
+
+@pytest.fixture
+def report_audit_ids(a_objects):
+    ids = list(
+        AuditEvent.objects.filter(object_type="accountability.violationreport").values_list("pk", flat=True)
+    )
+    assert len(ids) >= 3
+    return ids
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_no_role_of_the_bureau_reads_an_integrity_report_it_may_not(
+    client, world, a_objects, report_audit_ids, role
+):
+    """Every page the platform serves (GET, every URL filled with every report), the audit trail with
+    and without its filters, and the admin, as each role of the owning bureau: a report's words reach
+    only its readers — the accused inspector, the leader named only in the text, administrators and
+    everyone else see none of it — and opening pages changes nothing."""
+    user = world.a.users[role]
+    client.force_login(user)
+    before = fingerprint(world.a.bureau)
+    objects = {**a_objects, "report_audit_ids": report_audit_ids}
+    urls = [
+        u for route in all_routes() if not route.startswith(PORTAL_PREFIX) for u in fill_all(route, objects)
+    ]
+    urls += [
+        "/audit/?type=accountability.violationreport",
+        "/audit/?type=accountability.giftdeclaration",
+        *[f"/audit/?type=accountability.violationreport&id={pk}" for pk in a_objects["report_id"]],
+        "/audit/?page=2",
+        "/accountability/integrity/?show=gifts",
+        "/accountability/scorecard/records/?code=breach&period=2026",
+    ]
+    urls += admin_urls(objects)
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code in (200, 302, 400, 403, 404, 405), (
+            f"GET {url} as {role}: {response.status_code}"
+        )
+        text = body_of(response)
+        for words, readers in READERS.items():
+            if role not in readers:
+                assert words not in text, f"GET {url} as {role} shows a report it may not read: {words}"
+    assert fingerprint(world.a.bureau) == before
+
+
+@pytest.mark.parametrize("role", [Role.LEADER, Role.INSPECTOR])
+def test_readers_do_see_the_reports_they_may(client, world, a_objects, role):
+    """The rule hides only what it must: each reader finds the reports not about them, in the register,
+    on the report's page and in the audit trail (inspectors read the trail)."""
+    client.force_login(world.a.users[role])
+    register = client.get("/accountability/integrity/").content.decode()
+    for report_id in a_objects["report_id"]:
+        readers = READERS[duty.ViolationReport.objects.get(pk=report_id).description]
+        listed = f"/accountability/integrity/reports/{report_id}/" in register
+        assert listed == (role in readers), (role, report_id)
+    for report_id in a_objects["report_id"]:
+        page = client.get(f"/accountability/integrity/reports/{report_id}/")
+        words = next(
+            w for w in READERS if w in str(duty.ViolationReport.objects.get(pk=report_id).description)
+        )
+        assert (page.status_code == 200) == (role in READERS[words]), (role, words, page.status_code)
+        if page.status_code == 200:
+            assert words in page.content.decode()
+    if role == Role.INSPECTOR:
+        trail = client.get("/audit/?type=accountability.violationreport").content.decode()
+        assert ABOUT_LEADER in trail and ABOUT_STAFF in trail and ABOUT_INSPECTOR not in trail
+
+
+def test_inspectors_are_notified_only_of_reports_they_may_read(world, a_objects):
+    from sanwen.core.models import Notification
+
+    inspector = world.a.users[Role.INSPECTOR]
+    keys = set(Notification.objects.filter(recipient=inspector).values_list("key", flat=True))
+    about_inspector = duty.ViolationReport.objects.get(description=ABOUT_INSPECTOR)
+    assert f"report:{about_inspector.pk}" not in keys
+    about_leader = duty.ViolationReport.objects.get(description=ABOUT_LEADER)
+    assert f"report:{about_leader.pk}" in keys

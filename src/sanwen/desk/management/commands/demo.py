@@ -1,11 +1,15 @@
 import datetime
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django.utils import timezone
 from tqdm import tqdm
 
-from sanwen.core.demo import DEMO_PASSWORD, build_demo, default_period
+from sanwen.core.append_only import protect, unprotect
+from sanwen.core.demo import DEMO_PASSWORD, default_period
+from sanwen.desk.demo import build_demo
 from sanwen.org.models import Bureau, Staff
 
 LOGIN_ORDER = ["leader", "depthead", "staff", "inspector", "admin", "operator"]
@@ -35,7 +39,15 @@ class Command(BaseCommand):
         if start >= end:
             raise CommandError("--start must be before --end")
         if options["flush"]:
-            call_command("flush", interactive=False, verbosity=0)
+            # Erasing a database takes the audit trail with it, which the database otherwise refuses:
+            # allowed only for a local demo (DEBUG on), never on a production installation.
+            if not settings.DEBUG:
+                raise CommandError("--flush erases the audit trail: only for a local demo with DEBUG on.")
+            unprotect(connection)
+            try:
+                call_command("flush", interactive=False, verbosity=0)
+            finally:
+                protect(connection)
         if Bureau.objects.exists():
             if options["if_empty"]:
                 self.stdout.write("The database already has data; the demo was not rebuilt.")

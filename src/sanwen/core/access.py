@@ -1,0 +1,633 @@
+"""Who may do what and who may see what: the one place that decides it.
+
+- *Roles and capabilities* (`Role`, `Cap`, `ROLE_CAPS`, `has_cap`): what each role may do.
+- *Rows* (`visible`): for every kind of record, which rows a user may read. Pages, htmx fragments,
+  the audit trail, the Django admin, xlsx and Word exports, the API, search, notifications and the
+  bell all ask it; a model nobody has decided about raises instead of leaking.
+- *Fields* (`may_unmask_household`, `unmasks_numbers`, `sees_confidential_raiser`, `audit_changes_for`):
+  which personal data is shown in full.
+- *Scopes* (`choose_scope`): whose figures (a bureau and its children, a department, a person) a user
+  may look at on the scorecard, the dashboard, the quota table and the records behind them.
+
+The integrity register is the strictest rule: violation reports, their investigation and gift
+declarations are read by the bureau's leaders and inspectors only — never by the person a report is
+about (linked as the accused, or named in what the reporter wrote), never by administrators or the
+platform operator — and the audit trail's entries about them follow exactly the same rule.
+
+This module belongs to `core`, which imports no feature app: feature models are reached by their
+label through the app registry.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.db import models
+from django.db.models import CharField, Q
+from django.db.models.functions import Cast
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from sanwen.core.params import parse_id, query_id
+from sanwen.core.text import fold, mask_id, mask_licence, mask_phone
+
+
+class Role(models.TextChoices):
+    LEADER = "leader", _("Bureau leader")
+    DEPT_HEAD = "dept_head", _("Department head")
+    STAFF = "staff", _("Staff")
+    INSPECTOR = "inspector", _("Inspector (discipline and assessment)")
+    ADMIN = "admin", _("Administrator")
+
+
+class Cap(models.TextChoices):
+    """Capabilities. A role grants a fixed set; views and services check capabilities, not roles."""
+
+    VIEW_CLIENTS = "view_clients", _("View clients")
+    EDIT_CLIENTS = "edit_clients", _("Edit clients")
+    IMPORT_CLIENTS = "import_clients", _("Import clients")
+    UNMASK_ANY = "unmask_any", _("See any client's personal numbers")
+    UNMASK_OWN_AREA = "unmask_own_area", _("See personal numbers of clients in one's contact points")
+    VIEW_AUDIT = "view_audit", _("View the audit trail")
+    ADMINISTER = "administer", _("Administer users, departments, places and campaign rules")
+    VIEW_CASES = "view_cases", _("View cases")
+    HANDLE_CASES = "handle_cases", _("Register and handle cases")
+    DISPATCH_CASES = "dispatch_cases", _("Accept, assign, reopen and merge cases")
+    APPROVE_EXTENSIONS = "approve_extensions", _("Approve extensions of time limits")
+    SEE_CONFIDENTIAL = "see_confidential", _("See who raised a confidential case")
+    RECORD_FIELDWORK = "record_fieldwork", _("Record field days, visits and meetings")
+    VIEW_FIELDWORK = "view_fieldwork", _("View visits, meetings, ledger books and quotas")
+    APPROVE_LEAVE = "approve_leave", _("Approve leave and business trips")
+    REVIEW_NOTEBOOKS = "review_notebooks", _("Review work notebooks")
+    VIEW_ALL_NOTEBOOKS = "view_all_notebooks", _("Read every work notebook of the bureau")
+    MAKE_COMMITMENTS = "make_commitments", _("Make commitments and record whether they were kept")
+    VIEW_SCORECARD = "view_scorecard", _("See the six-zeros scorecard")
+    VIEW_INTEGRITY = "view_integrity", _("See the integrity register")
+    INVESTIGATE = "investigate", _("Investigate violation reports")
+    ASSESS = "assess", _("Draft annual assessments")
+    FINALISE_ASSESSMENTS = "finalise_assessments", _("Finalise annual assessments")
+
+
+ROLE_CAPS: dict[str, frozenset[str]] = {
+    Role.LEADER: frozenset(
+        {
+            Cap.VIEW_CLIENTS,
+            Cap.EDIT_CLIENTS,
+            Cap.UNMASK_ANY,
+            Cap.VIEW_CASES,
+            Cap.HANDLE_CASES,
+            Cap.DISPATCH_CASES,
+            Cap.APPROVE_EXTENSIONS,
+            Cap.SEE_CONFIDENTIAL,
+            Cap.RECORD_FIELDWORK,
+            Cap.VIEW_FIELDWORK,
+            Cap.APPROVE_LEAVE,
+            Cap.REVIEW_NOTEBOOKS,
+            Cap.VIEW_ALL_NOTEBOOKS,
+            Cap.MAKE_COMMITMENTS,
+            Cap.VIEW_SCORECARD,
+            Cap.VIEW_INTEGRITY,
+            Cap.ASSESS,
+            Cap.FINALISE_ASSESSMENTS,
+        }
+    ),
+    Role.DEPT_HEAD: frozenset(
+        {
+            Cap.VIEW_CLIENTS,
+            Cap.EDIT_CLIENTS,
+            Cap.UNMASK_ANY,
+            Cap.VIEW_CASES,
+            Cap.HANDLE_CASES,
+            Cap.DISPATCH_CASES,
+            Cap.RECORD_FIELDWORK,
+            Cap.VIEW_FIELDWORK,
+            Cap.REVIEW_NOTEBOOKS,
+            Cap.MAKE_COMMITMENTS,
+            Cap.VIEW_SCORECARD,
+        }
+    ),
+    Role.STAFF: frozenset(
+        {
+            Cap.VIEW_CLIENTS,
+            Cap.EDIT_CLIENTS,
+            Cap.UNMASK_OWN_AREA,
+            Cap.VIEW_CASES,
+            Cap.HANDLE_CASES,
+            Cap.RECORD_FIELDWORK,
+            Cap.VIEW_FIELDWORK,
+            Cap.MAKE_COMMITMENTS,
+            Cap.VIEW_SCORECARD,
+        }
+    ),
+    # Inspectors are cadres with an on-site quota too: they record their own field work.
+    Role.INSPECTOR: frozenset(
+        {
+            Cap.VIEW_CLIENTS,
+            Cap.VIEW_AUDIT,
+            Cap.VIEW_CASES,
+            Cap.RECORD_FIELDWORK,
+            Cap.VIEW_FIELDWORK,
+            Cap.VIEW_ALL_NOTEBOOKS,
+            Cap.MAKE_COMMITMENTS,
+            Cap.VIEW_SCORECARD,
+            Cap.VIEW_INTEGRITY,
+            Cap.INVESTIGATE,
+            Cap.ASSESS,
+        }
+    ),
+    Role.ADMIN: frozenset(
+        {
+            Cap.VIEW_CLIENTS,
+            Cap.EDIT_CLIENTS,
+            Cap.IMPORT_CLIENTS,
+            Cap.UNMASK_ANY,
+            Cap.VIEW_AUDIT,
+            Cap.ADMINISTER,
+            Cap.VIEW_CASES,
+        }
+    ),
+}
+
+
+# The integrity register's capabilities follow the role, never the superuser flag: the platform
+# operator and the bureau's administrators run the system, they do not read accusations.
+INTEGRITY_CAPS = frozenset({Cap.VIEW_INTEGRITY, Cap.INVESTIGATE})
+
+
+def has_cap(user, cap: str) -> bool:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser and cap not in INTEGRITY_CAPS:
+        return True
+    if user.bureau_id is None:
+        return False
+    return cap in ROLE_CAPS.get(user.role, frozenset())
+
+
+def require_cap(user, cap: str) -> None:
+    if not has_cap(user, cap):
+        raise PermissionDenied
+
+
+def is_operator(user) -> bool:
+    """The platform operator: a superuser who belongs to no bureau and sees every bureau."""
+    return bool(getattr(user, "is_superuser", False)) and user.bureau_id is None
+
+
+def sees_whole_bureau(user) -> bool:
+    """Leaders and inspectors see the bureau's (and its children's) figures; others their own part."""
+    return user.role in (Role.LEADER, Role.INSPECTOR) or user.is_superuser
+
+
+# --- rows -------------------------------------------------------------------------------------
+
+
+def _bureau_rows(qs: models.QuerySet, user, path: str = "bureau") -> models.QuerySet:
+    """Rows of the user's own bureau. The platform operator sees all; nobody else sees another bureau's."""
+    if is_operator(user):
+        return qs
+    if not getattr(user, "is_authenticated", False) or user.bureau_id is None:
+        return qs.none()
+    return qs.filter(**{f"{path}_id": user.bureau_id})
+
+
+_NOT_LETTERS = re.compile(r"[\W_]+")
+
+
+def subject_key(text: str | None) -> str:
+    """What a report's text is searched in for the names it mentions: traditional or simplified,
+    full- or half-width, upper or lower case, spaces and punctuation between characters all fold
+    to one form ("張 三·豐" and "张三丰" are the same)."""
+    return _NOT_LETTERS.sub("", fold(text))
+
+
+# A username shorter than this is not looked for in free text (it would match ordinary words).
+MIN_USERNAME_MATCH = 3
+
+
+def _named(user) -> Q:
+    """Reports whose text names the user: their name or their username."""
+    named = Q(pk__in=[])
+    name = subject_key(getattr(user, "name", ""))
+    if len(name) >= 2:
+        named |= Q(subject_key__contains=name)
+    username = subject_key(getattr(user, "username", ""))
+    if len(username) >= MIN_USERNAME_MATCH:
+        named |= Q(subject_key__contains=username)
+    return named
+
+
+def reads_integrity(user) -> bool:
+    """Leaders and inspectors of a bureau; administrators and the platform operator never."""
+    return has_cap(user, Cap.VIEW_INTEGRITY) and user.bureau_id is not None
+
+
+def _violation_reports(qs, user):
+    if not reads_integrity(user):
+        return qs.none()
+    return _bureau_rows(qs, user).exclude(accused_id=user.pk).exclude(_named(user))
+
+
+def _report_events(qs, user):
+    reports = _violation_reports(apps.get_model("accountability", "ViolationReport").objects.all(), user)
+    return qs.filter(report__in=reports.values("pk"))
+
+
+def _gifts(qs, user):
+    """Leaders and inspectors read the bureau's declarations but their own; everyone reads what they
+    declared themselves (their own receipt, not an accusation)."""
+    if not getattr(user, "is_authenticated", False) or user.bureau_id is None:
+        return qs.none()
+    if reads_integrity(user):
+        return _bureau_rows(qs, user)
+    return _bureau_rows(qs, user).filter(staff_id=user.pk)
+
+
+def _assessments(qs, user):
+    """Assessors (leaders, inspectors) read the bureau's but their own draft; everyone reads their own
+    once final."""
+    own_final = Q(staff_id=user.pk, state="final")
+    qs = _bureau_rows(qs, user)
+    if has_cap(user, Cap.ASSESS) and user.bureau_id is not None:
+        return qs.filter(~Q(staff_id=user.pk) | own_final)
+    return qs.filter(own_final)
+
+
+def _commitments(qs, user):
+    qs = _bureau_rows(qs, user)
+    if is_operator(user) or user.role in (Role.LEADER, Role.INSPECTOR):
+        return qs
+    if user.role == Role.DEPT_HEAD and user.department_id:
+        return qs.filter(
+            Q(staff_id=user.pk)
+            | Q(staff__department_id=user.department_id)
+            | Q(department_id=user.department_id)
+        )
+    if user.role == Role.ADMIN:
+        return qs.none()
+    return qs.filter(staff_id=user.pk)
+
+
+def _notifications(qs, user):
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    return qs.filter(recipient_id=user.pk)
+
+
+def _audit_events(qs, user):
+    """The audit trail: for those who may read it, the entries of their bureau about records they may
+    read — an entry about a record one may not see is itself not seen."""
+    if not has_cap(user, Cap.VIEW_AUDIT):
+        return qs.none()
+    qs = _bureau_rows(qs, user)
+    for label in AUDITED_NARROWER:
+        model = apps.get_model(label)
+        ids = (
+            visible(model.objects.order_by(), user)
+            .annotate(audit_id=Cast("pk", output_field=CharField()))
+            .values("audit_id")
+        )
+        qs = qs.filter(~Q(object_type=label) | Q(object_id__in=ids))
+    return qs
+
+
+# Kinds of record whose readers are narrower than "the bureau". Everything else is read by the bureau
+# (and the platform operator); a model with neither a rule here nor a bureau path raises.
+RULES = {
+    "accountability.violationreport": _violation_reports,
+    "accountability.reportevent": _report_events,
+    "accountability.giftdeclaration": _gifts,
+    "accountability.assessment": _assessments,
+    "accountability.commitment": _commitments,
+    "core.notification": _notifications,
+    "core.auditevent": _audit_events,
+}
+# The audit trail narrows its entries about these kinds to the rows their rule lets one read.
+AUDITED_NARROWER = (
+    "accountability.violationreport",
+    "accountability.giftdeclaration",
+    "accountability.assessment",
+    "accountability.commitment",
+)
+# Records without a bureau of their own, reached through the one they belong to.
+BUREAU_PATHS = {
+    "org.bureau": None,  # handled below: one's own bureau and its descendants
+    "org.staff": "bureau",
+    "cases.caseevent": "case__bureau",
+    "cases.casephoto": "case__bureau",
+    "cases.casecontact": "case__bureau",
+    "cases.casepartner": "case__bureau",
+    "cases.extension": "case__bureau",
+    "cases.returnvisit": "case__bureau",
+    "cases.followup": "case__bureau",
+    "fieldwork.visitphoto": "visit__bureau",
+    "fieldwork.visitstaff": "visit__bureau",
+    "fieldwork.leavemonth": "leave__bureau",
+    "accountability.assessmentcomment": "assessment__bureau",
+}
+
+
+# Counters and logs the platform keeps for its own work; no page reads them.
+BOOKKEEPING = {"core.ratecounter", "cases.casecounter", "cases.clockrun", "cases.alertmail"}
+# Reference data every logged-in user reads: the map and the working-day calendar.
+SHARED = {"org.place", "core.calendarday", "core.calendaryear"}
+
+
+def visible(qs: models.QuerySet, user) -> models.QuerySet:
+    """The rows of `qs` that `user` may read. Every way of reading data goes through here."""
+    label = qs.model._meta.label_lower
+    if label in BOOKKEEPING:
+        raise ImproperlyConfigured(f"{label} is the platform's bookkeeping: no page reads it.")
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return qs.none()  # the public portal shows only what is public, not through this policy
+    rule = RULES.get(label)
+    if rule is not None:
+        return rule(qs, user)
+    if label in SHARED:
+        return qs
+    if label == "org.bureau":
+        if is_operator(user):
+            return qs
+        if user.bureau_id is None:
+            return qs.none()
+        return qs.filter(path__startswith=user.bureau.path)
+    return _bureau_rows(qs, user, bureau_path(qs.model))
+
+
+def bureau_path(model) -> str:
+    """How a row reaches its bureau: its own field, the record it belongs to, or its campaign (the
+    campaign's rules: vehicles, modes, categories, …)."""
+    label = model._meta.label_lower
+    if label in BUREAU_PATHS:
+        return BUREAU_PATHS[label]
+    names = {f.name for f in model._meta.get_fields()}
+    if "bureau" in names:
+        return "bureau"
+    if "campaign" in names:
+        return "campaign__bureau"
+    raise ImproperlyConfigured(f"No access rule for {label}: add one to sanwen.core.access.")
+
+
+def get_visible_or_404(qs: models.QuerySet, user, **lookup):
+    """One row the user may read; another bureau's row (or one they may not read) is
+    indistinguishable from a missing one."""
+    try:
+        return visible(qs, user).get(**lookup)
+    except qs.model.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def may_see(obj: models.Model, user) -> bool:
+    return visible(type(obj)._default_manager.filter(pk=obj.pk), user).exists()
+
+
+def integrity_readers(report) -> models.QuerySet:
+    """Who may read this violation report (to notify them): the bureau's inspectors and leaders,
+    less the person it is about and anyone its text names."""
+    Staff = apps.get_model("org", "Staff")
+    people = Staff.objects.filter(
+        bureau_id=report.bureau_id, is_active=True, role__in=[Role.LEADER, Role.INSPECTOR]
+    ).exclude(pk=report.accused_id or 0)
+    key = report.subject_key or subject_key(f"{report.description} {report.accused_text}")
+    return [p for p in people if not _names_in(p, key)]
+
+
+def _names_in(person, key: str) -> bool:
+    name, username = subject_key(person.name), subject_key(person.username)
+    return (len(name) >= 2 and name in key) or (len(username) >= MIN_USERNAME_MATCH and username in key)
+
+
+# --- fields -----------------------------------------------------------------------------------
+
+
+def unmasks_numbers(user) -> bool:
+    """Lists and exports show clients' personal numbers in full only to those who may see any."""
+    return has_cap(user, Cap.UNMASK_ANY)
+
+
+def may_unmask_household(household, user, today: datetime.date | None = None) -> bool:
+    """One household's numbers in full: any client's for those who may, or a client in a village one
+    is the contact point of."""
+    if household.bureau_id != user.bureau_id and not is_operator(user):
+        return False
+    if has_cap(user, Cap.UNMASK_ANY):
+        return True
+    if has_cap(user, Cap.UNMASK_OWN_AREA) and household.village_id:
+        today = today or datetime.date.today()
+        ContactPoint = apps.get_model("org", "ContactPoint")
+        return (
+            ContactPoint.objects.filter(staff=user, village_id=household.village_id, since__lte=today)
+            .exclude(until__lt=today)
+            .exists()
+        )
+    return False
+
+
+def sees_confidential_raiser(case, user) -> bool:
+    """Who raised a confidential case: its owner and those with the capability."""
+    return not case.confidential or case.owner_id == user.pk or has_cap(user, Cap.SEE_CONFIDENTIAL)
+
+
+def sees_tracking_code(case, user) -> bool:
+    """The code lets its holder rate the case: shown to whoever registered it (to hand it to the
+    client) and to those who may see a confidential raiser, not to every handler."""
+    return bool(case.tracking_code) and (case.raised_by_id == user.pk or has_cap(user, Cap.SEE_CONFIDENTIAL))
+
+
+_NUMBER_MASKS = {
+    "phone": mask_phone,
+    "id_number": mask_id,
+    "credit_code": mask_id,
+    "contact_phone": mask_phone,
+}
+# Fields of a confidential case that say who raised it.
+_RAISER_FIELDS = {"client", "contact_name", "contact_phone", "raised_by"}
+
+
+def audit_changes_for(event, user) -> dict:
+    """The entry's changes as this user may read them: personal numbers masked unless they may see
+    any client's, the raiser of a confidential case hidden unless they may see it."""
+    maskers = {}
+    if not unmasks_numbers(user):
+        maskers = dict(_NUMBER_MASKS)
+        if event.object_type == "clients.retaillicence":
+            maskers["number"] = mask_licence
+    hide_raiser = event.object_type == "cases.case" and not has_cap(user, Cap.SEE_CONFIDENTIAL)
+    confidential = hide_raiser and _was_confidential(event)
+    result = {}
+    for name, pair in (event.changes or {}).items():
+        if confidential and name in _RAISER_FIELDS:
+            pair = ["***" if v not in (None, "") else v for v in pair] if isinstance(pair, list) else "***"
+        mask = maskers.get(name)
+        if mask and isinstance(pair, list):
+            pair = [mask(v) if isinstance(v, str) else v for v in pair]
+        result[name] = pair
+    return result
+
+
+def _was_confidential(event) -> bool:
+    flag = (event.changes or {}).get("confidential")
+    if isinstance(flag, list) and any(flag):
+        return True
+    Case = apps.get_model("cases", "Case")
+    return Case.objects.filter(
+        pk=event.object_id if str(event.object_id).isdigit() else 0, confidential=True
+    ).exists()
+
+
+# --- scopes -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Scope:
+    """Whose figures: a bureau (with its descendants), a department, or a staff member; optionally
+    narrowed to a township."""
+
+    bureau: object
+    department: object = None
+    staff: object = None
+    township: object = None
+    bureau_ids: list = field(default_factory=list)
+
+    def __post_init__(self):
+        if not self.bureau_ids:
+            if self.staff is None and self.department is None:
+                self.bureau_ids = list(self.bureau.descendants().values_list("pk", flat=True))
+            else:
+                self.bureau_ids = [self.bureau.pk]
+
+    @property
+    def whole_bureau(self) -> bool:
+        return self.staff is None and self.department is None
+
+    @property
+    def label(self) -> str:
+        if self.staff is not None:
+            label = str(self.staff)
+        elif self.department is not None:
+            label = str(self.department)
+        else:
+            label = str(self.bureau)
+        return f"{label} · {self.township.name}" if self.township is not None else label
+
+    def query(self) -> str:
+        """The scope as query parameters, for links that keep it."""
+        parts = [f"bureau={self.bureau.pk}"]
+        if self.staff is not None:
+            parts.append(f"staff={self.staff.pk}")
+        elif self.department is not None:
+            parts.append(f"department={self.department.pk}")
+        if self.township is not None:
+            parts.append(f"township={self.township.pk}")
+        return "&".join(parts)
+
+
+def _id(value) -> int | None:
+    """A row id, given as a number or as text from a query string (already checked there)."""
+    if value is None or value == "":
+        return None
+    found = parse_id(str(value))
+    if found is None:
+        raise Http404
+    return found
+
+
+def heads(user, department_id) -> bool:
+    return user.role == Role.DEPT_HEAD and bool(user.department_id) and user.department_id == department_id
+
+
+def may_see_person(user, person) -> bool:
+    """A person's own figures, notebook and quota: themselves, their department's head, the leaders
+    and inspectors of their bureau (or of a parent bureau)."""
+    return person.pk == user.pk or sees_whole_bureau(user) or heads(user, person.department_id)
+
+
+def choose_scope(user, *, bureau=None, department=None, staff=None, township=None, default_own=True) -> Scope:
+    """The scope asked for (ids as strings from a query), limited to what the user may see: their own
+    figures (staff), their department and its people (heads), the bureau, its departments, people and
+    child bureaus (leaders and inspectors). Anything else is a 404 (another bureau) or a 403.
+
+    `default_own=False` makes the bureau-wide view the default for everyone (lists every member reads)."""
+    Bureau = apps.get_model("org", "Bureau")
+    Department = apps.get_model("org", "Department")
+    Staff = apps.get_model("org", "Staff")
+    Place = apps.get_model("org", "Place")
+    wanted = _id(bureau)
+    if user.bureau_id is None:
+        if not is_operator(user) or wanted is None:
+            raise Http404
+        chosen = Bureau.objects.filter(pk=wanted).first()
+        if chosen is None:
+            raise Http404
+    else:
+        chosen = user.bureau
+        if wanted is not None and wanted != chosen.pk:
+            if not sees_whole_bureau(user):
+                raise PermissionDenied
+            chosen = chosen.descendants().filter(pk=wanted).first()
+            if chosen is None:
+                raise Http404
+    scope = Scope(bureau=chosen, bureau_ids=list(chosen.descendants().values_list("pk", flat=True)))
+    staff_id, department_id = _id(staff), _id(department)
+    if staff_id is not None:
+        person = Staff.objects.filter(pk=staff_id, bureau=chosen).select_related("department").first()
+        if person is None:
+            raise Http404
+        if not may_see_person(user, person):
+            raise PermissionDenied
+        scope = Scope(bureau=chosen, staff=person)
+    elif department_id is not None:
+        dept = Department.objects.filter(pk=department_id, bureau=chosen).first()
+        if dept is None:
+            raise Http404
+        if not (sees_whole_bureau(user) or heads(user, dept.pk)):
+            raise PermissionDenied
+        scope = Scope(bureau=chosen, department=dept)
+    elif default_own and not sees_whole_bureau(user):
+        if user.role == Role.DEPT_HEAD and user.department_id:
+            scope = Scope(bureau=chosen, department=user.department)
+        else:
+            scope = Scope(bureau=chosen, staff=user)
+    township_id = _id(township)
+    if township_id is not None:
+        scope.township = (
+            Place.objects.within(chosen.area.code).filter(pk=township_id, level="township").first()
+        )
+        if scope.township is None:
+            raise Http404
+    return scope
+
+
+def scope_from_request(request, **options) -> Scope:
+    get = request.GET  # a malformed id is a 400 with a message, not a quiet default
+    return choose_scope(
+        request.user,
+        bureau=query_id(get, "bureau"),
+        department=query_id(get, "department"),
+        staff=query_id(get, "staff"),
+        township=query_id(get, "township"),
+        **options,
+    )
+
+
+def people_in_view(user, bureau) -> models.QuerySet:
+    """The people whose figures the user may open within `bureau` (for choosers)."""
+    Staff = apps.get_model("org", "Staff")
+    people = Staff.objects.filter(bureau=bureau, is_active=True).exclude(role=Role.ADMIN)
+    if sees_whole_bureau(user):
+        return people
+    if user.role == Role.DEPT_HEAD and user.department_id:
+        return people.filter(department_id=user.department_id)
+    return people.filter(pk=user.pk)
+
+
+def may_read_notebook(user, person) -> bool:
+    """A person's work notebook (diary and month): themselves, those who read every notebook of the
+    bureau, and the head of their department."""
+    if person.bureau_id != user.bureau_id and not is_operator(user):
+        return False
+    if person.pk == user.pk or has_cap(user, Cap.VIEW_ALL_NOTEBOOKS):
+        return True
+    return has_cap(user, Cap.REVIEW_NOTEBOOKS) and heads(user, person.department_id)
