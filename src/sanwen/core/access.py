@@ -249,8 +249,8 @@ def _report_events(qs, user):
 
 
 def _gifts(qs, user):
-    """Leaders and inspectors read the bureau's declarations but their own; everyone reads what they
-    declared themselves (their own receipt, not an accusation)."""
+    """Leaders and inspectors read the bureau's declarations; everyone else only what they declared
+    themselves (their own receipt: a declaration is a duty done, not an accusation)."""
     if not getattr(user, "is_authenticated", False) or user.bureau_id is None:
         return qs.none()
     if reads_integrity(user):
