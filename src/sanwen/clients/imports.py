@@ -134,6 +134,10 @@ MAX_COLUMNS = 100
 # (which openpyxl reads whole): generous for real names and addresses (a 20,000-row file holds a few MB).
 PART_BYTES_PER_ROW = 4096
 SHARED_TEXT_PER_ROW = 1024
+# openpyxl builds all the cells of a row before it yields it: a sheet's XML may hold at most this much
+# per row it has (beyond a fixed allowance for what precedes its rows), so no single row is huge.
+SHEET_BASE_BYTES = 64 * 1024
+SHEET_BYTES_PER_ROW = 16 * 1024
 # The start of a row element in a worksheet's XML (any namespace prefix).
 _ROW_START = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?row[\s/>]")
 
@@ -241,8 +245,9 @@ def _xlsx_rows(content: bytes, cap: int, max_rows: int) -> Iterator[list]:
 
 def _check_parts(content: bytes, cap: int, max_rows: int) -> None:
     """Before openpyxl opens the workbook, which reads a sheet that does not declare its size to its end
-    just to learn it: every part's unpacked size is bounded, and no part holds more than `cap` rows,
-    counted in its XML as it unpacks (a part is read no further than the row past the limit)."""
+    just to learn it: every part's unpacked size is bounded, no part holds more than `cap` rows,
+    counted in its XML as it unpacks (a part is read no further than the row past the limit), and a
+    sheet's rows are of a bounded size on average."""
     allowed = max(max_rows, 1000)
     too_large = ImportFileError(
         _("The workbook unpacks to more than an import of at most %(max)d rows can hold; split the file.")
@@ -265,6 +270,8 @@ def _check_parts(content: bytes, cap: int, max_rows: int) -> None:
                     if rows > cap:
                         raise too_many_rows(max_rows)
                     tail = data[-64:]
+            if rows and info.file_size > SHEET_BASE_BYTES + rows * SHEET_BYTES_PER_ROW:
+                raise too_large
 
 
 def _decodes(content: bytes, encoding: str) -> bool:

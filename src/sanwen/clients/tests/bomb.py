@@ -41,9 +41,10 @@ _WORKBOOK_RELS = (
 _STRINGS = ("类型", "姓名", "乡镇", "烟农", "钟林", "公安镇")
 
 
-def bomb_xlsx(rows: int, *, declare_dimension: bool = False) -> bytes:
-    """The header and `rows` identical data rows. Without `declare_dimension` the sheet does not say
-    how many rows it holds (a reader learns it only by reading them), as a hostile file would."""
+def bomb_xlsx(rows: int, *, declare_dimension: bool = False, cells: int = 3) -> bytes:
+    """The header and `rows` identical data rows of `cells` cells (the first three 烟农, 钟林, 公安镇,
+    then 钟林 again). Without `declare_dimension` the sheet does not say how many rows it holds (a
+    reader learns it only by reading them), as a hostile file would."""
     strings = "".join(f"<si><t>{s}</t></si>" for s in _STRINGS)
     shared = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
@@ -51,7 +52,11 @@ def bomb_xlsx(rows: int, *, declare_dimension: bool = False) -> bytes:
         f'uniqueCount="{len(_STRINGS)}">{strings}</sst>'
     )
     header = '<row><c t="s"><v>0</v></c><c t="s"><v>1</v></c><c t="s"><v>2</v></c></row>'
-    row = '<row><c t="s"><v>3</v></c><c t="s"><v>4</v></c><c t="s"><v>5</v></c></row>'
+    row = (
+        '<row><c t="s"><v>3</v></c><c t="s"><v>4</v></c><c t="s"><v>5</v></c>'
+        + '<c t="s"><v>4</v></c>' * (cells - 3)
+        + "</row>"
+    )
     dimension = f'<dimension ref="A1:C{rows + 1}"/>' if declare_dimension else ""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as book:
@@ -68,9 +73,10 @@ def bomb_xlsx(rows: int, *, declare_dimension: bool = False) -> bytes:
                 + b"<sheetData>"
                 + header.encode()
             )
-            chunk = (row * 10_000).encode()
-            for _ in range(rows // 10_000):
-                sheet.write(chunk)
+            if rows >= 10_000:
+                chunk = (row * 10_000).encode()
+                for _ in range(rows // 10_000):
+                    sheet.write(chunk)
             sheet.write((row * (rows % 10_000)).encode())
             sheet.write(b"</sheetData></worksheet>")
     return buffer.getvalue()

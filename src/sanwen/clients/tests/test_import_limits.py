@@ -63,6 +63,14 @@ def test_a_workbook_that_unpacks_to_far_more_than_the_limit_is_refused_unread(wo
     assert seconds < 10
 
 
+def test_a_workbook_with_one_row_of_a_million_cells_is_refused_unread(world, settings):
+    settings.IMPORT_MAX_ROWS = 20000
+    reasons, seconds, peak = refused(world, bomb_xlsx(1, cells=1_000_000), "名册.xlsx")
+    assert reasons == ["工作簿解压后的内容超出一次导入（最多 20000 行）的容量，请将文件拆分后分批导入。"]
+    assert seconds < 10
+    assert peak < 30_000_000, peak
+
+
 def test_a_csv_of_a_million_rows_is_refused_quickly_with_nothing_imported(world, settings):
     settings.IMPORT_MAX_ROWS = 20000
     content = csv_rows(1_000_000)
