@@ -13,6 +13,9 @@ from sanwen.api import errors
 from sanwen.api.auth import KeyAuth, StaffSession, record_use
 from sanwen.api.docs import StaticSwagger
 from sanwen.api.v1_cases import router as cases_router
+from sanwen.api.v1_clients import router as clients_router
+from sanwen.api.v1_fieldwork import router as fieldwork_router
+from sanwen.api.v1_figures import router as figures_router
 
 DESCRIPTION = __doc__
 
@@ -26,6 +29,9 @@ api_v1 = NinjaAPI(
 )
 errors.install(api_v1)
 api_v1.add_router("", cases_router)
+api_v1.add_router("", fieldwork_router)
+api_v1.add_router("", clients_router)
+api_v1.add_router("", figures_router)
 
 
 def _logged(view):
