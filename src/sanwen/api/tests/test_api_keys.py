@@ -91,6 +91,7 @@ def test_revoked_expired_and_wrong_keys_are_refused(client, world, make_key):
     client.logout()
     response = client.get("/api/v1/households", **_bearer(token))
     assert response.status_code == 401 and response.json()["error"]["code"] == "unauthorised"
+    assert response.json()["error"]["message"] == "请登录，或提供有效的接口密钥。"
     old, _ = make_key(Cap.VIEW_CLIENTS, expires=timezone.now() - datetime.timedelta(seconds=1))
     assert client.get("/api/v1/households", **_bearer(old)).status_code == 401
 
