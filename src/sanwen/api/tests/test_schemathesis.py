@@ -5,7 +5,9 @@ small (a few examples per operation, one test world per way of logging in) to st
 import pytest
 import schemathesis
 from django.conf import settings
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
@@ -26,6 +28,17 @@ EXAMPLES = hypothesis_settings(
 
 # Read in process from the application itself (the document needs no database).
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """The application is called in process, like Django's test client does it: the request
+    signals must not close the test's database connection (PostgreSQL would lose its transaction)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 def _every_operation(**call):
