@@ -18,6 +18,7 @@ urlpatterns = [
     path("cases/", include("sanwen.cases.urls")),
     path("field/", include("sanwen.fieldwork.urls")),
     path("p/", include("sanwen.portal.urls")),
+    path("open311/v2/", include("sanwen.portal.open311")),
     path("accountability/", include("sanwen.accountability.urls")),
     path("reports/", include("sanwen.reports.urls")),
     path("cards/", include(staff_cards)),
