@@ -265,17 +265,40 @@ class ActionIn(Schema):
     into: str | None = Field(
         None, description="merge: the number of the case to merge into, e.g. 2026-00012."
     )
+    text: str | None = Field(None, description="note: the progress note.")
+    public: bool | None = Field(None, description="note: publish it on the public board.")
+    kind: str | None = Field(
+        None, description="contact: how the client was contacted; partner: the organisation's kind."
+    )
+    on: datetime.date | None = Field(None, description="contact: the day.")
+    note: str | None = Field(None, description="contact: what was said.")
+    until: datetime.date | None = Field(None, description="extension: the new time limit asked for.")
+    name: str | None = Field(None, description="partner: the organisation's name.")
+    contribution: str | None = Field(None, description="partner: what they did.")
 
 
 Action = Literal[
-    "accept", "decline", "assign", "start", "resolve", "return_visit", "reopen", "archive", "merge"
+    "accept",
+    "decline",
+    "assign",
+    "start",
+    "resolve",
+    "return_visit",
+    "reopen",
+    "archive",
+    "merge",
+    "note",
+    "contact",
+    "partner",
+    "extension",
 ]
 
 
 @router.post(
     "/cases/{case_id}/{action}",
     response={200: CaseDetail, **ERRORS},
-    summary="A lifecycle step: accept, decline, assign, start, resolve, return_visit, reopen, archive, merge",
+    summary="A step on the case: accept, decline, assign, start, resolve, return_visit, reopen, archive, "
+    "merge, note, contact, partner, extension (the fields of the page's form for it)",
 )
 def case_action(request, case_id: int, action: Action, payload: ActionIn):
     user = request.auth

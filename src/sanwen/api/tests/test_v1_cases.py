@@ -140,3 +140,17 @@ def test_writes_need_the_csrf_token_with_a_session(world, register):
     assert response.status_code in (401, 403)
     case.refresh_from_db()
     assert case.state == State.REGISTERED
+
+
+def test_notes_contacts_and_extensions_go_through_the_pages_forms(client, world, register):
+    case = register()
+    head = world.a.users[Role.DEPT_HEAD]
+    client.force_login(head)
+    url = f"/api/v1/cases/{case.pk}"
+    note = client.post(
+        f"{url}/note", {"version": case.version, "text": "已电话联系"}, content_type="application/json"
+    )
+    assert note.status_code == 200
+    assert CaseEvent.objects.filter(case=case, kind="note", text="已电话联系").exists()
+    empty = client.post(f"{url}/contact", {"version": case.version}, content_type="application/json")
+    assert empty.status_code == 400 and {"kind", "on"} <= set(empty.json()["error"]["fields"])
