@@ -67,11 +67,12 @@ messages: setup
 # Benchmarks (not tests): on SQLite, then on PostgreSQL (BENCH_DATABASE_URL, a scratch database that is
 # dropped and recreated). BENCH_SCALE=0.1 runs the province at a tenth of its size.
 # The province on SQLite takes over an hour to generate on a 2-core machine: a tenth by default there.
+# `write` (before the province is generated) runs gunicorn on a free port of BENCH_PORTS on 127.0.0.1.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/sanwen_bench
 BENCH_SQLITE_SCALE ?= 0.1
 bench: setup
-	BENCH_SCALE=$(BENCH_SQLITE_SCALE) $(BIN)/python -m bench import fieldwork
-	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench import clock fieldwork scorecard reports
+	BENCH_SCALE=$(BENCH_SQLITE_SCALE) $(BIN)/python -m bench import write fieldwork
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench import write clock fieldwork scorecard reports
 
 clean:
 	rm -rf $(VENV) node_modules src/sanwen/static/vendor var/static

@@ -16,6 +16,7 @@ BENCHMARKS = {
     "fieldwork": "bench.bench_fieldwork",
     "scorecard": "bench.bench_scorecard",
     "reports": "bench.bench_reports",
+    "write": "bench.bench_write",
 }
 
 

@@ -118,8 +118,8 @@ def _export(province) -> Result:
     import tracemalloc
 
     from django.test import RequestFactory
-    from sanwen.core.permissions import Role
 
+    from sanwen.core.access import Role
     from sanwen.core.xlsx import xlsx_response
     from sanwen.org.models import Staff
     from sanwen.reports.stats import Filters

@@ -18,6 +18,7 @@ class Result:
     max_seconds: float | None = None
     note: str = ""
     unit: str = "s"  # what `seconds` and `floor_seconds` measure ("MB" for a memory benchmark)
+    failures: int = 0  # things that must not happen (errors, lost writes): any one fails the benchmark
 
     @property
     def ratio(self) -> float:
@@ -25,7 +26,11 @@ class Result:
 
     @property
     def ok(self) -> bool:
-        return self.ratio <= self.max_ratio and (self.max_seconds is None or self.seconds <= self.max_seconds)
+        return (
+            self.failures == 0
+            and self.ratio <= self.max_ratio
+            and (self.max_seconds is None or self.seconds <= self.max_seconds)
+        )
 
 
 def scale() -> float:

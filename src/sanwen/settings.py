@@ -54,12 +54,14 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "sanwen.core.middleware.ChosenLanguageMiddleware",
+    "sanwen.core.middleware.RefuseNulMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "sanwen.core.csp.ContentSecurityPolicyMiddleware",  # pages that set none get the strict policy
 ]
 
 ROOT_URLCONF = "sanwen.urls"
@@ -83,28 +85,30 @@ TEMPLATES = [
 ]
 
 # --- Database -----------------------------------------------------------------------------
+# SQLite is set up the same way whether it is named by SQLITE_PATH or by DATABASE_URL=sqlite:///…:
+# IMMEDIATE takes the write lock at BEGIN so two writers queue instead of failing half-way
+# ("database is locked" on a read lock that cannot be upgraded); the busy timeout makes them wait
+# for each other; WAL lets readers go on while one writes.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": (
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=20000;"
+    ),
+}
 DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+    _default = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
 else:
     SQLITE_PATH = Path(env_str("SQLITE_PATH", str(VAR_DIR / "sanwen.sqlite3")))
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": SQLITE_PATH,
-            # IMMEDIATE takes the write lock at BEGIN so two writers queue instead of failing
-            # half-way; the busy timeout makes them wait for each other.
-            "OPTIONS": {
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": (
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-                    "PRAGMA busy_timeout=20000;"
-                ),
-            },
-            "TEST": {"NAME": env_str("SQLITE_TEST_PATH", "") or None},
-        }
-    }
+    _default = {"ENGINE": "django.db.backends.sqlite3", "NAME": SQLITE_PATH}
+if _default["ENGINE"] == "django.db.backends.sqlite3":
+    # Options written in the URL (?timeout=…) win over these; connections are not kept (opening a
+    # SQLite file is cheap, and each new connection runs the PRAGMAs above).
+    _default["OPTIONS"] = SQLITE_OPTIONS | _default.get("OPTIONS", {})
+    _default["CONN_MAX_AGE"] = 0
+    _default["TEST"] = {"NAME": env_str("SQLITE_TEST_PATH", "") or None}
+DATABASES = {"default": _default}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.Staff"
 
@@ -114,6 +118,10 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "name", "email", "phone")},
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -127,7 +135,10 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Failures count per username *and* address together: nobody locks the administrator out from
+# another machine. The lockout page is Sanwen's own (in the user's language).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_CALLABLE = "sanwen.org.views.lockout"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 
@@ -193,6 +204,7 @@ LOGGING = {
 }
 
 PAGE_SIZE = env_int("PAGE_SIZE", 25)
+TEXT_MAX = env_int("TEXT_MAX", 5000)  # longest free text (a note, minutes, a result) staff may write
 SANWEN_BRAND = _("Three Asks, Three Solves")
 
 # The public portal: its address as printed on visit cards (QR codes), and per-address limits as

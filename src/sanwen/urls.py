@@ -12,6 +12,7 @@ urlpatterns = [
     path("", desk_views.home, name="home"),
     path("login/", core_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", include("sanwen.org.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("audit/", core_views.audit_list, name="audit_list"),
     path("clients/", include("sanwen.clients.urls")),
@@ -30,3 +31,6 @@ urlpatterns = [
     path("api/", v1.docs_for_staff(api.urls)),
     path("admin/", admin.site.urls),
 ]
+
+# A parameter a page refused (sanwen.core.params.BadParameter) says which and how to write it.
+handler400 = "sanwen.desk.views.bad_request"

@@ -58,7 +58,7 @@ def _evidence_text(evidence: dict) -> str:
     lines.append(
         f"走访：{evidence.get('visits', 0)}次，{evidence.get('household_visits', 0)}户次；"
         f"办结事项{cases.get('resolved', 0)}件，其中按时办结{cases.get('on_time', 0)}件；"
-        f"满意{cases.get('satisfied', 0)}件、基本满意{cases.get('basic', 0)}件、不满意{cases.get('dissatisfied', 0)}件；"
+        f"{_satisfaction(cases)}；"
         f"群众通过其联系卡反映{cases.get('card_items', 0)}件"
     )
     commitments = evidence.get("commitments") or {}
@@ -158,3 +158,19 @@ def assessments_docx(assessments, filename: str, *, bureau, today: datetime.date
 
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
+
+
+def _satisfaction(cases: dict) -> str:
+    """Satisfaction, saying what it counts: per return visit, and per case (latest rating). Evidence
+    drawn before both were kept counted cases by their latest rating."""
+    if "per_case" not in cases:
+        return (
+            f"按每件最新评价计满意{cases.get('satisfied', 0)}件、基本满意{cases.get('basic', 0)}件、"
+            f"不满意{cases.get('dissatisfied', 0)}件"
+        )
+    per_case = cases["per_case"]
+    return (
+        f"按回访次数计满意{cases.get('satisfied', 0)}次、基本满意{cases.get('basic', 0)}次、"
+        f"不满意{cases.get('dissatisfied', 0)}次；按每件最新评价计满意{per_case.get('satisfied', 0)}件、"
+        f"基本满意{per_case.get('basic', 0)}件、不满意{per_case.get('dissatisfied', 0)}件"
+    )

@@ -1,9 +1,11 @@
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from sanwen.accountability.models import CommitmentState, GiftHandling, Grade
 from sanwen.campaigns.models import Prohibition
 from sanwen.core.forms import StyledFormMixin
+from sanwen.core.versions import VersionField
 from sanwen.org.models import Staff
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -23,6 +25,7 @@ class CommitmentForm(StyledFormMixin, forms.Form):
 
 class EvidenceForm(StyledFormMixin, forms.Form):
     evidence = forms.CharField(label=_("what was done (evidence)"), widget=forms.Textarea(attrs={"rows": 3}))
+    version = VersionField()
 
 
 class JudgeForm(StyledFormMixin, forms.Form):
@@ -31,6 +34,7 @@ class JudgeForm(StyledFormMixin, forms.Form):
         choices=[(v, label) for v, label in CommitmentState.choices if v != CommitmentState.OPEN],
     )
     evidence = forms.CharField(label=_("evidence"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    version = VersionField()
 
 
 class GiftForm(StyledFormMixin, forms.Form):
@@ -113,6 +117,7 @@ class AssessmentForm(forms.Form):
             self.fields[f"comment_{comment.dimension_id}"] = forms.CharField(
                 label=comment.dimension.name,
                 required=False,
+                max_length=settings.TEXT_MAX,
                 initial=comment.text,
                 widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
             )

@@ -57,6 +57,8 @@ class Commitment(BureauOwnedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The stale-form check: the version a form was opened at is compared when it is saved.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = _("commitment")

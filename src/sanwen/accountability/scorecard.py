@@ -6,10 +6,17 @@ grouped by bureau when a parent compares its children: a bounded number of queri
 size of the data (one per figure; the quota figure one per completed month of the period).
 
   delay     零延误  cases resolved late in the period, or open past their limit at its end
-  omission  零疏忽  cases resolved in the period that skipped a step: accepted later than one working
-                    day, no return visit once it was due, or the handling mode's rule unmet
-  error     零差错  cases reopened or rated dissatisfied in the period
-  lapse     零失误  monthly quota shortfalls (completed months) and commitments past due / not kept
+  omission  零疏忽  steps skipped: resolutions in the period accepted later than one working day or
+                    with the handling mode's rule unmet, and return visits that fell due in the
+                    period without being made by their day
+  error     零差错  reopenings in the period (each dissatisfied return visit reopens the case)
+  lapse     零失误  monthly quota shortfalls (completed months) and commitments due in the period that
+                    were not kept by their day
+
+Figures of a period are read from the case timeline as it stood at the period's end (each step's day
+and the time limit in force after it), never from a case's present fields: reopening, late ratings
+and other later steps count in the period in which they happen, and a closed period never changes.
+Periods include their last day; every figure but 零延误's open cases and 零距离 adds up over months.
   distance  零距离  households of the area of responsibility not visited in the period (and coverage)
   breach    零违犯  substantiated 五不准 violations concluded in the period
 """
@@ -19,20 +26,19 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sanwen.accountability.models import Commitment, CommitmentState, ReportState, ViolationReport
 from sanwen.campaigns.models import Campaign, ClosingRule, ZeroTarget
 from sanwen.cases.models import (
+    CLOSED_STATES,
     Case,
     CaseEvent,
     CasePartner,
     EventKind,
     FollowUp,
-    ReturnVisit,
-    Satisfaction,
     State,
 )
 from sanwen.clients.models import Household
@@ -111,47 +117,135 @@ def _cases(scope: Scope):
     return cases
 
 
-def delay_cases(scope, period, today):
-    cutoff = period.cutoff(today)
-    late = Q(resolved_on__gte=period.start, resolved_on__lte=period.end, resolved_on__gt=F("deadline"))
-    still_open = (
-        Q(deadline__lt=cutoff, raised_on__lte=cutoff)
-        & (Q(resolved_on__isnull=True) | Q(resolved_on__gt=cutoff))
-        & ~Q(state__in=[State.DECLINED, State.MERGED])
+# Steps that change a case's state, and those after which its time limit runs (open).
+LIFECYCLE = (
+    EventKind.REGISTERED,
+    EventKind.ACCEPTED,
+    EventKind.DECLINED,
+    EventKind.ASSIGNED,
+    EventKind.STARTED,
+    EventKind.RESOLVED,
+    EventKind.RETURN_VISIT,
+    EventKind.REOPENED,
+    EventKind.ARCHIVED,
+    EventKind.MERGED,
+)
+OPEN_AFTER = (
+    EventKind.REGISTERED,
+    EventKind.ACCEPTED,
+    EventKind.ASSIGNED,
+    EventKind.STARTED,
+    EventKind.REOPENED,
+)
+
+
+def _timeline_until(day: datetime.date):
+    """The case's events up to the end of `day`, the latest first."""
+    return CaseEvent.objects.filter(case=OuterRef("pk"), on__lte=day).order_by("-at", "-id")
+
+
+def open_on(cases, day: datetime.date):
+    """Cases open at the end of `day` as their timeline stood then, annotated with the time limit in
+    force then (`limit_then`: acceptance, extension and reopening included)."""
+    return (
+        cases.filter(raised_on__lte=day)
+        # Never reopened and resolved by then: closed at the end of the day (most of the history).
+        .exclude(state__in=CLOSED_STATES, reopened=0, resolved_on__lte=day)
+        .annotate(
+            step_then=Subquery(_timeline_until(day).filter(kind__in=LIFECYCLE).values("kind")[:1]),
+            limit_then=Subquery(_timeline_until(day).values("deadline")[:1]),
+        )
+        .filter(step_then__in=OPEN_AFTER)
     )
-    return _cases(scope).filter(late | still_open)
+
+
+def open_past_limit(cases, day: datetime.date):
+    """Cases that, as their timeline stood at the end of `day`, were open with a time limit that had
+    passed before it."""
+    return open_on(cases, day).filter(limit_then__lt=day)
+
+
+def _events(scope, kind: str, period, today):
+    cases = _cases(scope)
+    return CaseEvent.objects.filter(
+        kind=kind, on__gte=period.start, on__lte=period.cutoff(today), case__in=cases.values("pk")
+    )
+
+
+def late_resolutions(scope, period, today):
+    """Resolutions in the period after the time limit in force when they were made."""
+    return _events(scope, EventKind.RESOLVED, period, today).filter(on__gt=F("deadline"))
+
+
+def delay_cases(scope, period, today):
+    """零延误: cases resolved late in the period, or open past their limit at its end (as they stood)."""
+    cutoff = period.cutoff(today)
+    late = late_resolutions(scope, period, today).values("case_id")
+    overdue = open_past_limit(_cases(scope), cutoff).values("pk")
+    return _cases(scope).filter(Q(pk__in=late) | Q(pk__in=overdue))
+
+
+def omission_events(scope, period, today):
+    """零疏忽 counts two kinds of steps skipped, each in the period where it happened: a resolution
+    in the period after an acceptance later than one working day or with the handling mode's rule
+    unmet; and a resolution whose return visit fell due in the period (before today) without one by
+    its due day. Returns the two querysets of resolutions (an event may be in both, in two periods)."""
+    cutoff = period.cutoff(today)
+    unmet = (
+        Q(case__mode__closing_rule=ClosingRule.IN_BATCH, case__batch__isnull=True)
+        | Q(
+            case__mode__closing_rule=ClosingRule.SENIOR_OWNER_FIRST_CONTACT,
+            case__first_contact_on__isnull=True,
+        )
+        | Q(case__mode__closing_rule=ClosingRule.ONSITE_VISIT, case__on_site_visit_on__isnull=True)
+        | Q(case__mode__closing_rule=ClosingRule.PARTNER)
+        & ~Exists(CasePartner.objects.filter(case=OuterRef("case_id")))
+        | Q(case__mode__closing_rule=ClosingRule.PUBLIC_BOARD, case__public=False)
+        | Q(case__mode__closing_rule=ClosingRule.FOLLOW_UPS, case__state=State.ARCHIVED)
+        & Exists(FollowUp.objects.filter(case=OuterRef("case_id"), done_on__isnull=True))
+    )
+    skipped = _events(scope, EventKind.RESOLVED, period, today).filter(
+        Q(case__accepted_on__gt=F("case__accept_due")) | unmet
+    )
+    answered = CaseEvent.objects.filter(
+        case=OuterRef("case_id"),
+        kind__in=[EventKind.RETURN_VISIT, EventKind.REOPENED],
+        id__gt=OuterRef("id"),
+        on__lte=OuterRef("due_on"),
+    )
+    missed = CaseEvent.objects.filter(
+        kind=EventKind.RESOLVED,
+        due_on__gte=period.start,
+        due_on__lte=cutoff,
+        due_on__lt=today,
+        case__in=_cases(scope).values("pk"),
+    ).filter(~Exists(answered))
+    return skipped, missed
 
 
 def omission_cases(scope, period, today):
-    cutoff = period.cutoff(today)
-    unmet = (
-        Q(mode__closing_rule=ClosingRule.IN_BATCH, batch__isnull=True)
-        | Q(mode__closing_rule=ClosingRule.SENIOR_OWNER_FIRST_CONTACT, first_contact_on__isnull=True)
-        | Q(mode__closing_rule=ClosingRule.ONSITE_VISIT, on_site_visit_on__isnull=True)
-        | Q(mode__closing_rule=ClosingRule.PARTNER) & ~Exists(CasePartner.objects.filter(case=OuterRef("pk")))
-        | Q(mode__closing_rule=ClosingRule.PUBLIC_BOARD, public=False)
-        | Q(mode__closing_rule=ClosingRule.FOLLOW_UPS, state=State.ARCHIVED)
-        & Exists(FollowUp.objects.filter(case=OuterRef("pk"), done_on__isnull=True))
-    )
-    skipped = (
-        Q(accepted_on__gt=F("accept_due")) | Q(return_visit_due__lt=cutoff, visited_on__isnull=True) | unmet
-    )
-    return _cases(scope).filter(resolved_on__gte=period.start, resolved_on__lte=cutoff).filter(skipped)
+    skipped, missed = omission_events(scope, period, today)
+    return _cases(scope).filter(Q(pk__in=skipped.values("case_id")) | Q(pk__in=missed.values("case_id")))
+
+
+def error_events(scope, period, today):
+    """零差错, one per reopening in the period: every dissatisfied return visit reopens the case (重办),
+    so each counts in the month it happened, as does a reopening by a leader."""
+    return _events(scope, EventKind.REOPENED, period, today)
 
 
 def error_cases(scope, period, today):
-    start, end = _day_range(period.start, period.cutoff(today))
-    reopened = CaseEvent.objects.filter(kind=EventKind.REOPENED, at__gte=start, at__lt=end).values("case_id")
-    dissatisfied = ReturnVisit.objects.filter(
-        satisfaction=Satisfaction.DISSATISFIED, on__gte=period.start, on__lte=period.cutoff(today)
-    ).values("case_id")
-    return _cases(scope).filter(Q(pk__in=reopened) | Q(pk__in=dissatisfied))
+    return _cases(scope).filter(pk__in=error_events(scope, period, today).values("case_id"))
 
 
 def commitments_lapsed(scope, period, today):
-    cutoff = period.cutoff(today)
+    """Commitments due in the period (its last day included) whose day has passed without their being
+    kept (kept or partly kept by the due day): a commitment kept late still lapsed in its month."""
     commitments = Commitment.objects.filter(
-        bureau_id__in=scope.bureau_ids, due_on__gte=period.start, due_on__lt=cutoff
+        bureau_id__in=scope.bureau_ids,
+        due_on__gte=period.start,
+        due_on__lte=period.end,
+        due_on__lt=today,
     )
     if scope.staff is not None:
         commitments = commitments.filter(staff=scope.staff)
@@ -159,7 +253,10 @@ def commitments_lapsed(scope, period, today):
         commitments = commitments.filter(
             Q(department=scope.department) | Q(staff__department=scope.department)
         )
-    return commitments.filter(state__in=[CommitmentState.OPEN, CommitmentState.NOT_KEPT])
+    kept_in_time = Q(state__in=[CommitmentState.KEPT, CommitmentState.PARTLY]) & (
+        Q(closed_on__isnull=True) | Q(closed_on__lte=F("due_on"))
+    )
+    return commitments.exclude(kept_in_time)
 
 
 def completed_months(period, today):
@@ -227,13 +324,28 @@ def breaches(scope, period, today):
 
 
 CASE_FIGURES = {"delay": delay_cases, "omission": omission_cases, "error": error_cases}
+# What each case figure counts: cases (零延误), or steps on the timeline — one per resolution that
+# skipped a step, one per reopening — so that the months of a quarter add up to it.
+COUNTED = {"delay": delay_cases, "omission": omission_events, "error": error_events}
 
 
 def _grouped(queryset, by_bureau: bool, **extra) -> dict:
-    """{bureau_id: {...counts}} (or {None: {...}}) in one query."""
+    """{bureau_id: {...counts}} (or {None: {...}}) in one query (one per part of a figure counted in
+    parts, the counts added)."""
+    if isinstance(queryset, tuple):
+        total = {}
+        for part in queryset:
+            for key, row in _grouped(part, by_bureau, **extra).items():
+                entry = total.setdefault(key, {})
+                for name, value in row.items():
+                    entry[name] = (entry.get(name) or 0) + (value or 0)
+        if not by_bureau:
+            total.setdefault(None, {"n": 0})
+        return total
     if by_bureau:
-        rows = queryset.order_by().values("bureau_id").annotate(n=Count("pk"), **extra)
-        return {r.pop("bureau_id"): r for r in rows}
+        field = "case__bureau_id" if queryset.model is CaseEvent else "bureau_id"
+        rows = queryset.order_by().values(field).annotate(n=Count("pk"), **extra)
+        return {r.pop(field): r for r in rows}
     return {None: queryset.aggregate(n=Count("pk"), **extra)}
 
 
@@ -242,9 +354,7 @@ def compute(
 ) -> dict:
     """{code: {bureau_id or None: counts}}, each figure counted in the database."""
     today = today or timezone.localdate()
-    out = {
-        code: _grouped(function(scope, period, today), by_bureau) for code, function in CASE_FIGURES.items()
-    }
+    out = {code: _grouped(function(scope, period, today), by_bureau) for code, function in COUNTED.items()}
     months = completed_months(period, today)
     lapse = _grouped(commitments_lapsed(scope, period, today), by_bureau)
     for key in lapse:

@@ -2,9 +2,11 @@
 and assessments also keep their own timeline / lock."""
 
 import datetime
+import json
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,6 +35,7 @@ from sanwen.core.audit import audit_create, audit_note, audit_update, snapshot
 from sanwen.core.codes import new_code
 from sanwen.core.models import AuditAction, Notification, NotificationKind
 from sanwen.core.text import clean_contact, clean_spaces
+from sanwen.core.versions import STALE, stale_message, version_claim
 from sanwen.org.models import Staff
 
 
@@ -120,8 +123,11 @@ def commitment_make(
 
 
 @transaction.atomic
-def commitment_add_evidence(*, commitment: Commitment, by, evidence: str) -> Commitment:
-    """The owner (or whoever may judge it) writes down what was done."""
+def commitment_add_evidence(
+    *, commitment: Commitment, by, evidence: str, version: int | None = None
+) -> Commitment:
+    """The owner (or whoever may judge it) writes down what was done. `version`: the one the form was
+    opened at; a commitment changed since is refused (stale form)."""
     commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
     owner = (
         by is None
@@ -139,18 +145,26 @@ def commitment_add_evidence(*, commitment: Commitment, by, evidence: str) -> Com
     evidence = (evidence or "").strip()
     if not evidence:
         raise ValidationError({"evidence": [_("Write down what was done.")]})
+    version_claim(commitment, version)
     before = snapshot(commitment)
     commitment.evidence = evidence
-    commitment.save(update_fields=["evidence", "updated_at"])
+    commitment.save(update_fields=["evidence", "version", "updated_at"])
     audit_update(by=by, obj=commitment, before=before)
     return commitment
 
 
 @transaction.atomic
 def commitment_judge(
-    *, commitment: Commitment, by, state: str, evidence: str = "", on: datetime.date | None = None
+    *,
+    commitment: Commitment,
+    by,
+    state: str,
+    evidence: str = "",
+    on: datetime.date | None = None,
+    version: int | None = None,
 ) -> Commitment:
-    """Kept, partly kept or not kept, with the evidence; by the owner's head or a leader."""
+    """Kept, partly kept or not kept, with the evidence; by the owner's head or a leader. `version`:
+    the one the form was opened at; a commitment changed since is refused (stale form)."""
     commitment = (
         Commitment.objects.select_for_update(of=("self",)).select_related("staff").get(pk=commitment.pk)
     )
@@ -164,6 +178,7 @@ def commitment_judge(
     on = on or _today()
     if on < commitment.made_on:
         raise ValidationError({"on": [_("A commitment is judged after it is made.")]})
+    version_claim(commitment, version)
     before = snapshot(commitment)
     commitment.state, commitment.evidence, commitment.closed_on = state, evidence, on
     commitment.closed_by = by if getattr(by, "pk", None) else None
@@ -563,11 +578,7 @@ def _lock_assessment(assessment, by, expected_version=None) -> Assessment:
     if assessment.state == AssessmentState.FINAL:
         raise ValidationError(_("This assessment is final and cannot be changed."))
     if expected_version is not None and assessment.version != expected_version:
-        raise ValidationError(
-            _(
-                "Someone else changed this assessment while you were editing it; nothing of yours was saved. Reload it."
-            )
-        )
+        raise ValidationError(stale_message(), code=STALE)
     return assessment
 
 
@@ -614,6 +625,15 @@ def assessment_save(
     return assessment
 
 
+class EvidenceChanged(ValidationError):
+    """The records say something else than the evidence the comments were written against."""
+
+
+def as_stored(evidence: dict) -> dict:
+    """The evidence as the database gives it back (JSON): what is compared with the stored one."""
+    return json.loads(json.dumps(evidence, cls=DjangoJSONEncoder))
+
+
 def finalise_problems(assessment: Assessment) -> list[str]:
     """Why the assessment cannot be finalised yet (empty list: it can)."""
     problems = []
@@ -645,8 +665,18 @@ def assessment_finalise(
     if problems:
         raise ValidationError(problems)
     on = on or _today()
+    # What is locked is the evidence the assessors saw when they wrote the comments; if the records
+    # say something else now, they must look again (EvidenceChanged) before it can be locked.
+    fresh = as_stored(assessment_evidence(assessment.staff, assessment.year, today=on))
+    if fresh != assessment.evidence:
+        raise EvidenceChanged(
+            _(
+                "The evidence has changed since the comments were written (it was drawn on %(day)s). "
+                "It has been drawn again: read it, adjust the comments if needed, and finalise again."
+            )
+            % {"day": assessment.evidence_on}
+        )
     before = snapshot(assessment)
-    assessment.evidence = assessment_evidence(assessment.staff, assessment.year, today=on)
     assessment.evidence_on = on
     assessment.state = AssessmentState.FINAL
     assessment.finalised_by = by if getattr(by, "pk", None) else None

@@ -51,7 +51,9 @@ from sanwen.core.access import (
 )
 from sanwen.core.forms import add_service_errors
 from sanwen.core.pagination import paginate
+from sanwen.core.params import FIRST_DAY, LAST_DAY, parse_id, query_id, query_ids
 from sanwen.core.text import mask_name
+from sanwen.core.versions import is_stale, keep_entry_after_conflict
 from sanwen.org.models import Department, Role, Staff
 
 
@@ -70,7 +72,10 @@ def scorecard_scope(request) -> Scope:
 def _period(request) -> Period:
     text = request.GET.get("period") or f"{_today():%Y-%m}"
     try:
-        return Period.parse(text)
+        period = Period.parse(text)
+        if period.start < FIRST_DAY or period.end > LAST_DAY:  # 9999-12 would overflow further on
+            raise ValueError(text)
+        return period
     except ValueError:
         messages.error(request, _("A period is a month (2026-01), a quarter (2026-Q1) or a year (2026)."))
         return Period.parse(f"{_today():%Y-%m}")
@@ -255,8 +260,9 @@ def commitment_detail(request, commitment_id):
     )
     if commitment is None:
         raise Http404
-    evidence_form = EvidenceForm(initial={"evidence": commitment.evidence})
-    judge_form = JudgeForm(initial={"evidence": commitment.evidence})
+    initial = {"evidence": commitment.evidence, "version": commitment.version}
+    evidence_form = EvidenceForm(initial=initial)
+    judge_form = JudgeForm(initial=initial)
     if request.method == "POST":
         try:
             if request.POST.get("action") == "judge":
@@ -276,7 +282,11 @@ def commitment_detail(request, commitment_id):
                     messages.success(request, _("Evidence saved."))
                     return redirect("commitment_detail", commitment_id=commitment.pk)
         except ValidationError as exc:
-            add_service_errors(judge_form if request.POST.get("action") == "judge" else evidence_form, exc)
+            form = judge_form if request.POST.get("action") == "judge" else evidence_form
+            if is_stale(exc):
+                commitment.refresh_from_db(fields=["version"])
+                keep_entry_after_conflict(form, commitment.version)
+            add_service_errors(form, exc)
     return render(
         request,
         "accountability/commitment.html",
@@ -284,8 +294,9 @@ def commitment_detail(request, commitment_id):
             "commitment": commitment,
             "evidence_form": evidence_form,
             "judge_form": judge_form,
+            # A refused judgement stays on the page with the user's entry, even if it is judged now.
             "may_judge": services.may_assess_commitment(request.user, commitment)
-            and commitment.state == CommitmentState.OPEN,
+            and (commitment.state == CommitmentState.OPEN or judge_form.is_bound),
             "past_due": commitment.past_due(_today()),
         },
     )
@@ -443,13 +454,9 @@ def report_detail(request, report_id):
 
 
 def _year(request) -> int:
-    text = request.GET.get("year") or request.POST.get("year") or ""
+    year = parse_id(request.GET.get("year") or request.POST.get("year"))
     today = _today()
-    return (
-        int(text)
-        if text.isdigit() and 2000 <= int(text) <= today.year
-        else today.year - (1 if today.month < 12 else 0)
-    )
+    return year if year and 2000 <= year <= today.year else today.year - (1 if today.month < 12 else 0)
 
 
 @login_required
@@ -464,9 +471,9 @@ def assessment_list(request):
                 .exclude(role=Role.ADMIN)
                 .exclude(pk=user.pk)
             )
-            wanted = request.POST.getlist("staff")
+            wanted = query_ids(request.POST, "staff")
             if wanted:
-                people = people.filter(pk__in=[w for w in wanted if w.isdigit()])
+                people = people.filter(pk__in=wanted)
             made = 0
             for person in people.exclude(assessments__year=year):
                 services.assessment_start(staff=person, year=year, by=user)
@@ -539,13 +546,26 @@ def assessment_detail(request, assessment_id):
                     grade=form.cleaned_data["grade"],
                     expected_version=form.cleaned_data["version"],
                 )
+                # The draft is saved: a refused finalise leaves the form on the saved version.
+                form.data = form.data.copy()
+                form.data["version"] = assessment.version
                 if action == "finalise":
-                    services.assessment_finalise(assessment=assessment, by=request.user)
+                    try:
+                        services.assessment_finalise(
+                            assessment=assessment, by=request.user, expected_version=assessment.version
+                        )
+                    except services.EvidenceChanged as exc:
+                        services.assessment_refresh(assessment=assessment, by=request.user)
+                        messages.warning(request, exc.messages[0])
+                        return redirect("assessment_detail", assessment_id=assessment.pk)
                     messages.success(request, _("Assessment finalised and locked."))
                 else:
                     messages.success(request, _("Saved."))
                 return redirect("assessment_detail", assessment_id=assessment.pk)
         except ValidationError as exc:
+            if is_stale(exc):
+                assessment.refresh_from_db(fields=["version"])
+                keep_entry_after_conflict(form, assessment.version)
             add_service_errors(form, exc)
     return render(
         request,
@@ -572,17 +592,17 @@ def assessment_detail(request, assessment_id):
 def assessment_export(request):
     """Word: one assessment (?id=) or all of a department's (?department=&year=) in one file."""
     user = request.user
-    wanted = request.GET.get("id")
-    if wanted and wanted.isdigit():
-        items = [_assessment(request, int(wanted))]
+    wanted = query_id(request.GET, "id")
+    if wanted:
+        items = [_assessment(request, wanted)]
         name = f"{items[0].year}年度考核登记表-{items[0].staff.name}.docx"
     else:
         require_cap(user, Cap.ASSESS)
         year = _year(request)
         rows = visible(Assessment.objects.all(), user).filter(year=year).exclude(staff=user)
-        department = request.GET.get("department")
+        department = query_id(request.GET, "department")
         label = user.bureau.short_name
-        if department and department.isdigit():
+        if department:
             rows = rows.filter(staff__department_id=department)
             label = Department.objects.filter(pk=department).values_list("name", flat=True).first() or label
         items = list(

@@ -2,13 +2,14 @@
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from ninja import NinjaAPI, Query, Schema
+from ninja import Field, NinjaAPI, Path, Query, Schema
 from ninja.pagination import PageNumberPagination, paginate
 from ninja.security import SessionAuth
 
 from sanwen.api.docs import StaticSwagger
 from sanwen.clients.models import Household
 from sanwen.core.access import Cap, get_visible_or_404, require_cap, visible
+from sanwen.core.params import MAX_ID
 from sanwen.core.text import mask_id, mask_licence, mask_phone
 
 api = NinjaAPI(
@@ -71,11 +72,20 @@ class HouseholdOut(Schema):
 class HouseholdFilter(Schema):
     q: str | None = None
     kind: str | None = None
-    township: int | None = None
+    township: int | None = Field(None, ge=1, le=MAX_ID)
+
+
+class BoundedPagination(PageNumberPagination):
+    """Page numbers a database can use: an absurd page (99999999999999999999) is a 422 with the
+    reason, not an integer overflow in the driver."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=1_000_000)
+        page_size: int | None = Field(None, ge=1, le=500)
 
 
 @api.get("/clients", response=list[HouseholdOut], tags=["clients"])
-@paginate(PageNumberPagination, page_size=50)
+@paginate(BoundedPagination, page_size=50)
 def list_clients(request, filters: HouseholdFilter = Query(...)):  # noqa: B008
     require_cap(request.user, Cap.VIEW_CLIENTS)
     qs = visible(
@@ -91,7 +101,7 @@ def list_clients(request, filters: HouseholdFilter = Query(...)):  # noqa: B008
 
 
 @api.get("/clients/{household_id}", response={200: HouseholdOut, 404: Error}, tags=["clients"])
-def get_client(request, household_id: int):
+def get_client(request, household_id: int = Path(..., ge=1, le=MAX_ID)):  # noqa: B008
     require_cap(request.user, Cap.VIEW_CLIENTS)
     h = get_visible_or_404(
         Household.objects.select_related("township", "village"), request.user, pk=household_id

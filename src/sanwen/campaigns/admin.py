@@ -13,6 +13,7 @@ from sanwen.campaigns.models import (
     ZeroTarget,
 )
 from sanwen.core.admin_scoping import BureauScopedAdmin
+from sanwen.core.versions import VersionedAdminMixin
 
 
 class ItemInline(admin.TabularInline):
@@ -67,7 +68,7 @@ class DeedKindInline(ItemInline):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(BureauScopedAdmin):
+class CampaignAdmin(VersionedAdminMixin, BureauScopedAdmin):
     list_display = ("name", "start", "end", "active")
     inlines = [
         RankQuotaInline,

@@ -26,6 +26,8 @@ class Campaign(BureauOwnedModel):
     end = models.DateField(_("end"), null=True, blank=True)
     active = models.BooleanField(_("active"), default=True)
     description = models.TextField(_("description"), blank=True)
+    # The stale-form check: the version a form was opened at is compared when it is saved.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = CampaignQuerySet.as_manager()
 

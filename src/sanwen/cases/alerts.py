@@ -93,7 +93,23 @@ def unread_count(user, *, today: datetime.date) -> int:
     return due_for(user, today=today, since=since).count()
 
 
-def due_in_window(*, first: datetime.date, last: datetime.date) -> QuerySet:
-    """Everything due for anyone between two days: what one clock pass acts on (one query)."""
-    parts = [_branch_queryset(branch, first=first, last=last) for branch in BRANCHES]
+REMIND_CATCH_UP = datetime.timedelta(days=14)
+
+
+def due_in_window(*, first: datetime.date, last: datetime.date, reminders: bool = True) -> QuerySet:
+    """Everything due for anyone between two days: what one clock pass acts on (one query).
+
+    Reminders are read further back (a reminder held over a non-working day, when no reminder is
+    sent, goes out on the next working day's pass) but only while the limit has not passed; without
+    `reminders` (a non-working day) none is read."""
+    parts = []
+    for branch in BRANCHES:
+        if branch.kind == AlertKind.REMIND:
+            if not reminders:
+                continue
+            parts.append(
+                _branch_queryset(branch, first=first - REMIND_CATCH_UP, last=last).filter(deadline__gte=last)
+            )
+        else:
+            parts.append(_branch_queryset(branch, first=first, last=last))
     return parts[0].union(*parts[1:], all=True)

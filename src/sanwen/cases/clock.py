@@ -5,10 +5,14 @@ visits and follow-ups due.
 Who has what due is read from the cases' dates (sanwen.cases.alerts): the bell and the lists show it
 as soon as a day comes. A pass reads, in one query, everything that fell due from the last pass's
 day to today, and e-mails it: each e-mailed alert is logged under its key (case, kind, day), so a
-second pass sends nothing again and missed days are caught up. A pass never rewrites a case."""
+second pass sends nothing again and missed days are caught up. A pass never rewrites a case.
+
+Several app servers may each run the clock: one pass runs at a time, and a pass that finds another one
+running skips its turn (see _take_the_clock)."""
 
 import datetime
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -21,10 +25,13 @@ from django.utils.translation import gettext as _
 from sanwen.cases.alerts import due_in_window
 from sanwen.cases.models import AlertKind, AlertMail, Case, ClockRun
 from sanwen.core.access import Role
+from sanwen.core.calendar import WorkingCalendar
 from sanwen.core.models import Notification
 from sanwen.org.models import Staff
 
 FIRST_EVER = datetime.date(1900, 1, 1)
+# The PostgreSQL advisory lock a pass holds (advisory locks are per database): "sanwen" in ASCII.
+CLOCK_LOCK_KEY = 0x73616E77656E
 
 
 @dataclass
@@ -37,6 +44,7 @@ class PassResult:
     follow_ups: int = 0
     commitments: int = 0
     emailed: int = 0
+    skipped: bool = False
 
     @property
     def alerts(self) -> int:
@@ -44,45 +52,81 @@ class PassResult:
             self.reminded + self.escalated + self.escalated_to_leader + self.return_visits + self.follow_ups
         )
 
+    working_day: bool = True
+
     def summary(self) -> str:
+        """What this pass did: alerts it sent (an alert sent by an earlier pass is not counted again)."""
+        if self.skipped:
+            return "skipped: another pass was running"
+        held = "" if self.working_day else "; a non-working day: no reminder sent"
         return (
-            f"days {self.first_day}..: {self.reminded} reminders, {self.escalated} cases supervised by the "
-            f"department head and {self.escalated_to_leader} by the leader, {self.return_visits} return visits "
-            f"and {self.follow_ups} follow-ups due, {self.commitments} notices of commitments past due, "
-            f"{self.emailed} e-mails"
+            f"days {self.first_day}..: sent {self.reminded} reminders, {self.escalated} cases to the "
+            f"department head's supervision and {self.escalated_to_leader} to the leader's, "
+            f"{self.return_visits} return visits and {self.follow_ups} follow-ups due, "
+            f"{self.commitments} notices of commitments past due, {self.emailed} e-mails{held}"
         )
 
 
-def clock_pass(*, today: datetime.date | None = None, send_email: bool = True) -> PassResult:
+def clock_pass(
+    *,
+    today: datetime.date | None = None,
+    send_email: bool = True,
+    flag_commitments: Callable[..., int] | None = None,
+) -> PassResult:
+    """One pass. Commitments are accountability's, a layer above cases: the desk's clock hands in
+    their flagger (`flag_commitments(today, since=first)`) to run inside the same pass and lock."""
     today = today or timezone.localdate()
     result = PassResult()
+    asked = timezone.now()
     with transaction.atomic():
+        if not _take_the_clock(asked):
+            result.skipped = True
+            return result
         run = ClockRun.objects.select_for_update().order_by("pk").first()
         # From the last pass's day (again: a case accepted late that day may be due on it); the
         # very first pass takes everything due so far.
         first = min(run.last_day, today) if run else FIRST_EVER
         result.first_day = first
-        due = due_in_window(first=first, last=today)
-        made = Counter(AlertKind(row["alert_kind"]) for row in due)
+        # No reminder goes out on a non-working day: it waits for the next working day's pass.
+        result.working_day = WorkingCalendar.load().working_day_from(today) == today
+        due = due_in_window(first=first, last=today, reminders=result.working_day)
+        # Alerts an earlier pass sent are logged (AlertMail): only the others count as this pass's.
+        fresh = _log_alerts(due) if send_email else _not_logged(due)
+        made = Counter(AlertKind(kind) for _case, kind, _day in fresh)
         result.reminded, result.escalated = made[AlertKind.REMIND], made[AlertKind.ESCALATE]
         result.escalated_to_leader, result.return_visits = made[AlertKind.LEADER], made[AlertKind.VISIT]
         result.follow_ups = made[AlertKind.FOLLOW]
+        if flag_commitments is not None:
+            result.commitments = flag_commitments(today, since=first)
+        if send_email:
+            result.emailed = _email_alerts(fresh, today) + _email_notices()
+        # Written last, so that `at` is (nearly) the moment the pass commits: see _take_the_clock.
         if run is None:
             ClockRun.objects.create(last_day=today, passes=1)
         else:
             ClockRun.objects.filter(pk=run.pk).update(
-                last_day=max(run.last_day, today), passes=run.passes + 1
+                last_day=max(run.last_day, today), passes=run.passes + 1, at=timezone.now()
             )
-        from sanwen.accountability.services import commitments_flag_past_due
-
-        result.commitments = commitments_flag_past_due(today, since=first)
-        if send_email:
-            result.emailed = _email_alerts(due) + _email_notices()
     return result
 
 
-def _email_alerts(due) -> int:
-    """Log the due alerts not e-mailed yet (one INSERT ... SELECT ... RETURNING) and e-mail them."""
+def _take_the_clock(asked: datetime.datetime) -> bool:
+    """Called first inside the pass's transaction: whether this pass may run.
+
+    PostgreSQL: a transaction-level advisory lock, taken without waiting and released at commit; a
+    second server finding it taken skips its pass. SQLite: the transaction began with BEGIN
+    IMMEDIATE, so this connection holds the database's write lock and no other pass is inside its
+    transaction; a pass that had to wait for the lock while another one ran (the other's `at` is
+    later than when this one asked) skips its turn rather than run the same pass again."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [CLOCK_LOCK_KEY])
+            return bool(cursor.fetchone()[0])
+    return not ClockRun.objects.filter(at__gte=asked).exists()
+
+
+def _log_alerts(due) -> list:
+    """Log the due alerts not sent yet (one INSERT ... SELECT ... RETURNING): [(case, kind, day)]."""
     sql, params = due.query.sql_with_params()
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
@@ -92,7 +136,25 @@ def _email_alerts(due) -> int:
             f"ON CONFLICT DO NOTHING RETURNING case_id, kind, due",
             [now, *params],
         )
-        fresh = cursor.fetchall()
+        return cursor.fetchall()
+
+
+def _not_logged(due) -> list:
+    """The due alerts no pass has sent yet, without logging them (a pass that e-mails nothing)."""
+    sql, params = due.query.sql_with_params()
+    table = AlertMail._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT d.alert_case, d.alert_kind, d.alert_due FROM ({sql}) d WHERE NOT EXISTS "  # noqa: S608
+            f"(SELECT 1 FROM {table} m WHERE m.case_id = d.alert_case AND m.kind = d.alert_kind "
+            f"AND m.due = d.alert_due)",
+            params,
+        )
+        return cursor.fetchall()
+
+
+def _email_alerts(fresh, today: datetime.date) -> int:
+    """E-mail the alerts this pass logged."""
     if not fresh:
         return 0
     cases = Case.objects.select_related("owner", "department__supervisor").in_bulk(
@@ -114,7 +176,7 @@ def _email_alerts(due) -> int:
                 messages.append(
                     (
                         f"[{_('Sanwen')}] {kind.label}",
-                        render_alert(case, kind, day),
+                        render_alert(case, kind, day, today=today),
                         settings.DEFAULT_FROM_EMAIL,
                         [person.email],
                     )
@@ -133,8 +195,25 @@ def recipients(case: Case, kind: AlertKind, heads: dict, leaders: dict) -> list:
     return [supervisor] if supervisor else leaders.get(case.bureau_id, [])
 
 
-def render_alert(case: Case, kind: AlertKind, day) -> str:
+def render_alert(case: Case, kind: AlertKind, day, *, today: datetime.date | None = None) -> str:
+    """The alert's text, with the real time limit (a reminder sent late says how far off it is)."""
+    today = today or timezone.localdate()
     deadline = f" · {_('time limit')} {case.deadline}" if case.deadline else ""
+    if kind == AlertKind.REMIND and case.deadline:
+        days = (case.deadline - today).days
+        if days <= 0:
+            when = _("due today")
+        elif days == 1:
+            when = _("due tomorrow")
+        else:
+            when = _("due in %(n)d days") % {"n": days}
+        return _("%(kind)s: %(number)s %(title)s · time limit %(deadline)s (%(when)s)") % {
+            "kind": kind.label,
+            "number": case.number,
+            "title": case.title,
+            "deadline": case.deadline,
+            "when": when,
+        }
     return f"{kind.label} ({day}): {case.number} {case.title}{deadline}"
 
 

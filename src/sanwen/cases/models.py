@@ -216,6 +216,11 @@ class Case(BureauOwnedModel):
     escalate_leader_on = models.DateField(null=True, blank=True, editable=False)
     # 受理 is due within one working day of registration (零疏忽 counts a later acceptance).
     accept_due = models.DateField(_("acceptance due"), null=True, blank=True, editable=False)
+    # A limit counted in working days runs `limit_days` from `limit_from` (the day raised, or the day
+    # reopened), so it can be counted again when the calendar changes; both empty for a limit that is a
+    # chosen date (an explicit deadline, a batch's, an approved extension).
+    limit_from = models.DateField(null=True, blank=True, editable=False)
+    limit_days = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
     first_contact_on = models.DateField(_("first contact on"), null=True, blank=True)
     on_site_visit_on = models.DateField(_("on-site visit on"), null=True, blank=True)
@@ -360,11 +365,18 @@ class CaseEvent(models.Model):
     kind = models.CharField(_("kind"), max_length=24, choices=EventKind.choices)
     text = models.TextField(_("text"), blank=True)
     public = models.BooleanField(_("public progress note"), default=False)
+    # The local day of the step and the time limit in force just after it: the figures of a period are
+    # read from these (the timeline as it stood), never from the case's present fields.
+    on = models.DateField(_("day"), null=True, blank=True)
+    deadline = models.DateField(_("time limit in force"), null=True, blank=True)
+    # A resolution's return visit is due on this day (the working day after it).
+    due_on = models.DateField(_("return visit due"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("case event")
         verbose_name_plural = _("case timeline")
         ordering = ["at", "id"]
+        indexes = [models.Index(fields=["kind", "on"]), models.Index(fields=["case", "on"])]
 
     def __str__(self):
         return f"{self.case.number} {self.get_kind_display()}"
@@ -503,6 +515,8 @@ class FollowUp(models.Model):
         Case, on_delete=models.CASCADE, related_name="follow_ups", verbose_name=_("case")
     )
     due_on = models.DateField(_("due on"))
+    # The day the mode's schedule names (resolution + N days); due on the first working day from it.
+    planned_on = models.DateField(null=True, blank=True, editable=False)
     done_on = models.DateField(_("done on"), null=True, blank=True)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("who")
@@ -584,7 +598,7 @@ class AlertKind(models.IntegerChoices):
     """Named like every state, but stored as a small integer: it is part of the alerts' primary key,
     which the clock probes thousands of times a pass, and integers compare cheaper than collated text."""
 
-    REMIND = 1, _("Time limit tomorrow (催办)")
+    REMIND = 1, _("Time limit approaching (催办)")
     ESCALATE = 2, _("Overdue: supervise (督办)")
     LEADER = 3, _("Still overdue: leader supervision")
     VISIT = 4, _("Return visit due")

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -67,9 +67,20 @@ def _at(on: datetime.date | None) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(on, datetime.time(9, 0)))
 
 
-def _event(case: Case, by, kind: str, text: str = "", *, public: bool = False, on=None) -> CaseEvent:
+def _event(
+    case: Case, by, kind: str, text: str = "", *, public: bool = False, on=None, due_on=None
+) -> CaseEvent:
+    at = _at(on)
     return CaseEvent.objects.create(
-        case=case, by=by if getattr(by, "pk", None) else None, kind=kind, text=text, public=public, at=_at(on)
+        case=case,
+        by=by if getattr(by, "pk", None) else None,
+        kind=kind,
+        text=text,
+        public=public,
+        at=at,
+        on=timezone.localdate(at),
+        deadline=case.deadline,
+        due_on=due_on,
     )
 
 
@@ -175,6 +186,7 @@ def set_time_limit(
     reminder and supervision days. A limit that reaches an unknown year is left pending, with why."""
     mode = case.mode
     try:
+        case.limit_from = case.limit_days = None
         if mode.deadline_kind == DeadlineKind.EXPLICIT:
             deadline = explicit or case.deadline
             if deadline is None:
@@ -201,7 +213,8 @@ def set_time_limit(
         elif mode.deadline_kind == DeadlineKind.BATCH and case.batch_id:
             deadline = case.batch.deadline
         else:
-            deadline = calendar.add_working_days(case.raised_on, mode.time_limit_days or 1)
+            case.limit_from, case.limit_days = case.raised_on, mode.time_limit_days or 1
+            deadline = calendar.add_working_days(case.limit_from, case.limit_days)
         case.deadline = deadline
         _set_clock_days(case, calendar, on=on or case.raised_on)
         case.deadline_pending = ""
@@ -210,18 +223,67 @@ def set_time_limit(
         case.deadline_pending = str(exc)
 
 
-def _set_clock_days(case: Case, calendar: WorkingCalendar, *, on: datetime.date) -> None:
+def reopen_limit_days(case: Case, calendar: WorkingCalendar) -> int:
+    """The working days a reopened case gets (重办 starts a fresh limit under its mode): the mode's
+    days; for an explicit deadline, as many working days as the limit it was accepted with (at least
+    one); for a batch, the mode's default batch limit (the batch's own deadline has passed)."""
+    mode = case.mode
+    if mode.deadline_kind != DeadlineKind.EXPLICIT and mode.time_limit_days:
+        return mode.time_limit_days
+    start = case.accepted_on or case.raised_on
+    first = (
+        case.events.filter(kind=EventKind.ACCEPTED, deadline__isnull=False)
+        .order_by("at", "id")
+        .values_list("deadline", flat=True)
+        .first()
+    ) or case.deadline
+    try:
+        span = calendar.working_days_between(start, first) if first else 0
+    except UnknownYear:
+        span = 0
+    return max(span, mode.time_limit_days or 1, 1)
+
+
+def _set_reopened_limit(case: Case, calendar: WorkingCalendar, *, on: datetime.date) -> None:
+    """A fresh limit of `reopen_limit_days` working days from the reopening day, whatever the mode."""
+    case.limit_from, case.limit_days = on, reopen_limit_days(case, calendar)
+    try:
+        case.deadline = calendar.add_working_days(on, case.limit_days)
+        _set_clock_days(case, calendar, on=on, start=on)
+        case.deadline_pending = ""
+    except UnknownYear as exc:
+        case.deadline = case.remind_on = case.escalate_on = case.escalate_leader_on = None
+        case.deadline_pending = str(exc)
+
+
+def _set_clock_days(
+    case: Case, calendar: WorkingCalendar, *, on: datetime.date, start: datetime.date | None = None
+) -> None:
     """The reminder (the working day before the limit) and the supervision days (the working day
     after it, and two working days later). The limit itself is known; a following year that is
-    not entered yet only makes these reminder days count Monday to Friday.
+    not entered yet only makes these reminder days count Monday to Friday (counted again when the
+    year is entered: `case_recompute_calendar_dates`).
 
     A day already past on the day of the step (`on`: a late acceptance, a back-dated entry) is
-    moved to that day, so the clock's next pass acts on it; a reminder after the limit is dropped."""
+    moved to the first working day from then, so the clock's next pass acts on it; a reminder after
+    the limit is dropped."""
     deadline = case.deadline
-    remind = calendar.previous_working_day(deadline) if deadline > case.raised_on else deadline
-    case.remind_on = max(remind, on) if deadline >= on else None
-    case.escalate_on = max(calendar.add_working_days_or_weekdays(deadline, 1), on)
-    case.escalate_leader_on = max(calendar.add_working_days_or_weekdays(case.escalate_on, 2), on)
+    start = start or case.raised_on
+    remind = calendar.previous_working_day(deadline) if deadline > start else deadline
+    case.remind_on = _not_before(remind, on, calendar) if deadline >= on else None
+    if case.remind_on is not None and case.remind_on > deadline:
+        case.remind_on = None
+    case.escalate_on = _not_before(calendar.add_working_days_or_weekdays(deadline, 1), on, calendar)
+    case.escalate_leader_on = _not_before(
+        calendar.add_working_days_or_weekdays(case.escalate_on, 2), on, calendar
+    )
+
+
+def _not_before(day: datetime.date, on: datetime.date, calendar: WorkingCalendar) -> datetime.date:
+    """`day`, or when it is already past on `on`, the first working day from `on`."""
+    if day >= on:
+        return day
+    return calendar.working_day_from(on)
 
 
 # --- registration -------------------------------------------------------------------------
@@ -254,11 +316,15 @@ def case_register(
     meeting=None,
     via_card_of=None,
     photos: Iterable = (),
+    contact: str = "",
 ) -> Case:
     """登记. With `resolve_on_the_spot` (a 立即办 case settled during the visit) it is accepted and
     resolved at once by the person who registered it. `by` is None for the public portal, where
     `via_card_of` is the staff member whose visit card brought the client: the case goes to their
-    department and counts as their contact. Every case gets a tracking code for the portal."""
+    department and counts as their contact. Every case gets a tracking code for the portal.
+    `contact` is the kind of contact the registration itself was (a case raised during a
+    face-to-face visit at the client's place: ContactKind.ON_SITE, which satisfies 上门办's rule): it
+    is recorded among the case's contacts with the client."""
     _require_cap(by, Cap.HANDLE_CASES)
     raised_on = raised_on or _today()
     errors: dict[str, list] = {}
@@ -279,6 +345,8 @@ def case_register(
         errors["concern_kind"] = [_("Choose worry, grievance or difficulty.")]
     if source not in Source.values:
         errors["source"] = [_("Choose where the case came from.")]
+    if contact and contact not in ContactKind.values:
+        errors["contact"] = [_("Choose how the client was contacted.")]
     if contact_phone:
         try:
             contact_phone = validate_mobile(contact_phone)
@@ -335,9 +403,19 @@ def case_register(
         case.accept_due = calendar.add_working_days(raised_on, 1)
     except UnknownYear:
         case.accept_due = None  # not judged until the year is known
+    if contact:
+        case.first_contact_on = raised_on
+        if contact == ContactKind.ON_SITE:
+            case.on_site_visit_on = raised_on
     case.save()
     audit_create(by=by, obj=case)
     _event(case, by, EventKind.REGISTERED, case.get_source_display(), on=raised_on)
+    if contact:
+        note = _("Raised during this contact") if visit is None else _("Raised during the visit")
+        CaseContact.objects.create(
+            case=case, kind=contact, on=raised_on, by=by if getattr(by, "pk", None) else None, note=note
+        )
+        _event(case, by, EventKind.CONTACT, f"{ContactKind(contact).label} {note}", on=raised_on)
     for photo in cleaned_photos:
         CasePhoto.objects.create(case=case, image=photo)
     if source == Source.PORTAL:
@@ -590,7 +668,8 @@ def extension_decide(*, extension: Extension, by, approve: bool, note: str = "",
         before = snapshot(case, AUDITED)
         calendar = WorkingCalendar.load()
         case.deadline = extension.until
-        _set_clock_days(case, calendar, on=on)
+        case.limit_from = case.limit_days = None  # a chosen date, not counted in working days
+        _set_clock_days(case, calendar, on=on, start=case.limit_from or case.raised_on)
         _save(case, before, by, note=_("Extension approved"))
         _event(
             case,
@@ -747,7 +826,13 @@ def closing_problems(case: Case, *, calendar: WorkingCalendar | None = None) -> 
         if case.extensions.filter(state=ExtensionState.PENDING).exists():
             problems.append(_("An extension request is still waiting for a leader's decision."))
     elif rule == ClosingRule.ONSITE_VISIT and case.on_site_visit_on is None:
-        problems.append(_("No visit at the client's place is recorded (上门办)."))
+        problems.append(
+            _(
+                "No visit at the client's place is recorded (上门办). Record it on this case under "
+                "“More” → “Contact with the client”, kind “Visit at the client's place”; it then shows "
+                "under “contacts with the client”. A case raised during a face-to-face visit has it already."
+            )
+        )
     elif rule == ClosingRule.PARTNER and not case.casepartner_set.exists():
         problems.append(_("No partner organisation is recorded (多方合作办)."))
     elif rule == ClosingRule.PUBLIC_BOARD:
@@ -802,23 +887,21 @@ def case_resolve(
         on,
         on_the_spot,
     )
-    try:
-        case.return_visit_due = calendar.next_working_day(on)
-    except UnknownYear:
-        case.return_visit_due = on + datetime.timedelta(days=1)
+    # A guess (Monday to Friday) where the next year is unknown, counted again once it is entered.
+    case.return_visit_due = calendar.add_working_days_or_weekdays(on, 1)
     if case.ask_kind == AskKind.SUGGESTION:
         case.evaluation, case.evaluation_reason = evaluation, evaluation_reason.strip()
     _save(case, before, by)
-    _event(case, by, EventKind.RESOLVED, resolution, public=case.public, on=on)
+    _event(case, by, EventKind.RESOLVED, resolution, public=case.public, on=on, due_on=case.return_visit_due)
     if case.ask_kind == AskKind.SUGGESTION:
         _event(
             case, by, EventKind.EVALUATED, f"{case.get_evaluation_display()}: {case.evaluation_reason}", on=on
         )
     if case.mode.closing_rule == ClosingRule.FOLLOW_UPS:
         FollowUp.objects.filter(case=case, done_on__isnull=True).delete()  # a re-resolution schedules anew
+        planned = [on + datetime.timedelta(days=days) for days in case.mode.follow_up_days]
         FollowUp.objects.bulk_create(
-            FollowUp(case=case, due_on=on + datetime.timedelta(days=days))
-            for days in case.mode.follow_up_days
+            FollowUp(case=case, planned_on=day, due_on=calendar.working_day_from(day)) for day in planned
         )
     return case
 
@@ -871,12 +954,11 @@ def _reopen(case: Case, by, reason: str, on) -> None:
     case.reopened += 1
     case.resolved_on = case.return_visit_due = None
     case.resolution = ""
-    original_raised = case.raised_on
-    case.raised_on = on  # the mode's limit runs again from the reopening
-    if case.mode.deadline_kind != DeadlineKind.EXPLICIT:
-        set_time_limit(case, WorkingCalendar.load(), on=on)
-    case.raised_on = original_raised
+    # The mode's limit runs again from the reopening, for every mode (batch and explicit included).
+    _set_reopened_limit(case, WorkingCalendar.load(), on=on)
     _event(case, by, EventKind.REOPENED, reason, on=on)
+    if case.deadline_pending:
+        _event(case, None, EventKind.TIME_LIMIT, case.deadline_pending, on=on)
     if case.owner_id:
         _notify(
             [case.owner_id],
@@ -962,24 +1044,122 @@ def case_merge(*, case: Case, into: Case, by, on=None, expected_version: int | N
 
 @transaction.atomic
 def case_recompute_pending_limits(*, bureau_ids: Iterable[int] | None = None) -> int:
-    """Once a missing year is entered: compute every time limit that was left pending."""
+    """Once a missing year is entered: compute every time limit that was left pending (and every
+    other date the calendar derives). Returns how many pending limits were computed."""
+    return case_recompute_calendar_dates(bureau_ids=bureau_ids)["pending"]
+
+
+_CLOCK_FIELDS = ("remind_on", "escalate_on", "escalate_leader_on")
+
+
+def _recount_limit(case: Case, calendar: WorkingCalendar, today: datetime.date) -> None:
+    """An open case's limit and clock days counted again on the present calendar. Days already past
+    under both the old and the new count stay as they were (the clock has acted on them); a day that
+    the new count puts in the past falls due on the first working day from today."""
+    old = {name: getattr(case, name) for name in _CLOCK_FIELDS}
+    if case.limit_days:
+        try:
+            case.deadline = calendar.add_working_days(case.limit_from, case.limit_days)
+            case.deadline_pending = ""
+        except UnknownYear as exc:
+            case.deadline = case.remind_on = case.escalate_on = case.escalate_leader_on = None
+            case.deadline_pending = str(exc)
+            return
+    elif case.deadline_pending:
+        set_time_limit(case, calendar, on=today)
+        if case.deadline_pending:
+            return
+    _recount_clock_days(case, calendar, today, old)
+
+
+def _recount_clock_days(case: Case, calendar: WorkingCalendar, today: datetime.date, old=None) -> None:
+    """The reminder and supervision days counted again for the case's limit (see `_recount_limit`)."""
+    old = old or {name: getattr(case, name) for name in _CLOCK_FIELDS}
+    if case.deadline is None:
+        return
+    _set_clock_days(case, calendar, on=datetime.date.min, start=case.limit_from or case.raised_on)
+    for name in _CLOCK_FIELDS:
+        new, before = getattr(case, name), old[name]
+        if new is None or new >= today:
+            continue
+        if before is not None and before < today:
+            setattr(case, name, before)
+        elif name == "remind_on":
+            setattr(case, name, None if case.deadline < today else calendar.working_day_from(today))
+        else:
+            setattr(case, name, calendar.working_day_from(today))
+
+
+@transaction.atomic
+def case_recompute_calendar_dates(
+    *, year: int | None = None, bureau_ids: Iterable[int] | None = None, today: datetime.date | None = None
+) -> dict:
+    """When a calendar year is entered or corrected: every date derived from the calendar is counted
+    again — the time limits counted in working days (and those left pending), the reminder and both
+    supervision days of open cases, the acceptance due day, the return visit due and the follow-ups
+    due. With `year`, only dates that reach into that year (or that were unknown) are read.
+
+    Returns {"pending": limits computed that were pending, "cases": cases whose dates changed,
+    "follow_ups": follow-ups moved}."""
     calendar = WorkingCalendar.load()
-    cases = (
-        Case.objects.select_for_update(of=("self",))
-        .exclude(deadline_pending="")
-        .filter(state__in=OPEN_STATES)
-    )
+    today = today or _today()
+    since = datetime.date(year, 1, 1) if year else datetime.date.min
+    cases = Case.objects.all()
     if bureau_ids is not None:
         cases = cases.filter(bureau_id__in=list(bureau_ids))
-    done = 0
-    for case in cases.select_related("mode", "batch"):
+    reaches = (
+        ~Q(deadline_pending="")
+        | Q(deadline__gte=since)
+        | Q(remind_on__gte=since)
+        | Q(escalate_on__gte=since)
+        | Q(escalate_leader_on__gte=since)
+        | Q(accept_due__isnull=True)
+        | Q(accept_due__gte=since)
+        | Q(state=State.RESOLVED, return_visit_due__gte=since)
+        | Q(state=State.RESOLVED, return_visit_due__isnull=True)
+    )
+    result = {"pending": 0, "cases": 0, "follow_ups": 0}
+    for case in cases.filter(reaches).select_for_update(of=("self",)).select_related("mode", "batch"):
         before = snapshot(case, AUDITED)
-        set_time_limit(case, calendar, on=_today())
-        if not case.deadline_pending:
-            _save(case, before, None, note=_("Time limit computed after the calendar year was entered"))
+        was_pending = bool(case.deadline_pending)
+        if case.state in OPEN_STATES:
+            _recount_limit(case, calendar, today)
+        else:  # the limit it was judged by stays; its clock days follow the calendar all the same
+            _recount_clock_days(case, calendar, today)
+        try:
+            case.accept_due = calendar.add_working_days(case.raised_on, 1)
+        except UnknownYear:
+            case.accept_due = None
+        if case.state == State.RESOLVED and case.resolved_on:
+            case.return_visit_due = calendar.add_working_days_or_weekdays(case.resolved_on, 1)
+            if case.return_visit_due != before["return_visit_due"]:
+                # The resolution in force: its return visit is due on the day the calendar now says.
+                CaseEvent.objects.filter(
+                    pk=case.events.filter(kind=EventKind.RESOLVED).order_by("-at", "-id").values("pk")[:1]
+                ).update(due_on=case.return_visit_due)
+        after = snapshot(case, AUDITED)
+        if after == before:
+            continue
+        _save(case, before, None, note=_("Dates counted again after the working-day calendar changed"))
+        result["cases"] += 1
+        if case.deadline != before["deadline"] and case.deadline:
             _event(case, None, EventKind.TIME_LIMIT, str(case.deadline))
-            done += 1
-    return done
+        if was_pending and not case.deadline_pending:
+            result["pending"] += 1
+    follow_ups = FollowUp.objects.filter(done_on__isnull=True).filter(
+        Q(due_on__gte=since) | Q(planned_on__gte=since)
+    )
+    if bureau_ids is not None:
+        follow_ups = follow_ups.filter(case__bureau_id__in=list(bureau_ids))
+    moved = []
+    for follow_up in follow_ups.select_for_update():
+        due = calendar.working_day_from(follow_up.planned_on or follow_up.due_on)
+        if due != follow_up.due_on:
+            follow_up.due_on = due
+            moved.append(follow_up)
+    FollowUp.objects.bulk_update(moved, ["due_on"])
+    result["follow_ups"] = len(moved)
+    return result
 
 
 # --- deeds --------------------------------------------------------------------------------

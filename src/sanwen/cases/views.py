@@ -1,4 +1,6 @@
 import datetime
+import re
+import unicodedata
 from types import SimpleNamespace
 
 from django.contrib import messages
@@ -58,7 +60,10 @@ from sanwen.core.access import (
     visible,
 )
 from sanwen.core.codes import display as display_code
+from sanwen.core.codes import is_valid
+from sanwen.core.codes import parse as parse_code
 from sanwen.core.pagination import paginate
+from sanwen.core.params import parse_id, query_id
 from sanwen.core.text import mask_name, mask_phone
 from sanwen.core.views import photo_response
 
@@ -111,7 +116,7 @@ FILTERS = {
     "mode": lambda qs, v: qs.filter(mode__code=v),
     "ask_kind": lambda qs, v: qs.filter(ask_kind=v) if v in AskKind.values else qs,
     "source": lambda qs, v: qs.filter(source=v),
-    "township": lambda qs, v: qs.filter(township_id=v) if v.isdigit() else qs,
+    "township": lambda qs, v: qs.filter(township_id=parse_id(v)) if parse_id(v) else qs,
 }
 
 
@@ -125,13 +130,36 @@ def _filtered(request, cases, today):
     q = request.GET.get("q", "").strip()
     if q:
         cases = cases.filter(
-            Q(title__icontains=q) | Q(description__icontains=q) | Q(household__search_key__contains=q)
+            Q(title__icontains=q)
+            | Q(description__icontains=q)
+            | Q(household__search_key__contains=q)
+            | _exact(q)
         )
     return cases
 
 
+CASE_NUMBER = re.compile(r"^\s*(\d{4})\s*[-－—/]\s*(\d{1,6})\s*$")
+
+
+def _exact(q: str) -> Q:
+    """A case number (2026-00418, 2026-418, full-width digits) or a tracking code (K7M3P-2XQ9A, typed
+    any way the portal accepts) names one case."""
+    exact = Q(pk__in=[])
+    number = CASE_NUMBER.match(unicodedata.normalize("NFKC", q))
+    if number:
+        exact |= Q(year=int(number.group(1)), sequence=int(number.group(2)))
+    if is_valid(q):
+        exact |= Q(tracking_code=parse_code(q))
+    return exact
+
+
 def _list(request, cases, title, template="cases/case_list.html", extra=None):
     today = timezone.localdate()
+    q = request.GET.get("q", "").strip()
+    if q and request.GET.get("page") is None:
+        found = list(cases.filter(_exact(q)).values_list("pk", flat=True)[:2])
+        if len(found) == 1:  # an exact number or code opens the case
+            return redirect("case_detail", case_id=found[0])
     cases = _filtered(request, cases, today)
     page, query = paginate(request, cases)
     _decorate(page, request.user, today)
@@ -511,14 +539,14 @@ def case_register(request):
             return redirect(case)
         except ValidationError as exc:
             form.add_error(None, exc)
-    if request.method == "POST" and str(request.POST.get("household", "")).isdigit():
+    if request.method == "POST" and parse_id(request.POST.get("household")):
         household = (
             visible(Household.objects.select_related("township"), request.user)
-            .filter(pk=request.POST["household"])
+            .filter(pk=parse_id(request.POST["household"]))
             .first()
         )
-    elif request.GET.get("household", "").isdigit():
-        household = get_visible_or_404(Household.objects.all(), request.user, pk=request.GET["household"])
+    elif household_id := query_id(request.GET, "household"):
+        household = get_visible_or_404(Household.objects.all(), request.user, pk=household_id)
         form.initial["household"] = household.pk
     return render(request, "cases/case_register.html", {"form": form, "household": household})
 

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from sanwen.clients.models import BusinessFormat, HouseholdKind, MarketType
 from sanwen.clients.services import places_for_bureau
 from sanwen.core.forms import StyledFormMixin
+from sanwen.core.versions import VersionField
 from sanwen.org.models import PlaceLevel
 
 
@@ -28,6 +29,7 @@ class HouseholdForm(StyledFormMixin, forms.Form):
         label=_("business format"), choices=[("", "—"), *BusinessFormat.choices], required=False
     )
     note = forms.CharField(label=_("note"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    version = VersionField()
 
     def __init__(self, *args, bureau, **kwargs):
         super().__init__(*args, **kwargs)
@@ -58,6 +60,7 @@ class RenewalForm(StyledFormMixin, forms.Form):
     )
     on_the_spot = forms.BooleanField(label=_("handled on the spot"), required=False)
     note = forms.CharField(label=_("note"), max_length=200, required=False)
+    version = VersionField()
 
 
 class ContractForm(StyledFormMixin, forms.Form):
@@ -66,6 +69,17 @@ class ContractForm(StyledFormMixin, forms.Form):
     contracted_kg = forms.IntegerField(label=_("contracted quantity (kg)"), min_value=0, required=False)
     variety = forms.CharField(label=_("variety"), max_length=32, required=False)
     barns = forms.IntegerField(label=_("curing barns"), min_value=0, initial=0, required=False)
+    # The versions of the contracts the page showed, as "year:version,…" (the stale-form check).
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def clean_seen(self) -> dict[int, int] | None:
+        raw = self.cleaned_data.get("seen")
+        if raw is None or "seen" not in self.data:
+            return None
+        try:
+            return {int(y): int(v) for y, v in (p.split(":") for p in raw.split(",") if p)}
+        except ValueError as exc:
+            raise forms.ValidationError(_("Reload the page and try again.")) from exc
 
 
 class ImportForm(StyledFormMixin, forms.Form):

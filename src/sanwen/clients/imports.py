@@ -42,6 +42,7 @@ from sanwen.core.text import (
     validate_mobile,
     validate_resident_id,
 )
+from sanwen.core.xlsx import safe_row  # rejected values are the uploader's text: never formulas
 from sanwen.org.models import Place, PlaceLevel
 
 # canonical name → (the template's header, other headers seen in county spreadsheets)
@@ -393,7 +394,11 @@ def _parse_row(
             bad("licence_number", "", _("A retailer row needs its licence number."))
         else:
             try:
-                licence["number"] = rules.clean_licence_number(text["licence_number"], area_code=area_code)
+                licence["number"] = rules.clean_licence_number(
+                    text["licence_number"],
+                    area_code=area_code,
+                    county_code=rules.county_code_of(household.get("township"), household.get("village")),
+                )
             except ValidationError as exc:
                 bad("licence_number", cells["licence_number"], exc.messages[0])
         for column in ("valid_from", "valid_to"):
@@ -813,7 +818,7 @@ def error_workbook(run: ImportRun) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for e in run.errors:
-        sheet.append([e["row"] or "", e["column"], e["value"], e["reason"]])
+        sheet.append(safe_row(sheet, [e["row"] or "", e["column"], e["value"], e["reason"]]))
     for letter, width in zip("ABCD", (8, 18, 28, 80), strict=True):
         sheet.column_dimensions[letter].width = width
     buffer = io.BytesIO()

@@ -66,6 +66,8 @@ class Household(BureauOwnedModel):
     active = models.BooleanField(_("active"), default=True)
     # Folded name, pinyin initials, phone, numbers: maintained by the services for search.
     search_key = models.CharField(max_length=400, editable=False, default="")
+    # The stale-form check: the version a form was opened at is compared when it is saved.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = HouseholdQuerySet.as_manager()
 
@@ -108,6 +110,8 @@ class RetailLicence(BureauOwnedModel):
     status = models.CharField(
         _("status"), max_length=16, choices=LicenceStatus.choices, default=LicenceStatus.VALID
     )
+    # The stale-form check: the version a form was opened at is compared when it is saved.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = _("retail licence")
@@ -164,6 +168,8 @@ class PlantingContract(BureauOwnedModel):
     contracted_kg = models.PositiveIntegerField(_("contracted quantity (kg)"), null=True, blank=True)
     variety = models.CharField(_("variety"), max_length=32, blank=True)
     barns = models.PositiveSmallIntegerField(_("curing barns"), default=0)
+    # The stale-form check: the version a form was opened at is compared when it is saved.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = _("planting contract")

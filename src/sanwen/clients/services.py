@@ -25,6 +25,7 @@ from sanwen.core.text import (
     validate_mobile,
     validate_resident_id,
 )
+from sanwen.core.versions import STALE, stale_message, version_claim
 from sanwen.org.models import Place, PlaceLevel
 
 HOUSEHOLD_FIELDS = (
@@ -108,11 +109,13 @@ def household_create(*, bureau, by, **data) -> Household:
 
 
 @transaction.atomic
-def household_update(*, household: Household, by, **data) -> Household:
+def household_update(*, household: Household, by, version: int | None = None, **data) -> Household:
+    """`version`: the one the form was opened at; a household changed since is refused (stale form)."""
     household = Household.objects.select_for_update().get(pk=household.pk)
     before = snapshot(household, HOUSEHOLD_FIELDS)
     merged = {f: getattr(household, f) for f in HOUSEHOLD_FIELDS} | data
     cleaned = household_clean(bureau=household.bureau, data=merged)
+    version_claim(household, version)
     for field in HOUSEHOLD_FIELDS:
         setattr(household, field, cleaned[field])
     household.search_key = household_search_key(household)
@@ -140,10 +143,11 @@ def household_reveal(*, household: Household, by) -> dict:
     return numbers
 
 
-def _licence_clean(*, bureau, number, valid_from, valid_to, exclude_pk=None) -> str:
+def _licence_clean(*, bureau, number, valid_from, valid_to, exclude_pk=None, household=None) -> str:
     errors = {}
+    county = rules.county_code_of(household.township, household.village) if household is not None else ""
     try:
-        number = rules.clean_licence_number(number, area_code=bureau.area.code)
+        number = rules.clean_licence_number(number, area_code=bureau.area.code, county_code=county)
         if RetailLicence.objects.filter(number=number).exclude(pk=exclude_pk).exists():
             errors["number"] = [_("Licence number %(n)s is already registered.") % {"n": number}]
     except ValidationError as exc:
@@ -180,7 +184,9 @@ def licence_create(
 ) -> RetailLicence:
     if household.kind != HouseholdKind.RETAILER:
         raise ValidationError({"number": [_("Only a retailer holds a retail licence.")]})
-    number = _licence_clean(bureau=household.bureau, number=number, valid_from=valid_from, valid_to=valid_to)
+    number = _licence_clean(
+        bureau=household.bureau, number=number, valid_from=valid_from, valid_to=valid_to, household=household
+    )
     licence = RetailLicence.objects.create(
         bureau=household.bureau,
         household=household,
@@ -215,9 +221,12 @@ def licence_renew(
     valid_to: datetime.date,
     on_the_spot: bool = False,
     note: str = "",
+    version: int | None = None,
 ) -> RetailLicence:
-    """延续: applied for at least 30 days before expiry; keeps the number; a new term of at most 5 years."""
+    """延续: applied for at least 30 days before expiry; keeps the number; a new term of at most 5 years.
+    `version`: the one the form was opened at; a licence changed since is refused (stale form)."""
     licence = RetailLicence.objects.select_for_update().get(pk=licence.pk)
+    version_claim(licence, version)
     if licence.status == LicenceStatus.CLOSED:
         raise ValidationError(_("A closed licence cannot be renewed; apply for a new one."))
     deadline = rules.renewal_deadline(licence.valid_to)
@@ -239,7 +248,7 @@ def licence_renew(
         raise ValidationError({"valid_to": exc.messages}) from exc
     before = snapshot(licence)
     licence.valid_from, licence.valid_to = new_from, valid_to
-    licence.save(update_fields=["valid_from", "valid_to", "updated_at"])
+    licence.save(update_fields=["valid_from", "valid_to", "version", "updated_at"])
     LicenceApplication.objects.create(
         bureau=licence.bureau,
         licence=licence,
@@ -286,8 +295,11 @@ def contract_save(
     contracted_kg: int | None = None,
     variety: str = "",
     barns: int = 0,
+    version: int | None = None,
 ) -> PlantingContract:
-    """Create or replace the household's planting contract for the year."""
+    """Create or replace the household's planting contract for the year. `version`: the one of the
+    year's contract the form was opened at, 0 for a form opened when the year had none; a contract
+    changed (or created) since is refused (stale form)."""
     if household.kind != HouseholdKind.FARMER:
         raise ValidationError({"year": [_("Only a farmer holds a planting contract.")]})
     cleaned = contract_clean(year=year, area_mu=area_mu, contracted_kg=contracted_kg, barns=barns)
@@ -304,12 +316,16 @@ def contract_save(
         "barns": cleaned["barns"],
     }
     if existing:
+        version_claim(existing, version)
         before = snapshot(existing)
         for k, v in values.items():
             setattr(existing, k, v)
         existing.save()
         audit_update(by=by, obj=existing, before=before)
         return existing
+    if version:
+        # The form showed a contract that is no longer there.
+        raise ValidationError(stale_message(), code=STALE)
     contract = PlantingContract.objects.create(
         bureau=household.bureau, household=household, year=year, **values
     )

@@ -19,7 +19,10 @@ from sanwen.core.access import Cap, get_visible_or_404, has_cap, require_cap, un
 from sanwen.core.audit import audit_note
 from sanwen.core.models import AuditAction, AuditEvent
 from sanwen.core.pagination import paginate
+from sanwen.core.params import parse_id, query_id
 from sanwen.core.text import mask_id, mask_licence, mask_phone
+from sanwen.core.versions import is_stale, keep_entry_after_conflict
+from sanwen.core.xlsx import safe_row
 from sanwen.org.models import Place, PlaceLevel
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -30,10 +33,10 @@ def _filtered_households(request):
     params = request.GET
     if params.get("kind") in HouseholdKind.values:
         households = households.filter(kind=params["kind"])
-    if params.get("township", "").isdigit():
-        households = households.filter(township_id=params["township"])
-    if params.get("village", "").isdigit():
-        households = households.filter(village_id=params["village"])
+    if township := query_id(params, "township"):
+        households = households.filter(township_id=township)
+    if village := query_id(params, "village"):
+        households = households.filter(village_id=village)
     if params.get("q"):
         households = households.search(params["q"])
     return households
@@ -69,9 +72,9 @@ def client_list(request):
             "kinds": HouseholdKind.choices,
             "townships": places.filter(level=PlaceLevel.TOWNSHIP),
             "villages": places.exclude(level=PlaceLevel.TOWNSHIP).filter(
-                parent_id=request.GET.get("township") or 0
+                parent_id=parse_id(request.GET.get("township"))
             )
-            if request.GET.get("township", "").isdigit()
+            if parse_id(request.GET.get("township"))
             else [],
             "params": request.GET,
         },
@@ -91,17 +94,16 @@ def client_export(request):
     sheet.append(["类型", "姓名/经营者", "手机号码", "身份证号", "乡镇", "村", "地址"])
     count = 0
     for h in households.iterator(chunk_size=2000):
-        sheet.append(
-            [
-                h.get_kind_display(),
-                h.name,
-                h.phone if full else mask_phone(h.phone),
-                h.id_number if full else mask_id(h.id_number),
-                h.township.name,
-                h.village.name if h.village else "",
-                h.address,
-            ]
-        )
+        row = [
+            h.get_kind_display(),
+            h.name,
+            h.phone if full else mask_phone(h.phone),
+            h.id_number if full else mask_id(h.id_number),
+            h.township.name,
+            h.village.name if h.village else "",
+            h.address,
+        ]
+        sheet.append(safe_row(sheet, row))
         count += 1
     if full and request.user.bureau_id:
         audit_note(
@@ -152,7 +154,12 @@ def client_detail(request, household_id):
             "history": history,
             "licence_form": LicenceForm(),
             "renewal_form": RenewalForm(initial={"applied_on": timezone.localdate()}),
-            "contract_form": ContractForm(initial={"year": timezone.localdate().year}),
+            "contract_form": ContractForm(
+                initial={
+                    "year": timezone.localdate().year,
+                    "seen": ",".join(f"{c.year}:{c.version}" for c in household.contracts.all()),
+                }
+            ),
         },
     )
 
@@ -184,18 +191,27 @@ def _household_form_view(request, household=None):
                 "note",
             )
         }
-        initial |= {"township": household.township_id, "village": household.village_id}
+        initial |= {
+            "township": household.township_id,
+            "village": household.village_id,
+            "version": household.version,
+        }
     form = HouseholdForm(request.POST or None, bureau=bureau, initial=initial)
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
         try:
             if household is None:
-                household = services.household_create(bureau=bureau, by=request.user, **form.cleaned_data)
+                household = services.household_create(bureau=bureau, by=request.user, **data)
                 messages.success(request, _("The household was added."))
             else:
-                services.household_update(household=household, by=request.user, **form.cleaned_data)
+                services.household_update(household=household, by=request.user, version=version, **data)
                 messages.success(request, _("Your changes were saved."))
             return redirect("client_detail", household_id=household.pk)
         except ValidationError as exc:
+            if is_stale(exc):
+                household.refresh_from_db(fields=["version"])
+                keep_entry_after_conflict(form, household.version)
             form.add_error(None, exc)
     return render(request, "clients/client_form.html", {"form": form, "household": household})
 
@@ -271,6 +287,7 @@ def contract_add(request, household_id):
             contracted_kg=d["contracted_kg"],
             variety=d["variety"],
             barns=d["barns"] or 0,
+            version=None if d["seen"] is None else d["seen"].get(d["year"], 0),
         )
 
     return _post_form(request, ContractForm(request.POST), save, household.get_absolute_url())

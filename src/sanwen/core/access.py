@@ -30,6 +30,7 @@ from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from sanwen.core.params import parse_id, query_id
 from sanwen.core.text import fold, mask_id, mask_licence, mask_phone
 
 
@@ -527,13 +528,13 @@ class Scope:
 
 
 def _id(value) -> int | None:
-    """A row id from a query string, or None for anything that is not one (never an error)."""
+    """A row id, given as a number or as text from a query string (already checked there)."""
     if value is None or value == "":
         return None
-    text = str(value).strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 18:
+    found = parse_id(str(value))
+    if found is None:
         raise Http404
-    return int(text)
+    return found
 
 
 def heads(user, department_id) -> bool:
@@ -603,13 +604,13 @@ def choose_scope(user, *, bureau=None, department=None, staff=None, township=Non
 
 
 def scope_from_request(request, **options) -> Scope:
-    get = request.GET
+    get = request.GET  # a malformed id is a 400 with a message, not a quiet default
     return choose_scope(
         request.user,
-        bureau=get.get("bureau"),
-        department=get.get("department"),
-        staff=get.get("staff"),
-        township=get.get("township"),
+        bureau=query_id(get, "bureau"),
+        department=query_id(get, "department"),
+        staff=query_id(get, "staff"),
+        township=query_id(get, "township"),
         **options,
     )
 

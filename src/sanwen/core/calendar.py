@@ -84,6 +84,18 @@ class WorkingCalendar:
                 days -= 1
         return day
 
+    def working_day_from(self, day: datetime.date) -> datetime.date:
+        """`day` if it is a working day, else the next one (Monday to Friday in a year not known yet:
+        such a guess is counted again when the year is entered)."""
+        while True:
+            try:
+                if self.is_workday(day):
+                    return day
+            except UnknownYear:
+                if day.weekday() < 5:
+                    return day
+            day += ONE_DAY
+
     def next_working_day(self, day: datetime.date) -> datetime.date:
         return self.add_working_days(day, 1)
 

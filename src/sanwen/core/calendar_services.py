@@ -98,18 +98,13 @@ def _check(days) -> list[str]:
 
 
 @transaction.atomic
-def calendar_year_enter(*, year: int, days: dict, source: str = "", by=None) -> int:
-    """Replace the year's entered days, mark the year known, and compute the time limits that were
-    pending on it. Returns how many cases got their time limit."""
-    from sanwen.cases.services import case_recompute_pending_limits
-
+def calendar_days_save(*, year: int, days: dict, source: str = "", by=None) -> CalendarYear:
+    """Replace the year's entered days and mark the year known. The dates the calendar derives are
+    counted again by the caller (sanwen.desk.calendar.calendar_year_enter), in the same transaction."""
     CalendarDay.objects.filter(date__year=year).delete()
     CalendarDay.objects.bulk_create(CalendarDay(date=d, kind=k, name=n) for d, (k, n) in sorted(days.items()))
     entry, created = CalendarYear.objects.update_or_create(
         year=year, defaults={"source": source, "entered_by": by}
     )
     audit_create(by=by, obj=entry, note=_("%(n)d days entered") % {"n": len(days)})
-    from sanwen.fieldwork.services import leave_recount
-
-    leave_recount(year=year)  # approved leave in that year was counted Monday to Friday until now
-    return case_recompute_pending_limits()
+    return entry

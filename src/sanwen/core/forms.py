@@ -1,8 +1,44 @@
 from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
+from django.utils.translation import gettext_lazy as _
+
+from sanwen.core.params import parse_id
+
+
+def limit_length(field: forms.CharField, limit: int) -> None:
+    """Give a text field a maximum length after it was built: the validator (with a message that
+    says how long the text is and may be) and the browser's maxlength."""
+    field.max_length = limit
+    field.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
+    field.validators.append(
+        MaxLengthValidator(
+            limit,
+            message=_("Please keep it within %(limit_value)d characters (now %(show_value)d)."),
+        )
+    )
+    field.widget.attrs["maxlength"] = str(limit)
+
+
+class IdsChoiceField(forms.ModelMultipleChoiceField):
+    """Django's multiple choice of rows, refusing values that cannot be an id before they reach the
+    database: Django bounds an `exact` lookup but not the `in` this field uses, and SQLite overflows
+    on 99999999999999999999 (a server error instead of "not one of the choices")."""
+
+    def _check_values(self, value):
+        if (self.to_field_name or "pk") == "pk":
+            for pk in value or ():
+                if parse_id(str(pk)) is None:
+                    raise ValidationError(
+                        self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                    )
+        return super()._check_values(value)
 
 
 class StyledFormMixin:
-    """Bootstrap classes on every widget, so templates can render fields as they are."""
+    """Bootstrap classes on every widget, so templates can render fields as they are; and every text
+    field without a maximum length gets settings.TEXT_MAX, so no free text is unbounded."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -15,6 +51,12 @@ class StyledFormMixin:
             else:
                 css = "form-control"
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+            if (
+                isinstance(field, forms.CharField)
+                and field.max_length is None
+                and not isinstance(widget, forms.HiddenInput)  # lists of ids, not text
+            ):
+                limit_length(field, settings.TEXT_MAX)
 
 
 def add_service_errors(form, exc) -> None:

@@ -1,6 +1,9 @@
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+from django.utils.translation import gettext as _
+
+from sanwen.core.params import BadParameter
 
 
 class ChosenLanguageMiddleware(LocaleMiddleware):
@@ -15,3 +18,23 @@ class ChosenLanguageMiddleware(LocaleMiddleware):
         language = chosen if chosen in supported else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+def _has_nul(params) -> bool:
+    return any("\x00" in key or any("\x00" in value for value in values) for key, values in params.lists())
+
+
+class RefuseNulMiddleware:
+    """A NUL character in a query or form value is never meant (no one types it) and PostgreSQL
+    refuses it in any text it is given: a 400 with a message here, instead of a server error in
+    whichever query the value would reach. Form fields refuse it too; this covers every page's filters."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _has_nul(request.GET) or (request.method == "POST" and _has_nul(request.POST)):
+            raise BadParameter(
+                _("The request contains an invisible NUL character, which cannot be used. Nothing was saved.")
+            )
+        return self.get_response(request)

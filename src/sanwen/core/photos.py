@@ -39,6 +39,8 @@ def clean_photo(upload, *, max_bytes: int = MAX_BYTES) -> ContentFile:
             image.save(out, format="JPEG", quality=85, optimize=True)
     except ValidationError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:  # Pillow's own limit, met before ours when far above
+        raise ValidationError(_("%(name)s has too many pixels.") % {"name": name}) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ValidationError(_("%(name)s is not a photo (JPEG, PNG or WebP).") % {"name": name}) from exc
     return ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex}.jpg")

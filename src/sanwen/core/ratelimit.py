@@ -67,3 +67,15 @@ def hit(request, scope: str) -> int:
                 ends = window + datetime.timedelta(seconds=seconds)
                 wait = max(wait, int((ends - now).total_seconds()) + 1)
     return wait
+
+
+def refund(request, scope: str) -> None:
+    """Take back the visitor's last attempt at `scope`: a submission refused for what it contains (a
+    form error, a photo that is not one) costs nothing, so a farmer who mistyped is not locked out.
+    Call it only after `hit` for the same request."""
+    key = _key(client_address(request))
+    now = timezone.now()
+    for _attempts, seconds in settings.PORTAL_RATE_LIMITS.get(scope, []):
+        RateCounter.objects.filter(
+            scope=f"{scope}:{seconds}", key=key, window=_window(now, seconds), hits__gt=0
+        ).update(hits=F("hits") - 1)

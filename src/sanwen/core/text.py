@@ -78,6 +78,32 @@ def mask_phone(phone: str | None) -> str:
     return f"{phone[:3]}{'*' * (len(phone) - 7)}{phone[-4:]}"
 
 
+# A mobile number as people write it in free text: 13812345678, 138 1234 5678, 138-1234-5678,
+# +86 138 1234 5678, 008613812345678, full-width digits and dashes, the ideographic space. Between any
+# two digits there may be up to three separators; no digit right before or after it.
+_DIGIT = "[0-9\uff10-\uff19]"
+_GAP = "[\\s\\-\u2010-\u2015\u2212\uff0d.\uff0e\u00b7/]{0,3}"
+_COUNTRY = f"(?:(?:(?:[+\uff0b]|00|\uff10\uff10){_GAP})?[8\uff18][6\uff16]{_GAP}(?:[(\uff08][0\uff10][)\uff09]{_GAP})?)?"
+MOBILE_IN_TEXT_RE = re.compile(
+    f"(?<![0-9\uff10-\uff19+\uff0b])"
+    f"{_COUNTRY}[1\uff11]{_GAP}[3-9\uff13-\uff19](?:{_GAP}{_DIGIT}){{9}}"
+    f"(?!{_DIGIT})"
+)
+
+
+def mask_phones_in(text: str | None) -> str:
+    """Every mobile number in free text masked like a plain one (138****5678), however it is
+    written (see MOBILE_IN_TEXT_RE); the country code, if any, goes with it."""
+    if not text:
+        return ""
+    return MOBILE_IN_TEXT_RE.sub(lambda m: mask_phone(digits_only(m.group(0))[-11:]), text)
+
+
+def digits_only(text: str) -> str:
+    """The ASCII digits of text, full-width ones narrowed, everything else dropped."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text) if ch in "0123456789")
+
+
 def mask_id(number: str | None) -> str:
     """Resident ID or credit code: 451122********1234."""
     if not number:

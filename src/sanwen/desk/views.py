@@ -29,10 +29,12 @@ from sanwen.clients.models import (
 from sanwen.clients.rules import RENEWAL_LEAD_DAYS
 from sanwen.core.access import Cap, require_cap, visible
 from sanwen.core.calendar import PACKAGE_YEARS, WorkingCalendar
-from sanwen.core.calendar_services import calendar_year_enter, parse_calendar_csv, parse_calendar_lines
+from sanwen.core.calendar_services import parse_calendar_csv, parse_calendar_lines
 from sanwen.core.forms import StyledFormMixin
 from sanwen.core.models import CalendarDay, CalendarYear, Notification
 from sanwen.core.pagination import paginate
+from sanwen.core.params import BadParameter
+from sanwen.desk.calendar import calendar_year_enter
 from sanwen.fieldwork.quota import my_progress
 from sanwen.org.models import ContactPoint, Staff
 from sanwen.portal.views import CSP
@@ -217,3 +219,19 @@ def csrf_failure(request, reason=""):
         response["Content-Security-Policy"] = CSP
         return response
     return render(request, "core/csrf_failure.html", {"message": message}, status=403)
+
+
+def bad_request(request, exception=None):
+    """A request the page cannot use (handler400): a parameter we refused says which and how to write
+    it; anything else (a malformed request Django refused) gets a general sentence. Nothing was saved."""
+    if isinstance(exception, BadParameter) and exception.args:
+        message = str(exception.args[0])
+    else:
+        message = _(
+            "The request could not be understood (a link may have been cut or changed). Nothing was saved."
+        )
+    if request.path.startswith("/p/"):
+        response = render(request, "portal/refused.html", {"message": message}, status=400)
+        response["Content-Security-Policy"] = CSP
+        return response
+    return render(request, "desk/bad_request.html", {"message": message}, status=400)

@@ -6,8 +6,11 @@ from django.utils.translation import gettext_lazy as _
 
 from sanwen.campaigns.models import HandlingMode, Vehicle, VisitRole
 from sanwen.cases.models import ItemKind
-from sanwen.core.forms import StyledFormMixin
+from sanwen.core.forms import IdsChoiceField, StyledFormMixin
+from sanwen.core.params import FIRST_DAY, LAST_DAY, parse_id
+from sanwen.core.versions import VersionField
 from sanwen.fieldwork.models import Channel, LeaveKind, LedgerScope, MeetingKind
+from sanwen.fieldwork.services import accuracy_metres
 from sanwen.org.models import ContactPoint, Place, Staff
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -44,19 +47,19 @@ class VisitForm(StyledFormMixin, forms.Form):
     on = forms.DateField(label=_("date"), widget=DATE)
     channel = forms.ChoiceField(label=_("channel"), choices=Channel.choices, initial=Channel.FACE)
     households = forms.CharField(widget=forms.HiddenInput, required=False)
-    staff = forms.ModelMultipleChoiceField(
+    staff = IdsChoiceField(
         label=_("staff on the visit"),
         queryset=Staff.objects.none(),
         required=False,
         help_text=_("You are on it; add colleagues who came with you."),
     )
-    vehicles = forms.ModelMultipleChoiceField(
+    vehicles = IdsChoiceField(
         label=_("activity vehicles (三送三抓)"),
         queryset=Vehicle.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    roles = forms.ModelMultipleChoiceField(
+    roles = IdsChoiceField(
         label=_("roles played (五员)"),
         queryset=VisitRole.objects.none(),
         required=False,
@@ -88,19 +91,15 @@ class VisitForm(StyledFormMixin, forms.Form):
     households_required = True
 
     def clean_households(self):
-        raw = [p for p in self.cleaned_data.get("households", "").split(",") if p.strip()]
-        if not all(p.strip().isdigit() for p in raw):
+        ids = [parse_id(p) for p in self.cleaned_data.get("households", "").split(",") if p.strip()]
+        if None in ids:
             raise forms.ValidationError(_("Choose the households from the search results."))
-        if self.households_required and not raw:
+        if self.households_required and not ids:
             raise forms.ValidationError(_("Choose at least one household."))
-        return [int(p) for p in raw]
+        return ids
 
     def clean_accuracy(self):
-        value = self.cleaned_data.get("accuracy", "")
-        try:
-            return int(float(value)) if value else None
-        except ValueError:
-            return None
+        return accuracy_metres(self.cleaned_data.get("accuracy", ""))
 
 
 class ItemForm(StyledFormMixin, forms.Form):
@@ -162,16 +161,14 @@ class MeetingForm(StyledFormMixin, forms.Form):
         help_text=_("If held in a village, it counts as a field day for the staff attending."),
     )
     place = forms.CharField(label=_("venue"), max_length=100)
-    staff = forms.ModelMultipleChoiceField(
-        label=_("staff attending"), queryset=Staff.objects.none(), required=False
-    )
+    staff = IdsChoiceField(label=_("staff attending"), queryset=Staff.objects.none(), required=False)
     households = forms.CharField(widget=forms.HiddenInput, required=False)
     other_attendees = forms.IntegerField(label=_("other attendees"), min_value=0, initial=0)
     minutes = forms.CharField(label=_("minutes"), widget=forms.Textarea(attrs={"rows": 4}))
     decisions = forms.CharField(
         label=_("decisions"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
-    vehicles = forms.ModelMultipleChoiceField(
+    vehicles = IdsChoiceField(
         label=_("activity vehicles (三送三抓)"),
         queryset=Vehicle.objects.none(),
         required=False,
@@ -214,14 +211,16 @@ class ResearchUpdateForm(StyledFormMixin, forms.Form):
         required=False,
         help_text=_("Visit numbers separated by commas, as shown in the visit list."),
     )
+    version = VersionField()
 
     def clean_visits(self):
         raw = [
             p.strip() for p in self.cleaned_data.get("visits", "").replace("，", ",").split(",") if p.strip()
         ]
-        if not all(p.isdigit() for p in raw):
+        ids = [parse_id(p) for p in raw]
+        if None in ids:
             raise forms.ValidationError(_("Give visit numbers separated by commas."))
-        return [int(p) for p in raw]
+        return ids
 
 
 class LedgerForm(StyledFormMixin, forms.Form):
@@ -251,6 +250,7 @@ def parse_month(value: str | None, today: datetime.date | None = None) -> dateti
     """'2026-03' → 2026-03-01; anything else → this month."""
     today = today or timezone.localdate()
     try:
-        return datetime.datetime.strptime(value or "", "%Y-%m").date()
+        month = datetime.datetime.strptime(value or "", "%Y-%m").date()
     except ValueError:
         return today.replace(day=1)
+    return month if FIRST_DAY <= month <= LAST_DAY else today.replace(day=1)  # 9999-12 overflows later

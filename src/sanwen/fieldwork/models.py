@@ -217,8 +217,9 @@ class VisitDay(models.Model):
 
 
 class VisitedMonth(models.Model):
-    """A household had at least one visit in a month (one row per household and month, written with
-    each visit): what 零距离 counts, without reading every 户次 of the period."""
+    """A household was met face to face in a month — a visit at its place or a meeting in its village,
+    not a phone call (one row per household and month, written with each visit and meeting): what
+    零距离 counts, without reading every 户次 of the period."""
 
     household = models.ForeignKey("clients.Household", on_delete=models.CASCADE, related_name="+")
     bureau = models.ForeignKey("org.Bureau", on_delete=models.PROTECT, related_name="+")
@@ -316,6 +317,8 @@ class Research(BureauOwnedModel):
     findings = models.TextField(_("findings and recommendations"), blank=True)
     report = models.FileField(_("research report"), upload_to="research/%Y/", blank=True)
     reported_on = models.DateField(_("report finished on"), null=True, blank=True)
+    # The stale-form check: the version a form was opened at is compared when it is saved.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = _("research topic")

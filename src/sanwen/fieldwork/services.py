@@ -3,6 +3,7 @@ ledger books and notebook reviews. Each is one transaction; visits and meetings 
 cases services."""
 
 import datetime
+import math
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
@@ -13,13 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sanwen.campaigns.models import Campaign
-from sanwen.cases.models import ITEM_KINDS, Source
+from sanwen.cases.models import ITEM_KINDS, ContactKind, Source
 from sanwen.cases.services import case_register
 from sanwen.core.access import Cap, Role, has_cap
 from sanwen.core.audit import audit_bulk_create, audit_create, audit_update, snapshot
 from sanwen.core.calendar import UnknownYear, WorkingCalendar
 from sanwen.core.photos import clean_photo
 from sanwen.core.text import clean_spaces
+from sanwen.core.versions import version_claim
 from sanwen.fieldwork.models import (
     Channel,
     FieldDay,
@@ -300,14 +302,28 @@ def _coordinate(value, limit: int, errors: dict, field: str):
     if value in (None, ""):
         return None
     try:
-        number = Decimal(str(value)).quantize(Decimal("0.000001"))
+        number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
+        number = None
+    if number is None or not number.is_finite() or abs(number) > limit:  # NaN, inf, 1e999 included
         errors.setdefault("location", []).append(_("The location is not valid."))
         return None
-    if abs(number) > limit:
-        errors.setdefault("location", []).append(_("The location is not valid."))
+    return number.quantize(Decimal("0.000001"))
+
+
+MAX_ACCURACY_M = 1_000_000  # a browser's accuracy estimate beyond this (or not a number) is dropped
+
+
+def accuracy_metres(value) -> int | None:
+    """The accuracy of a location in whole metres, or None when it is missing or unusable (negative,
+    NaN, infinite, absurd): a bad estimate from the phone loses the estimate, not the visit."""
+    if value in (None, ""):
         return None
-    return number
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        return None
+    return int(number) if math.isfinite(number) and 0 <= number <= MAX_ACCURACY_M else None
 
 
 def _check_items(items, households: list, campaign, errors: dict, by=None) -> list[dict]:
@@ -343,6 +359,32 @@ def _check_items(items, households: list, campaign, errors: dict, by=None) -> li
     return checked
 
 
+def met_in_village(household, village) -> bool:
+    """A meeting in the household's own village (its village committee, or the natural village under it)."""
+    return village is not None and village.pk in (
+        household.village_id,
+        getattr(household.village, "parent_id", None) if household.village_id else None,
+    )
+
+
+def _mark_met(bureau, households, on) -> None:
+    """零距离 counts face-to-face contact: a visit at the client's place or a meeting in their village
+    (a phone call is not). One row per household and month (sanwen.fieldwork.models.VisitedMonth)."""
+    VisitedMonth.objects.bulk_create(
+        [VisitedMonth(household=h, bureau=bureau, month=month_start(on)) for h in households],
+        ignore_conflicts=True,
+    )
+
+
+# The visit is the contact with the client about the items raised on it: face to face (at the
+# client's place) is 上门办's on-site visit.
+VISIT_CONTACT = {
+    Channel.FACE: ContactKind.ON_SITE,
+    Channel.PHONE: ContactKind.PHONE,
+    Channel.AT_BUREAU: ContactKind.AT_BUREAU,
+}
+
+
 def _raise_items(*, bureau, by, items: list[dict], on, source: str, visit=None, meeting=None) -> list:
     cases = []
     for item in items:
@@ -363,6 +405,7 @@ def _raise_items(*, bureau, by, items: list[dict], on, source: str, visit=None, 
                 resolve_on_the_spot=(item.get("resolved") or "").strip(),
                 visit=visit,
                 meeting=meeting,
+                contact=VISIT_CONTACT.get(visit.channel, "") if visit is not None else "",
             )
         )
     return cases
@@ -439,17 +482,15 @@ def visit_record(
         village=village,
         latitude=lat if lng is not None else None,
         longitude=lng if lat is not None else None,
-        accuracy=int(accuracy) if accuracy not in (None, "") and lat is not None else None,
+        accuracy=accuracy_metres(accuracy) if lat is not None else None,
         recorded_by=by,
     )
     VisitStaff.objects.bulk_create(VisitStaff(visit=visit, staff=p, on=on) for p in staff)
     VisitHousehold.objects.bulk_create(
         VisitHousehold(visit=visit, household=h, bureau=bureau, on=on) for h in households
     )
-    VisitedMonth.objects.bulk_create(
-        [VisitedMonth(household=h, bureau=bureau, month=month_start(on)) for h in households],
-        ignore_conflicts=True,
-    )
+    if channel == Channel.FACE:
+        _mark_met(bureau, households, on)
     _count_visit_day(bureau, on, len(households))
     visit.vehicles.set(vehicles)
     visit.roles.set(roles)
@@ -531,6 +572,7 @@ def meeting_record(
     meeting.households.set(households)
     meeting.vehicles.set(vehicles)
     if village is not None:
+        _mark_met(bureau, [h for h in households if met_in_village(h, village)], on)
         _mark_field_days(
             bureau=bureau, staff=staff, on=on, village=village, activity=title, source=FieldDaySource.MEETING
         )
@@ -580,8 +622,10 @@ def research_update(
     meetings: Iterable | None = None,
     report=None,
     reported_on=None,
+    version: int | None = None,
 ) -> Research:
-    """Link the visits and meetings that fed the topic; attach the report when it is written."""
+    """Link the visits and meetings that fed the topic; attach the report when it is written.
+    `version`: the one the form was opened at; a topic changed since is refused (stale form)."""
     research = Research.objects.select_for_update().get(pk=research.pk)
     if not (_may_record_for(by, research.staff) and has_cap(by, Cap.RECORD_FIELDWORK)):
         raise PermissionDenied
@@ -602,6 +646,7 @@ def research_update(
         errors["reported_on"] = [_("The report must be dated between the start and today.")]
     if errors:
         raise ValidationError(errors)
+    version_claim(research, version)
     before = snapshot(research)
     if findings is not None:
         research.findings = findings.strip()

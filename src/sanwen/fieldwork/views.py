@@ -26,6 +26,7 @@ from sanwen.core.access import (
 )
 from sanwen.core.pagination import paginate
 from sanwen.core.text import mask_phone
+from sanwen.core.versions import is_stale, keep_entry_after_conflict
 from sanwen.core.views import photo_response
 from sanwen.core.xlsx import xlsx_response
 from sanwen.fieldwork import services
@@ -503,6 +504,7 @@ def research_detail(request, research_id):
             "findings": research.findings,
             "reported_on": research.reported_on,
             "visits": ", ".join(str(pk) for pk in research.visits.values_list("pk", flat=True)),
+            "version": research.version,
         },
     )
     if request.method == "POST":
@@ -521,10 +523,14 @@ def research_detail(request, research_id):
                     visits=visits,
                     report=data["report"],
                     reported_on=data["reported_on"],
+                    version=data["version"],
                 )
                 messages.success(request, _("Saved."))
                 return redirect(research)
             except ValidationError as exc:
+                if is_stale(exc):
+                    research.refresh_from_db(fields=["version"])
+                    keep_entry_after_conflict(form, research.version)
                 form.add_error(None, exc)
     visits = research.visits.prefetch_related("households").order_by("on")
     meetings = research.meetings.order_by("on")

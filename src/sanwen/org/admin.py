@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sanwen.core.access import Cap, has_cap
 from sanwen.core.admin_scoping import AuditedAdminMixin, BureauScopedAdmin
+from sanwen.core.versions import VersionedAdminMixin
 from sanwen.org.models import Bureau, ContactPoint, Department, Place, Staff
 
 
@@ -49,7 +50,7 @@ class StaffChangeForm(UserChangeForm):
 
 
 @admin.register(Staff)
-class StaffAdmin(BureauScopedAdmin, UserAdmin):
+class StaffAdmin(VersionedAdminMixin, BureauScopedAdmin, UserAdmin):
     form = StaffChangeForm
     add_form = StaffCreationForm
     list_display = ("username", "name", "department", "rank", "role", "title", "is_active")

@@ -225,6 +225,8 @@ class Staff(AbstractUser):
     card_code = models.CharField(
         _("visit card code"), max_length=10, unique=True, null=True, blank=True, default=new_card_code
     )
+    # The stale-form check: the version a form was opened at is compared when it is saved.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = StaffManager()
 

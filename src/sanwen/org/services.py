@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from sanwen.core.audit import audit_create, audit_update, snapshot
+from sanwen.core.audit import audit_create, audit_note, audit_update, snapshot
+from sanwen.core.models import AuditAction
 from sanwen.core.text import clean_spaces, digits, validate_mobile
 from sanwen.org.models import (
     CODE_LENGTH,
@@ -170,3 +171,13 @@ def contact_point_assign(*, staff: Staff, village: Place, since, note: str = "",
     )
     audit_create(by=by, obj=point)
     return point
+
+
+@transaction.atomic
+def staff_change_password(*, staff: Staff, by, password: str) -> Staff:
+    """Set a new password (already checked against the validators by the form); the change, not the
+    password, goes to the audit trail."""
+    staff.set_password(password)
+    staff.save(update_fields=["password"])
+    audit_note(by=by, obj=staff, action=AuditAction.UPDATE, note=_("Password changed."))
+    return staff

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sanwen.campaigns.models import Prohibition
 from sanwen.cases.models import ItemKind, Satisfaction
-from sanwen.core.forms import StyledFormMixin
+from sanwen.core.forms import StyledFormMixin, limit_length
 from sanwen.org.models import Place, PlaceLevel
 from sanwen.portal.services import township_of
 
@@ -103,8 +103,7 @@ class RaiseForm(HoneypotMixin, StyledFormMixin, forms.Form):
 
     def __init__(self, *args, bureau, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["text"].max_length = settings.PORTAL_TEXT_MAX
-        self.fields["text"].widget.attrs["maxlength"] = settings.PORTAL_TEXT_MAX
+        limit_length(self.fields["text"], settings.PORTAL_TEXT_MAX)
         places = list(
             Place.objects.within(bureau.area.code)
             .filter(level__in=(PlaceLevel.TOWNSHIP, PlaceLevel.VILLAGE, PlaceLevel.NATURAL_VILLAGE))
@@ -168,6 +167,7 @@ class RateForm(StyledFormMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["satisfaction"].widget.attrs["class"] = "form-check-input"
+        limit_length(self.fields["comment"], settings.PORTAL_TEXT_MAX)
 
 
 class MisconductForm(HoneypotMixin, StyledFormMixin, forms.Form):
@@ -203,6 +203,5 @@ class MisconductForm(HoneypotMixin, StyledFormMixin, forms.Form):
             campaign=campaign, active=True
         ).order_by("order", "pk")
         self.fields["prohibition"].widget.attrs["class"] = "form-check-input"
-        self.fields["description"].max_length = settings.PORTAL_TEXT_MAX
-        self.fields["description"].widget.attrs["maxlength"] = settings.PORTAL_TEXT_MAX
+        limit_length(self.fields["description"], settings.PORTAL_TEXT_MAX)
         self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})

@@ -8,7 +8,7 @@ from django.db.models import Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 
 from sanwen.cases.models import Case, CaseEvent, EventKind, State
-from sanwen.core.text import mask_id, mask_licence, mask_name, mask_phone
+from sanwen.core.text import mask_id, mask_licence, mask_name, mask_phone, mask_phones_in
 
 # Steps of the timeline the public sees (by kind only, without the text a cadre wrote), and the
 # progress notes a cadre marked public (with their text).
@@ -38,7 +38,6 @@ PUBLIC_STATE = {
     State.MERGED: _("Handled together with another matter"),
 }
 
-_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 _ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 _CREDIT = re.compile(r"(?<![0-9A-Z])[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}(?![0-9A-Z])")
 _LICENCE = re.compile(r"(?<!\d)\d{12}(?!\d)")
@@ -54,7 +53,7 @@ def scrub(text: str, names=()) -> str:
         text = text.replace(name, mask_name(name))
     text = _ID.sub(lambda m: mask_id(m.group(0)), text)
     text = _CREDIT.sub(lambda m: mask_id(m.group(0)), text)
-    text = _MOBILE.sub(lambda m: mask_phone(m.group(0)), text)
+    text = mask_phones_in(text)  # 138 1234 5678, +86-138-…, full-width digits as well
     text = _LICENCE.sub(lambda m: mask_licence(m.group(0)), text)
     return _LANDLINE.sub(lambda m: mask_phone(m.group(0)), text)
 

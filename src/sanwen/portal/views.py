@@ -26,6 +26,7 @@ from sanwen.core import codes, ratelimit
 from sanwen.core.access import Cap, has_cap
 from sanwen.core.forms import add_service_errors
 from sanwen.core.pagination import paginate
+from sanwen.core.params import query_id, query_ids
 from sanwen.core.text import mask_phone
 from sanwen.org.models import Bureau, Department, Place, PlaceLevel, Staff
 from sanwen.portal import public, services
@@ -187,6 +188,7 @@ def portal_raise(request, bureau_code):
                     card_staff=card,
                 )
             except ValidationError as exc:
+                ratelimit.refund(request, "raise")  # refused for what it contains: not an attempt
                 add_service_errors(form, exc)
             else:
                 return _received(request, case.tracking_code, case.raised_on)
@@ -279,6 +281,7 @@ def portal_report(request, bureau_code):
                     phone=data["phone"],
                 )
             except ValidationError as exc:
+                ratelimit.refund(request, "report")
                 add_service_errors(form, exc)
             else:
                 return _received(request, report.tracking_code, report.received_on, report=True)
@@ -406,6 +409,8 @@ def portal_rate(request):
         "bureau": case.bureau,
         "rate_form": form,
     }
+    # A rating refused for what it says costs nothing; an unknown code (a guess) was counted above.
+    ratelimit.refund(request, "rate")
     return render(request, "portal/track.html", context, status=400)
 
 
@@ -424,8 +429,8 @@ def portal_board(request, bureau_code):
         .order_by("code")
         .values("pk", "name")
     )
-    township = _int(request.GET.get("township"))
-    category = _int(request.GET.get("category"))
+    township = query_id(request.GET, "township")
+    category = query_id(request.GET, "category")
     if show == "cases":
         rows = (
             Case.objects.filter(bureau=bureau, public=True)
@@ -506,13 +511,6 @@ def portal_board(request, bureau_code):
     )
 
 
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 # --- visit cards (staff side) ---------------------------------------------------------------
 
 
@@ -547,8 +545,8 @@ def visit_cards(request):
     allowed = (
         _card_staff_for(request).select_related("department", "bureau").order_by("department__order", "name")
     )
-    department = _int(request.GET.get("department"))
-    chosen = [int(v) for v in request.GET.getlist("staff") if v.isdigit()]
+    department = query_id(request.GET, "department")
+    chosen = query_ids(request.GET, "staff")
     people = allowed
     if chosen:
         people = people.filter(pk__in=chosen)

@@ -5,10 +5,21 @@ in the database; a dashboard is a bounded number of queries whatever the size of
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models import Case as DbCase
+from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import TruncMonth
 
-from sanwen.cases.models import CLOSED_STATES, AskKind, Case, ConcernKind, Deed, Satisfaction, State
+from sanwen.cases.models import (
+    AskKind,
+    Case,
+    CaseEvent,
+    ConcernKind,
+    Deed,
+    EventKind,
+    ReturnVisit,
+    Satisfaction,
+    State,
+)
 from sanwen.fieldwork.models import LedgerBook, Meeting, VisitDay, VisitHousehold, VisitStaff
 
 
@@ -81,8 +92,39 @@ def ledger_books(f: Filters):
     return rows
 
 
+# The state a case is in after each step of its timeline (a reassignment keeps it assigned).
+STATE_AFTER = {
+    EventKind.REGISTERED: State.REGISTERED,
+    EventKind.ACCEPTED: State.ACCEPTED,
+    EventKind.DECLINED: State.DECLINED,
+    EventKind.ASSIGNED: State.ASSIGNED,
+    EventKind.STARTED: State.IN_PROGRESS,
+    EventKind.RESOLVED: State.RESOLVED,
+    EventKind.RETURN_VISIT: State.VISITED,
+    EventKind.REOPENED: State.IN_PROGRESS,
+    EventKind.ARCHIVED: State.ARCHIVED,
+    EventKind.MERGED: State.MERGED,
+}
+
+
+def state_on(day: datetime.date):
+    """An expression for a case's state at the end of `day`, read from its timeline."""
+    last = (
+        CaseEvent.objects.filter(case=OuterRef("pk"), on__lte=day, kind__in=list(STATE_AFTER))
+        .order_by("-at", "-id")
+        .values("kind")[:1]
+    )
+    return DbCase(
+        *[When(step_then=kind, then=Value(state.value)) for kind, state in STATE_AFTER.items()],
+        default=F("state"),
+        output_field=CharField(),
+    ), Subquery(last)
+
+
 def _cases(f: Filters):
-    rows = Case.objects.filter(bureau_id__in=f.bureau_ids).exclude(state=State.MERGED)
+    # Every registration counts in the period it was made, a duplicate merged later included (merging
+    # is a later step: it does not take the case out of a period that has closed).
+    rows = Case.objects.filter(bureau_id__in=f.bureau_ids)
     if f.township is not None:
         rows = rows.filter(township=f.township)
     if f.staff is not None:
@@ -101,12 +143,33 @@ def suggestions(f: Filters):
     return cases_raised(f).filter(ask_kind=AskKind.SUGGESTION)
 
 
+def resolutions(f: Filters):
+    """Resolutions (办结) in the period, read from the timeline: a case reopened later stays resolved
+    in the month it was resolved, and one resolved again counts again in that month."""
+    return CaseEvent.objects.filter(
+        kind=EventKind.RESOLVED, on__gte=f.start, on__lte=f.end, case__in=_cases(f).values("pk")
+    )
+
+
 def cases_resolved(f: Filters):
-    return _cases(f).filter(resolved_on__gte=f.start, resolved_on__lte=f.end, state__in=CLOSED_STATES)
+    return _cases(f).filter(pk__in=resolutions(f).values("case_id"))
+
+
+def return_visits(f: Filters):
+    """Return visits (回访) in the period: each one a rating."""
+    return ReturnVisit.objects.filter(on__gte=f.start, on__lte=f.end, case__in=_cases(f).values("pk"))
+
+
+def latest_ratings(f: Filters):
+    """Per case rated in the period: its latest rating as it stood at the period's end."""
+    later = ReturnVisit.objects.filter(case=OuterRef("case_id"), on__lte=f.end).filter(
+        Q(on__gt=OuterRef("on")) | Q(on=OuterRef("on"), id__gt=OuterRef("id"))
+    )
+    return return_visits(f).filter(~Exists(later))
 
 
 def cases_rated(f: Filters):
-    return _cases(f).filter(visited_on__gte=f.start, visited_on__lte=f.end).exclude(satisfaction="")
+    return _cases(f).filter(pk__in=return_visits(f).values("case_id"))
 
 
 def deeds(f: Filters):
@@ -144,10 +207,10 @@ def _months(f: Filters) -> list[str]:
     return months
 
 
-def _by_bureau_month(rows, field: str, **counts):
+def _by_bureau_month(rows, field: str, bureau: str = "bureau_id", **counts):
     """[(bureau_id, "YYYY-MM", {counts})] from one grouped query."""
-    grouped = rows.order_by().annotate(m=TruncMonth(field)).values("bureau_id", "m").annotate(**counts)
-    return [(r.pop("bureau_id"), r.pop("m").strftime("%Y-%m"), r) for r in grouped]
+    grouped = rows.order_by().annotate(m=TruncMonth(field)).values(bureau, "m").annotate(**counts)
+    return [(r.pop(bureau), r.pop("m").strftime("%Y-%m"), r) for r in grouped]
 
 
 def compute(f: Filters) -> dict:
@@ -169,19 +232,27 @@ def compute(f: Filters) -> dict:
         **{f"concern_{k}": Count("pk", filter=Q(concern_kind=k)) for k in ConcernKind.values},
     )
     resolved_rows = _by_bureau_month(
-        cases_resolved(f),
-        "resolved_on",
+        resolutions(f),
+        "on",
+        "case__bureau_id",
         resolved=Count("pk"),
-        on_time=Count("pk", filter=Q(resolved_on__lte=F("deadline"))),
-        on_the_spot=Count("pk", filter=Q(resolved_on_the_spot=True)),
+        on_time=Count("pk", filter=Q(on__lte=F("deadline"))),
+        on_the_spot=Count("pk", filter=Q(case__resolved_on_the_spot=True)),
     )
-    rated = cases_rated(f).aggregate(
-        rated=Count("pk"), **{k: Count("pk", filter=Q(satisfaction=k)) for k in Satisfaction.values}
-    )
+    ratings = {k: Count("pk", filter=Q(satisfaction=k)) for k in Satisfaction.values}
+    # Satisfaction two ways, both named: per return visit (every rating counts), and per case (the
+    # latest rating of each case rated in the period). A dissatisfied visit later put right still
+    # counts per return visit; per case only the latest rating counts.
+    rated = return_visits(f).aggregate(rated=Count("pk"), **ratings)
+    per_case = latest_ratings(f).aggregate(cases_rated=Count("pk"), **ratings)
+    # By state as the cases stood at the period's end.
+    state_then, step_then = state_on(f.end)
     mode_state = list(
         cases_raised(f)
         .order_by()
-        .values("mode__code", "mode__name", "mode__order", "state")
+        .annotate(step_then=step_then)
+        .annotate(state_then=state_then)
+        .values("mode__code", "mode__name", "mode__order", "state_then")
         .annotate(n=Count("pk"))
     )
     deed_rows = list(
@@ -221,6 +292,11 @@ def compute(f: Filters) -> dict:
     figures = {key: totals.get(key, 0) for key in keys} | rated
     figures["on_time_percent"] = _percent(figures["on_time"], figures["resolved"])
     figures["satisfied_percent"] = _percent(rated["satisfied"] + rated["basic"], rated["rated"])
+    figures["cases_rated"] = per_case["cases_rated"]
+    figures["case_ratings"] = {k: per_case[k] for k in Satisfaction.values}
+    figures["case_satisfied_percent"] = _percent(
+        per_case["satisfied"] + per_case["basic"], per_case["cases_rated"]
+    )
     modes = {}
     for row in mode_state:
         entry = modes.setdefault(
@@ -236,7 +312,8 @@ def compute(f: Filters) -> dict:
     figures["by_mode"] = sorted(modes.values(), key=lambda m: (m["order"], m["mode__code"]))
     figures["by_state"] = {}
     for row in mode_state:
-        figures["by_state"][row["state"]] = figures["by_state"].get(row["state"], 0) + row["n"]
+        state = row["state_then"]
+        figures["by_state"][state] = figures["by_state"].get(state, 0) + row["n"]
     figures["deeds"] = deed_rows
     series = ("household_visits", "meetings", "cases", "resolved")
     trend = {

@@ -43,7 +43,16 @@ def summary_paragraphs(bureau, f: Filters, *, who: str = "") -> list[str]:
     if data["on_the_spot"]:
         cases += f"，现场解决{data['on_the_spot']}件"
     if data["rated"]:
-        cases += f"；回访{data['rated']}件，满意和基本满意率{data['satisfied_percent']:g}%"
+        # Both rates, each saying what it counts: every return visit, and each case's latest rating.
+        cases += (
+            f"；回访{data['rated']}次，按回访次数计满意和基本满意率{data['satisfied_percent']:g}%"
+            f"（不满意{data['dissatisfied']}次）"
+        )
+        if data["case_satisfied_percent"] is not None:
+            cases += (
+                f"，按每件最新评价计{data['cases_rated']}件、满意和基本满意率"
+                f"{data['case_satisfied_percent']:g}%"
+            )
     paragraphs.append(cases + "。")
     by_department = {}
     for row in (

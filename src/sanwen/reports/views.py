@@ -1,8 +1,6 @@
 """The dashboard: the campaign at a glance for any period and scope, its trends as charts, every
 figure opening the records behind it, every table as xlsx, and the summary as a Word document."""
 
-import datetime
-
 from django.contrib.auth.decorators import login_required
 from django.db.models import F
 from django.http import Http404, HttpResponse
@@ -24,6 +22,7 @@ from sanwen.core.access import (
     unmasks_numbers,
 )
 from sanwen.core.pagination import paginate
+from sanwen.core.params import query_date
 from sanwen.core.text import mask_name
 from sanwen.core.xlsx import xlsx_response
 from sanwen.fieldwork.quota import quota_rows, quota_totals
@@ -34,13 +33,6 @@ from sanwen.reports.summary import summary_docx
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def _date(text, default):
-    try:
-        return datetime.date.fromisoformat(text) if text else default
-    except ValueError:
-        return default
-
-
 def report_filters(request) -> tuple[stats.Filters, Bureau, str]:
     """The period and the scope asked for, limited to what the user may see (the access policy's
     one scope chooser, as the scorecard and the quota table)."""
@@ -48,8 +40,8 @@ def report_filters(request) -> tuple[stats.Filters, Bureau, str]:
     scope = scope_from_request(request)
     today = timezone.localdate()
     campaign = Campaign.objects.filter(bureau=scope.bureau, active=True).order_by("-start").first()
-    start = _date(request.GET.get("from"), campaign.start if campaign else today.replace(month=1, day=1))
-    end = _date(request.GET.get("to"), today)
+    start = query_date(request.GET, "from", campaign.start if campaign else today.replace(month=1, day=1))
+    end = query_date(request.GET, "to", today)
     if end < start:
         start, end = end, start
     f = stats.Filters(
@@ -151,7 +143,10 @@ def _dashboard_xlsx(data, children, f, label):
         [_("cases raised"), data["cases"]],
         [_("cases resolved"), data["resolved"]],
         [_("resolved on time (%)"), data["on_time_percent"]],
-        [_("satisfied or basically satisfied (%)"), data["satisfied_percent"]],
+        [_("return visits"), data["rated"]],
+        [_("satisfied or basically satisfied, per return visit (%)"), data["satisfied_percent"]],
+        [_("cases rated"), data["cases_rated"]],
+        [_("satisfied or basically satisfied, per case, latest rating (%)"), data["case_satisfied_percent"]],
     ]
     sheets = [
         (_("figures"), [_("figure"), f"{label} {period}"], figures),

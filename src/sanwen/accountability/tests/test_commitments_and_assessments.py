@@ -11,9 +11,9 @@ from docx import Document
 from sanwen.accountability import services
 from sanwen.accountability.models import AssessmentState, CommitmentState, ReportState, ViolationReport
 from sanwen.campaigns.models import Prohibition
-from sanwen.cases.clock import clock_pass
 from sanwen.core.access import Role
 from sanwen.core.models import AuditEvent, Notification
+from sanwen.desk.clock import clock_pass
 
 D = datetime.date
 
@@ -131,6 +131,11 @@ def test_a_substantiated_violation_in_the_year_bars_excellent(world, draft):
         services.assessment_finalise(assessment=draft, by=leader)
     assert "优秀" in str(raised.value)
     draft = fill(draft, inspector, grade="competent")
+    # The violation came after the evidence was drawn: finalising asks to look again first.
+    with pytest.raises(services.EvidenceChanged):
+        services.assessment_finalise(assessment=draft, by=leader, on=D(2026, 1, 20))
+    draft = services.assessment_refresh(assessment=draft, by=inspector, today=D(2026, 1, 20))
+    assert draft.evidence["violations"][0]["prohibition"] == "不准收受馈赠"
     final = services.assessment_finalise(assessment=draft, by=leader, on=D(2026, 1, 20))
     assert (
         final.state == AssessmentState.FINAL

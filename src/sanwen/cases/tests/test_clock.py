@@ -40,7 +40,9 @@ def test_the_owner_is_reminded_the_working_day_before_the_limit(world, assigned)
     result = clock_pass(today=D(2026, 3, 6))
     assert result.reminded == 1
     # The pass e-mails the reminder and the earlier "assigned to you" notice, once.
-    assert sorted(m.subject for m in mail.outbox) == ["[三问三解] 交您办理", "[三问三解] 明日到期（催办）"]
+    assert sorted(m.subject for m in mail.outbox) == ["[三问三解] 交您办理", "[三问三解] 时限将到（催办）"]
+    reminder = next(m for m in mail.outbox if "催办" in m.subject)
+    assert "2026-03-09" in reminder.body and "3天后到期" in reminder.body  # the real limit, 3 days off
     assert all(case.number in m.body and m.to == ["staff@example.org"] for m in mail.outbox)
     assert clock_pass(today=D(2026, 3, 6)).emailed == 0
     assert len(mail.outbox) == 2 and AlertMail.objects.count() == 1
@@ -130,7 +132,9 @@ def test_follow_ups_due_are_shown_to_the_owner(world, assigned):
     staff = world.a.users[Role.STAFF]
     case = case_resolve(case=assigned("tracked"), by=staff, resolution="已解决", on=D(2026, 3, 6))
     assert due(staff, D(2026, 3, 13), AlertKind.FOLLOW) == [(case.pk, AlertKind.FOLLOW)]
-    assert len(due(staff, D(2026, 4, 6), AlertKind.FOLLOW)) == 2
+    # +30 days is 5 April (清明, a holiday until the 6th): due on Tuesday 7 April.
+    assert len(due(staff, D(2026, 4, 6), AlertKind.FOLLOW)) == 1
+    assert len(due(staff, D(2026, 4, 7), AlertKind.FOLLOW)) == 2
 
 
 def test_a_pass_runs_the_same_queries_whatever_the_number_of_cases(world, assigned):
@@ -173,4 +177,4 @@ def test_the_command_runs_one_pass(world, assigned):
     assigned("immediate", on=D(2026, 3, 5))
     out = io.StringIO()
     call_command("clock", "--once", "--date", "2026-03-09", stdout=out)
-    assert "1 cases supervised by the department head" in out.getvalue()
+    assert "1 cases to the department head's supervision" in out.getvalue()

@@ -107,7 +107,7 @@ def test_tracked_cases_schedule_follow_ups_and_archive_only_when_all_are_recorde
     case = resolve(assigned("tracked"), staff, on=D(2026, 3, 6))
     assert list(case.follow_ups.values_list("due_on", flat=True)) == [
         D(2026, 3, 13),
-        D(2026, 4, 5),
+        D(2026, 4, 7),  # +30 days is 5 April (清明, off until the 6th): due the next working day
         D(2026, 6, 4),
     ]
     case = case_return_visit(case=case, by=head, satisfaction=Satisfaction.BASIC, on=D(2026, 3, 9))

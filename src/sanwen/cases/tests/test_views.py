@@ -214,3 +214,25 @@ def test_a_weekday_given_as_a_make_up_day_is_refused(as_user):
     )
     assert response.status_code == 200
     assert not CalendarYear.objects.exists()
+
+
+@pytest.mark.parametrize("typed", ["{year}-{seq:05d}", "{year}-{seq}", " {year} - {seq} ", "{wide}"])
+def test_a_case_number_typed_any_way_opens_the_case(as_user, world, assigned, typed):
+    case = assigned()
+    wide = f"{case.year}-{case.sequence:05d}".translate(
+        str.maketrans("0123456789-", "０１２３４５６７８９－")
+    )
+    q = typed.format(year=case.year, seq=case.sequence, wide=wide)
+    response = as_user(Role.STAFF).get(reverse("case_list"), {"q": q})
+    assert response.status_code == 302 and response["Location"] == reverse("case_detail", args=[case.pk])
+
+
+def test_a_tracking_code_opens_its_case_but_not_another_bureaus(as_user, world, assigned):
+    from sanwen.core.codes import display
+
+    case = assigned()
+    code = display(case.tracking_code).lower()
+    response = as_user(Role.STAFF).get(reverse("case_list"), {"q": code})
+    assert response.status_code == 302 and response["Location"] == reverse("case_detail", args=[case.pk])
+    other = as_user(Role.STAFF, world.b).get(reverse("case_list"), {"q": code})
+    assert other.status_code == 200 and case.number not in other.content.decode()

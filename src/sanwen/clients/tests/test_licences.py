@@ -2,9 +2,11 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sanwen.clients.models import ApplicationKind, PlantingContract, RetailLicence
-from sanwen.clients.rules import clean_licence_number, latest_valid_to
+from sanwen.clients.rules import clean_licence_number, clean_term, latest_valid_to
 from sanwen.clients.services import contract_save, licence_create, licence_renew
 from sanwen.core.access import Role
 from sanwen.core.models import AuditEvent
@@ -35,9 +37,49 @@ def test_a_city_bureau_accepts_any_of_its_counties():
     assert clean_licence_number("451121100123", area_code="4511") == "451121100123"
 
 
+def test_a_city_bureau_accepts_only_the_county_the_household_is_in():
+    assert clean_licence_number("451122100123", area_code="4511", county_code="451122") == "451122100123"
+    with pytest.raises(ValidationError, match="所在县"):
+        clean_licence_number("451121100123", area_code="4511", county_code="451122")
+
+
+def test_a_city_bureau_registers_a_licence_only_with_the_households_county(world):
+    city = world.a.bureau.parent
+    retailer = world.a.retailer
+    retailer.bureau = city  # a household the city bureau keeps itself, in 钟山县's 公安镇
+    with pytest.raises(ValidationError) as info:
+        licence_create(
+            household=retailer,
+            by=None,
+            number="451121100777",
+            valid_from=D(2024, 3, 5),
+            valid_to=D(2026, 3, 5),
+        )
+    assert "451122" in str(info.value.message_dict["number"])
+    licence = licence_create(
+        household=retailer, by=None, number="451122100777", valid_from=D(2024, 3, 5), valid_to=D(2026, 3, 5)
+    )
+    assert licence.number == "451122100777"
+
+
 def test_a_term_is_at_most_five_years():
     assert latest_valid_to(D(2024, 3, 5)) == D(2029, 3, 4)
-    assert latest_valid_to(D(2024, 2, 29)) == D(2029, 2, 27)
+    # Five years from 29 February end the day before 1 March 2029: 28 February.
+    assert latest_valid_to(D(2024, 2, 29)) == D(2029, 2, 28)
+
+
+@given(st.dates(min_value=D(2000, 1, 1), max_value=D(2090, 12, 31)))
+def test_a_term_ends_the_day_before_its_fifth_anniversary(start):
+    end = latest_valid_to(start)
+    anniversary = end + datetime.timedelta(days=1)
+    assert anniversary.year == start.year + 5
+    # The anniversary is the same day five years on, or 1 March when 29 February does not exist then.
+    assert (anniversary.month, anniversary.day) == (start.month, start.day) or (
+        (start.month, start.day) == (2, 29) and (anniversary.month, anniversary.day) == (3, 1)
+    )
+    clean_term(start, end)
+    with pytest.raises(ValidationError):
+        clean_term(start, anniversary)
 
 
 def test_it_refuses_a_term_longer_than_five_years(world):

@@ -9,8 +9,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from sanwen.campaigns.models import DeedKind, HandlingMode, Vehicle
-from sanwen.cases.models import Case, State
-from sanwen.cases.services import case_register, deed_record
+from sanwen.cases.models import Case
+from sanwen.cases.services import (
+    case_accept,
+    case_assign,
+    case_register,
+    case_resolve,
+    case_return_visit,
+    deed_record,
+)
 from sanwen.core.access import Role
 from sanwen.fieldwork.services import ledger_open, meeting_record, visit_record
 from sanwen.reports.stats import Filters, figures, trends
@@ -62,22 +69,16 @@ def records(world):
     ledger_open(bureau=a.bureau, by=staff, scope="village", village=a.village, opened_on=D(2026, 3, 4))
     a_case(world, ask="suggestion")
     a_case(world, ask="suggestion", raised=D(2026, 2, 20))  # before
-    a_case(
-        world,
-        state=State.VISITED,
-        resolved_on=D(2026, 3, 5),
-        deadline=D(2026, 3, 6),
-        visited_on=D(2026, 3, 6),
-        satisfaction="satisfied",
-    )
-    a_case(
-        world,
-        state=State.VISITED,
-        resolved_on=D(2026, 3, 9),
-        deadline=D(2026, 3, 6),
-        visited_on=D(2026, 3, 10),
-        satisfaction="dissatisfied",
-    )
+    on_time = a_case(world)  # limit 3 March
+    on_time = case_accept(case=on_time, by=head, on=D(2026, 3, 2))
+    on_time = case_assign(case=on_time, by=head, owner=staff, on=D(2026, 3, 2))
+    on_time = case_resolve(case=on_time, by=staff, resolution="已解决", on=D(2026, 3, 3))
+    case_return_visit(case=on_time, by=staff, satisfaction="satisfied", on=D(2026, 3, 4))
+    late = a_case(world)
+    late = case_accept(case=late, by=head, on=D(2026, 3, 2))
+    late = case_assign(case=late, by=head, owner=staff, on=D(2026, 3, 2))
+    late = case_resolve(case=late, by=staff, resolution="已解决", on=D(2026, 3, 9))
+    case_return_visit(case=late, by=staff, satisfaction="dissatisfied", comment="没解决", on=D(2026, 3, 10))
     kind = DeedKind.objects.get(campaign=a.campaign, code="land")
     for quantity in (120, 80):
         deed_record(

@@ -13,7 +13,8 @@
   const chart = window.echarts.init(holder);
   chart.setOption({
     animation: false,
-    tooltip: { trigger: "axis" },
+    // Drawn on the canvas: ECharts' HTML tooltip writes style attributes, which the CSP forbids.
+    tooltip: { trigger: "axis", renderMode: "richText" },
     legend: { top: 0 },
     grid: { left: 48, right: 48, top: 36, bottom: 28 },
     xAxis: { type: "category", data: data.months },

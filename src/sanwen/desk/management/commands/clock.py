@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sanwen.cases.clock import clock_pass
+from sanwen.desk.clock import clock_pass
 
 
 class Command(BaseCommand):

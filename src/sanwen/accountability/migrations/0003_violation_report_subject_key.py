@@ -8,7 +8,7 @@ from sanwen.core.access import subject_key
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accountability', '0001_initial'),
+        ('accountability', '0002_commitment_version'),
     ]
 
     operations = [
