@@ -4,9 +4,11 @@ import base64
 import binascii
 
 from django.utils.translation import gettext as _
-from ninja import Schema
+from ninja import Field, Schema
 from ninja.errors import HttpError
 
+# Query values never hold a NUL character (the server refuses it before the API sees it).
+NO_NUL = r"^[^\x00]*$"
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
@@ -26,7 +28,7 @@ def decode(cursor: str) -> int:
 
 
 class PageParams(Schema):
-    cursor: str | None = None
+    cursor: str | None = Field(None, pattern=NO_NUL, max_length=40)
     limit: int = DEFAULT_LIMIT
 
 

@@ -81,3 +81,25 @@ def install(api) -> None:
     @api.exception_handler(HttpError)
     def http_error(request, exc):
         return error(api, request, exc.status_code, "bad_request", str(exc))
+
+
+def refuse_nul(payload: Schema) -> None:
+    """A NUL character in a JSON body is refused like the server refuses it in forms and queries
+    (PostgreSQL cannot store it): a 400 naming the fields, before any service is called."""
+    fields: dict[str, list[str]] = {}
+
+    def walk(value, name: str) -> None:
+        if isinstance(value, str) and "\x00" in value:
+            fields[name or "request"] = [
+                _("The request contains an invisible NUL character, which cannot be used. Nothing was saved.")
+            ]
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, f"{name}.{key}" if name else str(key))
+        elif isinstance(value, list):
+            for item in value:
+                walk(item, name)
+
+    walk(payload.dict(), "")
+    if fields:
+        raise ValidationError(fields)

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from sanwen.api.cursor import PageParams, page
-from sanwen.api.errors import Error
+from sanwen.api.cursor import NO_NUL, PageParams, page
+from sanwen.api.errors import Error, refuse_nul
 from sanwen.campaigns.models import Campaign
 from sanwen.cases import services
 from sanwen.cases import views as case_pages
@@ -128,13 +128,18 @@ def _cases(user):
 
 class CaseFilters(Schema):
     state: State | None = None
-    mode: str | None = Field(None, description="A handling mode's code, e.g. immediate.")
+    mode: str | None = Field(
+        None, pattern=NO_NUL, max_length=32, description="A handling mode's code, e.g. immediate."
+    )
     ask_kind: AskKind | None = None
     source: Source | None = None
     township: int | None = None
     overdue: bool = False
     q: str | None = Field(
-        None, max_length=100, description="Words of the title or text, or a household's name or initials."
+        None,
+        pattern=NO_NUL,
+        max_length=100,
+        description="Words of the title or text, or a household's name or initials.",
     )
 
 
@@ -230,6 +235,7 @@ def _invalid(form):
 @router.post("/cases", response={201: CaseDetail, **ERRORS}, summary="Register a case")
 def register_case(request, payload: RegisterIn):
     user = request.auth
+    refuse_nul(payload)
     require_person(user)
     require_cap(user, Cap.HANDLE_CASES)
     campaign = Campaign.objects.current(user.bureau, timezone.localdate()) if user.bureau_id else None
@@ -302,6 +308,7 @@ Action = Literal[
 )
 def case_action(request, case_id: int, action: Action, payload: ActionIn):
     user = request.auth
+    refuse_nul(payload)
     require_person(user)
     case = _case(user, case_id)
     make_form, call = case_pages.ACTIONS[action]

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.db.models import Prefetch
 from ninja import Field, Query, Router, Schema
 
-from sanwen.api.cursor import PageParams, page
+from sanwen.api.cursor import NO_NUL, PageParams, page
 from sanwen.api.v1_cases import READ_ERRORS
 from sanwen.cases.models import Deed
 from sanwen.clients.models import Household, HouseholdKind, RetailLicence
@@ -88,7 +88,9 @@ def _households(user):
 
 
 class HouseholdFilters(Schema):
-    q: str | None = Field(None, max_length=100, description="Name, initials, phone tail or licence number.")
+    q: str | None = Field(
+        None, max_length=100, pattern=NO_NUL, description="Name, initials, phone tail or licence number."
+    )
     kind: HouseholdKind | None = None
     township: int | None = None
     village: int | None = None

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from sanwen.api.cursor import PageParams, page
+from sanwen.api.errors import refuse_nul
 from sanwen.api.models import ClientSubmission
 from sanwen.api.v1_cases import ERRORS, READ_ERRORS, require_person
 from sanwen.campaigns.models import Campaign, HandlingMode, Vehicle, VisitRole
@@ -233,6 +234,7 @@ def _once(user, kind: str, client_id, make, model):
 )
 def create_visit(request, payload: VisitIn):
     user = request.auth
+    refuse_nul(payload)
     require_person(user)
     require_cap(user, Cap.RECORD_FIELDWORK)
 
@@ -307,6 +309,7 @@ def get_visit(request, visit_id: int):
 )
 def create_meeting(request, payload: MeetingIn):
     user = request.auth
+    refuse_nul(payload)
     require_person(user)
     require_cap(user, Cap.RECORD_FIELDWORK)
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from sanwen.accountability.scorecard import Period, card
+from sanwen.api.cursor import NO_NUL
 from sanwen.api.v1_cases import READ_ERRORS
 from sanwen.campaigns.models import Campaign
 from sanwen.core.access import Cap, choose_scope, require_cap
@@ -114,6 +115,7 @@ PERIOD = re.compile(r"^(\d{4}(-\d{1,2}|-?Q[1-4])?|\d{4}-\d{2}-\d{2}\.\.\d{4}-\d{
 class ZerosIn(ScopeIn):
     period: str | None = Field(
         None,
+        pattern=NO_NUL,
         max_length=30,
         description="2026-01 (a month), 2026-Q1, 2026, or 2026-01-01..2026-03-31; this month by default.",
     )

@@ -69,3 +69,12 @@ def test_a_resent_meeting_is_recorded_once(client, world):
     assert client.post("/api/v1/meetings", body, content_type="application/json").status_code == 200
     assert Meeting.objects.count() == 1
     assert [m["id"] for m in client.get("/api/v1/meetings").json()["items"]] == [first.json()["id"]]
+
+
+def test_a_nul_character_is_refused_in_the_error_shape(client, world):
+    client.force_login(world.a.users[Role.STAFF])
+    response = client.post(
+        "/api/v1/visits", _visit(world, uuid.uuid4(), diary="走访\x00钟林"), content_type="application/json"
+    )
+    assert response.status_code == 400 and "diary" in response.json()["error"]["fields"]
+    assert not Visit.objects.exists()
