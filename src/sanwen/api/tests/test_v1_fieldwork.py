@@ -78,3 +78,13 @@ def test_a_nul_character_is_refused_in_the_error_shape(client, world):
     )
     assert response.status_code == 400 and "diary" in response.json()["error"]["fields"]
     assert not Visit.objects.exists()
+
+
+def test_the_visit_list_runs_a_bounded_number_of_queries(client, world, django_assert_max_num_queries):
+    client.force_login(world.a.users[Role.STAFF])
+    for _ in range(8):
+        client.post("/api/v1/visits", _visit(world, uuid.uuid4()), content_type="application/json")
+    with django_assert_max_num_queries(9):
+        assert len(client.get("/api/v1/visits").json()["items"]) == 8
+    with django_assert_max_num_queries(9):
+        client.get("/api/v1/meetings")
