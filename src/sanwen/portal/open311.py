@@ -367,11 +367,43 @@ def request_list(request, fmt):
             fmt, "service_requests", "request", [r for r in (_one(request, bureau, i) for i in ids) if r]
         )
     # Without ids: the public board (公开办 cases), as the portal's board shows them.
-    cases = Case.objects.filter(bureau=bureau, public=True).exclude(tracking_code=None)
+    cases = _filtered(
+        Case.objects.filter(bureau=bureau, public=True).exclude(tracking_code=None), request.GET
+    )
     cases = cases.select_related("department", "household", "owner", "raised_by", "merged_into").order_by(
         "-id"
     )
     return _respond(fmt, "service_requests", "request", [_request_row(c) for c in cases[:LIST_LIMIT]])
+
+
+def _day(value: str, name: str) -> datetime.date | None:
+    if not value:
+        return None
+    try:
+        return datetime.datetime.fromisoformat(value.strip().replace("Z", "+00:00")).date()
+    except ValueError as exc:
+        raise Open311Error(400, _("%(name)s is not an ISO 8601 date or time.") % {"name": name}) from exc
+
+
+def _filtered(cases, params):
+    """The specification's filters of the list: start_date, end_date, status, service_code."""
+    start, end = (
+        _day(params.get("start_date", ""), "start_date"),
+        _day(params.get("end_date", ""), "end_date"),
+    )
+    if start:
+        cases = cases.filter(raised_on__gte=start)
+    if end:
+        cases = cases.filter(raised_on__lte=end)
+    statuses = {s.strip() for s in params.get("status", "").split(",") if s.strip()}
+    if statuses == {"open"}:
+        cases = cases.exclude(state__in=CLOSED)
+    elif statuses == {"closed"}:
+        cases = cases.filter(state__in=CLOSED)
+    kinds = [k.strip() for k in params.get("service_code", "").split(",") if k.strip()]
+    if kinds:
+        cases = cases.filter(Q(concern_kind__in=kinds) | Q(concern_kind="", ask_kind__in=kinds))
+    return cases
 
 
 def _one(request, bureau, text: str):

@@ -155,3 +155,15 @@ def test_jurisdiction_is_required_when_two_bureaus_take_items(open311, world):
         Open311Client(open311.http, jurisdiction="451121").get(f"requests/{created['service_request_id']}")[0]
         == 404
     )
+
+
+def test_the_list_is_the_public_board_with_the_specifications_filters(open311, world):
+    _post(open311, world)
+    _post(open311, world, service_code="need")
+    Case.objects.update(public=True)
+    status, rows = open311.get("requests")
+    assert status == 200 and len(rows) == 2
+    assert [r["service_code"] for r in open311.get("requests", service_code="need")[1]] == ["need"]
+    assert open311.get("requests", status="closed")[1] == []
+    assert len(open311.get("requests", start_date="2026-03-01T00:00:00+08:00")[1]) == 2
+    assert open311.get("requests", start_date="yesterday")[0] == 400
