@@ -46,14 +46,16 @@ format: $(VENV)/.installed
 	$(BIN)/ruff format src tests bench scripts conftest.py
 	$(BIN)/ruff check --fix src tests bench scripts conftest.py
 
+# pytest-xdist workers: the machines have two cores.
+PYTEST_WORKERS ?= 2
 # The whole suite on SQLite (or on PostgreSQL when DATABASE_URL=postgres://… is set), lint included.
 test: setup lint
 	mkdir -p var
 	$(SANWEN) makemigrations --check --dry-run -v0
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test-pg: setup
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/sanwen} $(BIN)/pytest -q $(PYTEST_ARGS)
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/sanwen} $(BIN)/pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 check-deploy: setup
 	DEBUG=false SECRET_KEY=$$($(BIN)/python -c 'import secrets;print(secrets.token_urlsafe(50))') \

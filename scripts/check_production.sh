@@ -19,6 +19,7 @@ PORTS=${CHECK_PORTS:-18100-18199}
 USERNAME=operator
 PASSWORD=$(python3 -c 'import secrets; print(secrets.token_urlsafe(16))')
 
+make --no-print-directory setup >/dev/null  # the page's first step (nothing to do when it has been done)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sanwen-check.XXXXXX")
 GUNICORN_PID=""
 stop_gunicorn() {
@@ -83,8 +84,8 @@ check_one() {
       ;;
     *) fail "unknown database $database (sqlite or postgres)" ;;
   esac
-  mkdir -p "$WORK/var"
   run() { env "${env[@]}" "$@"; }
+  mkdir -p "$WORK/var" # as the page says: SQLite creates the file, not its directory
 
   run "$BIN/sanwen" migrate --noinput -v0 || fail "migrate"
   run "$BIN/sanwen" collectstatic --noinput -v0 || fail "collectstatic"

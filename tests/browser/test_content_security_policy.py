@@ -108,6 +108,10 @@ def test_a_leader_walks_the_staff_pages_without_a_policy_violation(
     page.goto(f"{live_server.url}/")
     page.click("#user-menu button")
     page.wait_for_selector("#user-menu .dropdown-menu.show")
+    # An htmx post (it carries the CSRF token from the page's meta tag): the numbers shown in full.
+    page.goto(f"{live_server.url}{reverse('client_detail', args=[a.retailer.pk])}")
+    page.click("button[hx-post]")
+    page.wait_for_selector("#numbers-box >> text=13912345678")
     page.goto(f"{live_server.url}{reverse('case_register')}")
     page.fill("#household-q", "zl")
     page.wait_for_selector("#household-results [data-household]")

@@ -202,10 +202,15 @@ class ViolationReport(BureauOwnedModel):
     def __str__(self):
         return f"{self.received_on} {self.prohibition}"
 
+    def text_about(self) -> str:
+        """Everything written about the matter: the reporter's words, and the investigation's notes,
+        findings and actions (a person named there is as concerned as one named by the reporter)."""
+        notes = " ".join(self.events.values_list("text", flat=True)) if self.pk else ""
+        return " ".join([self.description, self.accused_text, self.findings, self.actions, notes])
+
     def save(self, *args, **kwargs):
-        # Derived from the reporter's words, never edited: kept with them so the access rule can
-        # compare names in the database.
-        self.subject_key = subject_key(f"{self.description} {self.accused_text}")
+        # Derived, never edited: kept with the report so the access rule compares names in the database.
+        self.subject_key = subject_key(self.text_about())
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "subject_key"}
         super().save(*args, **kwargs)

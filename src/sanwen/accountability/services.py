@@ -315,9 +315,12 @@ def _report_event(report, by, kind, text="", on=None):
         if on is None or on == _today()
         else timezone.make_aware(datetime.datetime.combine(on, datetime.time(9, 0)))
     )
-    return ReportEvent.objects.create(
+    event = ReportEvent.objects.create(
         report=report, by=by if getattr(by, "pk", None) else None, kind=kind, text=text, at=at
     )
+    if text:  # a note may name someone: the report is then kept from them too
+        report.save(update_fields=["subject_key"])
+    return event
 
 
 def _new_report_code() -> str:

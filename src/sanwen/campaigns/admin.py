@@ -12,11 +12,11 @@ from sanwen.campaigns.models import (
     VisitRole,
     ZeroTarget,
 )
-from sanwen.core.admin_scoping import BureauScopedAdmin
+from sanwen.core.admin_scoping import AdministeredInline, BureauScopedAdmin
 from sanwen.core.versions import VersionedAdminMixin
 
 
-class ItemInline(admin.TabularInline):
+class ItemInline(AdministeredInline, admin.TabularInline):
     extra = 0
     fields = ("order", "code", "name", "active")
 
@@ -30,7 +30,7 @@ class VisitRoleInline(ItemInline):
     model = VisitRole
 
 
-class HandlingModeInline(admin.StackedInline):
+class HandlingModeInline(AdministeredInline, admin.StackedInline):
     model = HandlingMode
     extra = 0
     fields = (
@@ -40,7 +40,7 @@ class HandlingModeInline(admin.StackedInline):
     )
 
 
-class RankQuotaInline(admin.TabularInline):
+class RankQuotaInline(AdministeredInline, admin.TabularInline):
     model = RankQuota
     extra = 0
 

@@ -3,17 +3,24 @@
 All or nothing: every row is checked first; any bad row means nothing is written and the report
 names every bad row, column and reason. Column order is free; a title row above the header, numbers
 stored as Excel numbers, Excel dates, 2024年3月5日 and 2024/3/5, full-width digits and stray spaces
-are all understood."""
+are all understood.
 
+Read as a stream, within bounded memory: at most settings.IMPORT_MAX_ROWS rows below the header (a
+setting: IMPORT_MAX_ROWS); a longer file is refused as soon as the reading passes the limit, and a
+workbook that declares more rows is refused before any is read."""
+
+import codecs
 import csv
 import datetime
 import io
 import re
 import unicodedata
-from collections.abc import Callable
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -120,6 +127,15 @@ FORMAT_WORDS = {
 }
 HEADER_SCAN_ROWS = 15
 PROGRESS_EVERY = 500
+# Columns read from each spreadsheet row (the template has 20): a sheet that declares thousands of
+# columns is not padded out to them.
+MAX_COLUMNS = 100
+# Unpacked bytes allowed per row of the limit, for any part of an xlsx and for its shared strings
+# (which openpyxl reads whole): generous for real names and addresses (a 20,000-row file holds a few MB).
+PART_BYTES_PER_ROW = 4096
+SHARED_TEXT_PER_ROW = 1024
+# The start of a row element in a worksheet's XML (any namespace prefix).
+_ROW_START = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?row[\s/>]")
 
 
 def _header_key(text) -> str:
@@ -168,31 +184,113 @@ class ImportFileError(Exception):
 # --- reading ------------------------------------------------------------------------------
 
 
-def read_table(filename: str, content: bytes) -> list[list]:
+def read_table(filename: str, content: bytes, *, max_rows: int) -> list[list]:
+    """The rows of the first sheet (or of the CSV file), read as a stream: at most `max_rows` rows
+    below the title and header rows; a longer file is refused as soon as the reading passes that."""
     name = filename.lower()
+    cap = max_rows + HEADER_SCAN_ROWS
     if name.endswith((".xlsx", ".xlsm")):
-        import openpyxl
-
-        try:
-            book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as exc:
-            raise ImportFileError(_("The file could not be read as an Excel workbook (.xlsx).")) from exc
-        sheet = book.worksheets[0]
-        rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-        book.close()
-        return rows
+        return _at_most(_xlsx_rows(content, cap, max_rows), cap, max_rows)
     if name.endswith((".csv", ".txt")):
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = content.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise ImportFileError(_("The CSV file is neither UTF-8 nor GB18030 text."))
-        dialect = csv.excel_tab if text.count("\t") > text.count(",") else csv.excel
-        return [row for row in csv.reader(io.StringIO(text), dialect)]
+        return _at_most(_csv_rows(content), cap, max_rows)
     raise ImportFileError(_("Upload an .xlsx or .csv file."))
+
+
+def too_many_rows(max_rows: int) -> ImportFileError:
+    return ImportFileError(
+        _("The file has more than %(max)d rows; import at most %(max)d rows at a time (split the file).")
+        % {"max": max_rows}
+    )
+
+
+def _at_most(rows: Iterable[list], cap: int, max_rows: int) -> list[list]:
+    kept: list[list] = []
+    for row in rows:
+        if len(kept) == cap:
+            raise too_many_rows(max_rows)
+        kept.append(row)
+    return kept
+
+
+def _xlsx_rows(content: bytes, cap: int, max_rows: int) -> Iterator[list]:
+    import openpyxl
+
+    unreadable = _("The file could not be read as an Excel workbook (.xlsx).")
+    try:
+        _check_parts(content, cap, max_rows)
+        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except ImportFileError:
+        raise
+    except Exception as exc:
+        raise ImportFileError(unreadable) from exc
+    try:
+        sheet = book.worksheets[0]
+        if (sheet.max_row or 0) > cap:  # the sheet says how many rows it holds: refused unread
+            raise too_many_rows(max_rows)
+        for row in sheet.iter_rows(
+            max_col=min(sheet.max_column or MAX_COLUMNS, MAX_COLUMNS), values_only=True
+        ):
+            yield list(row)
+    except ImportFileError:
+        raise
+    except Exception as exc:  # a part that is not what it claims (bad XML, a wrong checksum)
+        raise ImportFileError(unreadable) from exc
+    finally:
+        book.close()
+
+
+def _check_parts(content: bytes, cap: int, max_rows: int) -> None:
+    """Before openpyxl opens the workbook, which reads a sheet that does not declare its size to its end
+    just to learn it: every part's unpacked size is bounded, and no part holds more than `cap` rows,
+    counted in its XML as it unpacks (a part is read no further than the row past the limit)."""
+    allowed = max(max_rows, 1000)
+    too_large = ImportFileError(
+        _("The workbook unpacks to more than an import of at most %(max)d rows can hold; split the file.")
+        % {"max": max_rows}
+    )
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        for info in archive.infolist():
+            # Declared sizes bind: zipfile reads a part no further than its declared size.
+            per_row = SHARED_TEXT_PER_ROW if "sharedstrings" in info.filename.lower() else PART_BYTES_PER_ROW
+            if info.file_size > allowed * per_row:
+                raise too_large
+            if not info.filename.lower().endswith(".xml"):
+                continue
+            rows, tail = 0, b""
+            with archive.open(info) as part:
+                while chunk := part.read(1 << 20):
+                    data = tail + chunk
+                    # A match lying wholly in the tail was counted with the previous chunk.
+                    rows += sum(1 for m in _ROW_START.finditer(data) if m.end() > len(tail))
+                    if rows > cap:
+                        raise too_many_rows(max_rows)
+                    tail = data[-64:]
+
+
+def _decodes(content: bytes, encoding: str) -> bool:
+    """Whether the whole file is text in this encoding, checked a megabyte at a time."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    view = memoryview(content)
+    try:
+        for start in range(0, len(view), 1 << 20):
+            decoder.decode(view[start : start + (1 << 20)])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _csv_rows(content: bytes) -> Iterator[list]:
+    encoding = next((e for e in ("utf-8-sig", "gb18030") if _decodes(content, e)), None)
+    if encoding is None:
+        raise ImportFileError(_("The CSV file is neither UTF-8 nor GB18030 text."))
+    # Tabs and commas are single bytes in both encodings (never part of a GB18030 character).
+    dialect = csv.excel_tab if content.count(b"\t") > content.count(b",") else csv.excel
+    text = io.TextIOWrapper(io.BytesIO(content), encoding=encoding, newline="")
+    try:
+        yield from csv.reader(text, dialect)
+    except csv.Error as exc:
+        raise ImportFileError(_("The CSV file could not be read: %(error)s") % {"error": exc}) from exc
 
 
 def find_header(rows: list[list]) -> tuple[int, dict[int, str], dict[str, str]]:
@@ -496,9 +594,12 @@ def clients_import(
     """Check every row; write all of them in one transaction, or none and report every error."""
     today = today or datetime.date.today()
     run = ImportRun(bureau=bureau, by=by if getattr(by, "pk", None) else None, filename=filename[:200])
+    max_rows = settings.IMPORT_MAX_ROWS
     try:
-        rows = read_table(filename, content)
+        rows = read_table(filename, content, max_rows=max_rows)
         header_index, mapping, labels = find_header(rows)
+        if len(rows) - header_index - 1 > max_rows:
+            raise too_many_rows(max_rows)
     except ImportFileError as exc:
         return _fail(run, [RowError(0, "", "", str(exc))])
 

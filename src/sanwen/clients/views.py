@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -120,8 +119,10 @@ def client_export(request):
 
 
 @login_required
-def client_detail(request, household_id):
+def client_detail(request, household_id, bound=None, status=200):
+    """`bound`: a form posted from this page that failed, shown again as it was filled in."""
     require_cap(request.user, Cap.VIEW_CLIENTS)
+    bound = bound or {}
     household = get_visible_or_404(
         Household.objects.select_related("township", "village", "village__parent"),
         request.user,
@@ -134,6 +135,7 @@ def client_detail(request, household_id):
     )
     for lic in licences:
         lic.number_masked = mask_licence(lic.number)
+        lic.renewal_form = bound.get(("renewal", lic.pk))
     history = []
     if has_cap(request.user, Cap.VIEW_AUDIT):
         history = AuditEvent.objects.filter(
@@ -152,16 +154,18 @@ def client_detail(request, household_id):
             "can_reveal": services.household_can_reveal(household=household, user=request.user),
             "can_edit": has_cap(request.user, Cap.EDIT_CLIENTS),
             "history": history,
-            "licence_form": LicenceForm(),
+            "licence_form": bound.get("licence") or LicenceForm(),
             "renewal_form": RenewalForm(initial={"applied_on": timezone.localdate()}),
-            "contract_form": ContractForm(
-                initial={
-                    "year": timezone.localdate().year,
-                    "seen": ",".join(f"{c.year}:{c.version}" for c in household.contracts.all()),
-                }
-            ),
+            "contract_form": bound.get("contract")
+            or ContractForm(initial={"year": timezone.localdate().year, "seen": _contracts_seen(household)}),
         },
+        status=status,
     )
+
+
+def _contracts_seen(household) -> str:
+    """The versions of the household's contracts as the page shows them (the stale-form check)."""
+    return ",".join(f"{c.year}:{c.version}" for c in household.contracts.all())
 
 
 @login_required
@@ -227,13 +231,18 @@ def client_edit(request, household_id):
     return _household_form_view(request, household)
 
 
-def _post_form(request, form, action, redirect_to):
-    """Validate a small form posted from the detail page, call the service, report the outcome."""
+def _post_form(request, form, action, household_id, key, after_conflict=None):
+    """Validate a small form posted from the detail page and call the service. Saved: back to the page.
+    Refused: the page again with the form as it was filled in and the reasons, so nothing typed is lost
+    (after a stale-form refusal, `after_conflict(form)` lets it carry what the page now shows)."""
     if form.is_valid():
         try:
             action(form.cleaned_data)
             messages.success(request, _("Saved."))
+            return redirect("client_detail", household_id=household_id)
         except ValidationError as exc:
+            if after_conflict is not None and is_stale(exc):
+                after_conflict(form)
             for message in exc.messages:
                 messages.error(request, message)
     else:
@@ -241,7 +250,7 @@ def _post_form(request, form, action, redirect_to):
             label = form.fields[field].label if field in form.fields else ""
             for error in errors:
                 messages.error(request, f"{label}: {error}" if label else error)
-    return redirect(redirect_to)
+    return client_detail(request, household_id, bound={key: form}, status=400)
 
 
 @login_required
@@ -255,7 +264,8 @@ def licence_add(request, household_id):
         request,
         LicenceForm(request.POST),
         lambda d: services.licence_create(household=household, by=request.user, **d),
-        household.get_absolute_url(),
+        household.pk,
+        "licence",
     )
 
 
@@ -268,7 +278,8 @@ def licence_renew(request, retaillicence_id):
         request,
         RenewalForm(request.POST),
         lambda d: services.licence_renew(licence=licence, by=request.user, **d),
-        reverse("client_detail", kwargs={"household_id": licence.household_id}),
+        licence.household_id,
+        ("renewal", licence.pk),
     )
 
 
@@ -290,7 +301,11 @@ def contract_add(request, household_id):
             version=None if d["seen"] is None else d["seen"].get(d["year"], 0),
         )
 
-    return _post_form(request, ContractForm(request.POST), save, household.get_absolute_url())
+    def show_current(form):
+        form.data = form.data.copy()
+        form.data["seen"] = _contracts_seen(household)
+
+    return _post_form(request, ContractForm(request.POST), save, household.pk, "contract", show_current)
 
 
 @login_required

@@ -210,15 +210,28 @@ def subject_key(text: str | None) -> str:
 MIN_USERNAME_MATCH = 3
 
 
-def _named(user) -> Q:
-    """Reports whose text names the user: their name or their username."""
-    named = Q(pk__in=[])
-    name = subject_key(getattr(user, "name", ""))
+def _needles(person) -> list[str]:
+    """How a text may name a person: their name, their username, their post with its department
+    (烟叶站站长), each folded as subject_key folds the text."""
+    needles = []
+    name = subject_key(getattr(person, "name", ""))
     if len(name) >= 2:
-        named |= Q(subject_key__contains=name)
-    username = subject_key(getattr(user, "username", ""))
+        needles.append(name)
+    username = subject_key(getattr(person, "username", ""))
     if len(username) >= MIN_USERNAME_MATCH:
-        named |= Q(subject_key__contains=username)
+        needles.append(username)
+    title = getattr(person, "title", "")
+    department = person.department.name if getattr(person, "department_id", None) else ""
+    if title and department:
+        needles.append(subject_key(department + title))
+    return needles
+
+
+def _named(user) -> Q:
+    """Reports whose text names the user."""
+    named = Q(pk__in=[])
+    for needle in _needles(user):
+        named |= Q(subject_key__contains=needle)
     return named
 
 
@@ -239,8 +252,8 @@ def _report_events(qs, user):
 
 
 def _gifts(qs, user):
-    """Leaders and inspectors read the bureau's declarations but their own; everyone reads what they
-    declared themselves (their own receipt, not an accusation)."""
+    """Leaders and inspectors read the bureau's declarations; everyone else only what they declared
+    themselves (their own receipt: a declaration is a duty done, not an accusation)."""
     if not getattr(user, "is_authenticated", False) or user.bureau_id is None:
         return qs.none()
     if reads_integrity(user):
@@ -390,16 +403,19 @@ def integrity_readers(report) -> models.QuerySet:
     """Who may read this violation report (to notify them): the bureau's inspectors and leaders,
     less the person it is about and anyone its text names."""
     Staff = apps.get_model("org", "Staff")
-    people = Staff.objects.filter(
-        bureau_id=report.bureau_id, is_active=True, role__in=[Role.LEADER, Role.INSPECTOR]
-    ).exclude(pk=report.accused_id or 0)
-    key = report.subject_key or subject_key(f"{report.description} {report.accused_text}")
+    people = (
+        Staff.objects.filter(
+            bureau_id=report.bureau_id, is_active=True, role__in=[Role.LEADER, Role.INSPECTOR]
+        )
+        .exclude(pk=report.accused_id or 0)
+        .select_related("department")
+    )
+    key = report.subject_key
     return [p for p in people if not _names_in(p, key)]
 
 
 def _names_in(person, key: str) -> bool:
-    name, username = subject_key(person.name), subject_key(person.username)
-    return (len(name) >= 2 and name in key) or (len(username) >= MIN_USERNAME_MATCH and username in key)
+    return any(needle in key for needle in _needles(person))
 
 
 # --- fields -----------------------------------------------------------------------------------

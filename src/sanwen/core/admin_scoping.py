@@ -95,3 +95,19 @@ class BureauScopedAdmin(AuditedAdminMixin, admin.ModelAdmin):
             elif model._meta.label == "org.Bureau":
                 field.queryset = field.queryset.filter(pk=request.user.bureau_id)
         return field
+
+
+class AdministeredInline:
+    """Inlines of a bureau-scoped record (a campaign's rules): shown and edited by whoever administers
+    the bureau (the parent page is already scoped), as the access policy says, not by Django's model
+    permissions, which the roles do not grant. Rows are deactivated, not deleted, except by the
+    platform operator."""
+
+    def has_view_permission(self, request, obj=None):
+        return has_cap(request.user, Cap.ADMINISTER)
+
+    has_change_permission = has_view_permission
+    has_add_permission = has_view_permission
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser and request.user.bureau_id is None

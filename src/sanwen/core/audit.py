@@ -211,7 +211,13 @@ def present(events, user) -> None:
         event.type_label = capfirst(model._meta.verbose_name) if model else event.object_type
         event.link = links.get((model, str(event.object_id)), "")
         event.history = _history(event.object_type, event.object_id)
-        event.lines = [_line(model, name, pair, names) for name, pair in event.shown.items() if name != "id"]
+        event.lines = [
+            _line(model, name, pair, names) for name, pair in event.shown.items() if name not in NOT_SHOWN
+        ]
+
+
+# The record's own number is in its column; the stale-form counter says nothing to a reader.
+NOT_SHOWN = {"id", "version"}
 
 
 def _line(model, name, pair, names) -> Line:

@@ -1,10 +1,10 @@
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from sanwen.core.params import parse_id
+from sanwen.core.params import FIRST_DAY, LAST_DAY, parse_id
 
 
 def limit_length(field: forms.CharField, limit: int) -> None:
@@ -19,6 +19,29 @@ def limit_length(field: forms.CharField, limit: int) -> None:
         )
     )
     field.widget.attrs["maxlength"] = str(limit)
+
+
+# A whole number a database column holds everywhere (PostgreSQL's integer).
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+
+
+def bound_dates(field: forms.DateField) -> None:
+    """Dates between FIRST_DAY and LAST_DAY: a typing error like 9999-12-31 is refused with a
+    message instead of overflowing in the date arithmetic of a service or a report."""
+    message = _("Enter a date between %(first)s and %(last)s.") % {
+        "first": FIRST_DAY.isoformat(),
+        "last": LAST_DAY.isoformat(),
+    }
+    field.validators += [MinValueValidator(FIRST_DAY, message), MaxValueValidator(LAST_DAY, message)]
+
+
+def bound_integers(field: forms.IntegerField) -> None:
+    """A number without its own bounds gets the integer column's, so 99999999999999999999 is a form
+    error, not an overflow in the database driver."""
+    if field.max_value is None:
+        field.validators.append(MaxValueValidator(INT_MAX))
+    if field.min_value is None:
+        field.validators.append(MinValueValidator(INT_MIN))
 
 
 class IdsChoiceField(forms.ModelMultipleChoiceField):
@@ -37,8 +60,9 @@ class IdsChoiceField(forms.ModelMultipleChoiceField):
 
 
 class StyledFormMixin:
-    """Bootstrap classes on every widget, so templates can render fields as they are; and every text
-    field without a maximum length gets settings.TEXT_MAX, so no free text is unbounded."""
+    """Bootstrap classes on every widget, so templates can render fields as they are; every text
+    field without a maximum length gets settings.TEXT_MAX, so no free text is unbounded; dates lie
+    between 1900 and 2099 and whole numbers fit an integer column."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -57,6 +81,12 @@ class StyledFormMixin:
                 and not isinstance(widget, forms.HiddenInput)  # lists of ids, not text
             ):
                 limit_length(field, settings.TEXT_MAX)
+            elif isinstance(field, forms.DateField):
+                bound_dates(field)
+            elif isinstance(field, forms.IntegerField) and not isinstance(
+                field, forms.FloatField | forms.DecimalField
+            ):
+                bound_integers(field)
 
 
 def add_service_errors(form, exc) -> None:

@@ -94,6 +94,7 @@ class VersionedAdminForm(forms.ModelForm):
                 type(self.instance)
                 ._base_manager.select_for_update()
                 .filter(pk=self.instance.pk)
+                .order_by()  # a model's default ordering may join (Staff: department), and FOR UPDATE refuses
                 .values_list("version", flat=True)
                 .first()
             )

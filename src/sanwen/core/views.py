@@ -43,8 +43,8 @@ class AuditFilterForm(StyledFormMixin, forms.Form):
     type = forms.ChoiceField(label=_("record"), required=False)
     id = forms.IntegerField(label=_("number"), required=False, min_value=1, max_value=2**62)
     action = forms.ChoiceField(label=_("action"), required=False)
-    start = forms.DateField(label=_("from"), required=False)
-    end = forms.DateField(label=_("to"), required=False)
+    start = forms.DateField(label=_("from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

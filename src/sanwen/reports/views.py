@@ -275,10 +275,15 @@ def _rows(figure, f, request):
         ("satisfaction", "satisfaction"),
     ):
         value = request.GET.get(key)
-        if value:
+        if value and key == "state":
+            # The state as the case stood at the period's end, as the figure counted it.
+            state_then, step_then = stats.state_on(f.end)
+            rows = rows.annotate(step_then=step_then).annotate(state_then=state_then).filter(state_then=value)
+        elif value:
             rows = rows.filter(**{field: value})
     if request.GET.get("late") == "0":
-        rows = rows.filter(resolved_on__lte=F("deadline"))
+        # Resolved on time in the period, by the timeline (the limit in force when resolved).
+        rows = rows.filter(pk__in=stats.resolutions(f).filter(on__lte=F("deadline")).values("case_id"))
     rows = rows.select_related("mode", "owner", "household", "township").order_by("-raised_on", "-pk")
     header = [
         _("number"),

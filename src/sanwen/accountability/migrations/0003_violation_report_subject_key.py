@@ -23,9 +23,9 @@ class Migration(migrations.Migration):
 def backfill(apps, schema_editor):
     # The reports already received: fold what their reporters wrote, as ViolationReport.save does.
     ViolationReport = apps.get_model("accountability", "ViolationReport")
-    for report in ViolationReport.objects.only("pk", "description", "accused_text").iterator():
+    for report in ViolationReport.objects.all().iterator():
         ViolationReport.objects.filter(pk=report.pk).update(
-            subject_key=subject_key(f"{report.description} {report.accused_text}")
+            subject_key=subject_key(" ".join([report.description, report.accused_text, report.findings, report.actions, *report.events.values_list("text", flat=True)]))
         )
 
 

@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 from docx import Document
 
 from sanwen.accountability import services
@@ -191,3 +192,55 @@ def test_an_assessment_taken_through_the_pages_to_final_and_to_word(client, worl
     client.force_login(staff)
     assert client.get(f"/accountability/assessments/{draft.pk}/").status_code == 200
     assert client.get("/accountability/assessments/").status_code == 403
+
+
+def _post(client, assessment, *, version, action, empty=()):
+    data = {"grade": "competent", "version": version, "action": action}
+    for comment in assessment.comments.select_related("dimension"):
+        data[f"comment_{comment.dimension_id}"] = "" if comment.dimension.code in empty else "认真履职"
+    return client.post(reverse("assessment_detail", args=[assessment.pk]), data)
+
+
+def test_a_refused_finalise_leaves_the_form_on_the_saved_version(client, world, draft):
+    leader = world.a.users[Role.LEADER]
+    client.force_login(leader)
+    first = draft.comments.select_related("dimension").first().dimension.code
+    response = _post(client, draft, version=draft.version, action="finalise", empty=[first])
+    assert response.status_code == 200
+    draft.refresh_from_db()
+    assert draft.state == AssessmentState.DRAFT
+    # The draft was saved (version + 1), and the form now carries that version: no false conflict.
+    assert response.context["form"]["version"].value() == draft.version
+    assert "别人" not in response.content.decode() and "Someone else" not in response.content.decode()
+    response = _post(client, draft, version=response.context["form"]["version"].value(), action="finalise")
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.state == AssessmentState.FINAL
+
+
+def test_finalising_locks_the_evidence_shown_and_asks_again_when_it_changed(client, world, draft):
+    leader = world.a.users[Role.LEADER]
+    client.force_login(leader)
+    shown = draft.evidence
+    ViolationReport.objects.create(
+        bureau=world.a.bureau,
+        campaign=world.a.campaign,
+        prohibition=Prohibition.objects.get(campaign=world.a.campaign, code="gifts"),
+        accused=draft.staff,
+        description="收受馈赠",
+        source="internal",
+        received_on=D(2025, 9, 1),
+        state=ReportState.SUBSTANTIATED,
+        concluded_on=D(2025, 10, 8),
+    )
+    response = _post(client, draft, version=draft.version, action="finalise")
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    # Not locked: the evidence was drawn again and the page says so.
+    assert draft.state == AssessmentState.DRAFT and draft.evidence != shown
+    page = client.get(reverse("assessment_detail", args=[draft.pk])).content.decode()
+    assert "考核依据已有变化" in page
+    shown = draft.evidence
+    response = _post(client, draft, version=draft.version, action="finalise")
+    draft.refresh_from_db()
+    assert draft.state == AssessmentState.FINAL and draft.evidence == shown

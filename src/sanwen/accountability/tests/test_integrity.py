@@ -228,3 +228,20 @@ def test_administrators_and_the_operator_never_read_the_register(world, gifts):
         assert not visible(
             AuditEvent.objects.filter(object_type="accountability.violationreport"), user
         ).exists()
+
+
+def test_a_person_named_by_post_or_in_the_investigations_notes_loses_sight_of_the_report(world, gifts):
+    """Named by post with department (客户服务站站长), or later in an investigation note: the report is
+    kept from that person from then on, and still read by the others."""
+    head, leader = world.a.users[Role.DEPT_HEAD], world.a.users[Role.LEADER]
+    Staff.objects.filter(pk=head.pk).update(title="站长")
+    head.refresh_from_db()
+    text = f"{world.a.department.name}站长在收购时收受烟农红包，时间是三月二日，地点在收购站。"
+    by_post = services.report_public(bureau=world.a.bureau, prohibition=gifts, description=text)
+    assert not visible(ViolationReport.objects.filter(pk=by_post.pk), head).exists()
+    other = a_report(world, gifts, accused=world.a.users[Role.STAFF])
+    assert visible(ViolationReport.objects.filter(pk=other.pk), leader).exists()
+    inspector = world.a.users[Role.INSPECTOR]
+    services.report_note(report=other, by=inspector, text=f"经查，{leader.name}曾为此打过招呼。")
+    assert not visible(ViolationReport.objects.filter(pk=other.pk), leader).exists()
+    assert visible(ViolationReport.objects.filter(pk=other.pk), inspector).exists()

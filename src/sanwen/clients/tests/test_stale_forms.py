@@ -58,9 +58,11 @@ def test_a_second_licence_renewal_on_a_stale_form_is_refused(editors, world):
 
     applied = {"applied_on": "2029-01-10"}
     first.post(url, seen_by_first | applied | {"valid_to": "2034-03-04"})
-    response = second.post(url, seen_by_second | applied | {"valid_to": "2033-03-04"}, follow=True)
+    response = second.post(url, seen_by_second | applied | {"valid_to": "2033-03-04"})
 
-    assert CONFLICT in response.content.decode()
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert CONFLICT in html and 'value="2033-03-04"' in html  # the entry is still on the page
     licence.refresh_from_db()
     assert licence.valid_to == datetime.date(2034, 3, 4)
     assert licence.applications.count() == 2  # the new licence and one renewal
@@ -75,11 +77,18 @@ def test_a_second_contract_edit_on_a_stale_form_is_refused(editors, world):
     assert seen_by_first["seen"] == "2026:1"
 
     first.post(url, seen_by_first | {"year": "2026", "area_mu": "15.0"})
-    response = second.post(url, seen_by_second | {"year": "2026", "area_mu": "9.0"}, follow=True)
+    response = second.post(url, seen_by_second | {"year": "2026", "area_mu": "9.0", "variety": "K326"})
 
-    assert CONFLICT in response.content.decode()
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert CONFLICT in html and 'value="K326"' in html
     contract = PlantingContract.objects.get(household=world.a.farmer, year=2026)
     assert contract.area_mu == 15 and contract.version == 2
+    # Having seen the message, the second editor may submit again on purpose.
+    again = form_data(html, having={"variety": "K326"})
+    assert again["seen"] == "2026:2"
+    assert second.post(url, again).status_code == 302
+    assert PlantingContract.objects.get(household=world.a.farmer, year=2026).area_mu == 9
 
 
 def test_a_contract_recorded_by_someone_else_for_the_year_is_not_replaced(editors, world):

@@ -50,7 +50,7 @@ def test_any_text_makes_a_valid_sheet_name(title):
     assert 1 <= len(name) <= 31
 
 
-@pytest.mark.parametrize("value", ['=HYPERLINK("http://evil.example","点击")', "#N/A", "\x01坏字符"])
+@pytest.mark.parametrize("value", ['=HYPERLINK("http://x.cn","点")', "#N/A", "\x01坏字符"])
 def test_the_client_export_writes_names_as_text(client, world, value):
     # however it got there (an import, the API, an old record): the name is stored as it came
     Household.objects.filter(pk=world.a.farmer.pk).update(name=value)

@@ -1,9 +1,11 @@
 import datetime
 import hashlib
+import re
 
 from django.db import transaction
 from django.db.models import Count
 
+from sanwen.accountability.models import Commitment
 from sanwen.campaigns.models import Campaign
 from sanwen.cases.models import Case, Deed
 from sanwen.cases.services import deed_totals
@@ -84,14 +86,44 @@ def fingerprint() -> str:
     return hashlib.sha256(repr(rows).encode()).hexdigest()
 
 
+def _check_the_printed_tallies(said):
+    """What the demo prints adds up and is what its database holds."""
+    county = Bureau.objects.get(code="451122")
+    line = next(m for m in said if "commitments (" in m)
+    total, kept, partly, not_kept, still_open = (
+        int(n)
+        for n in re.search(
+            r"(\d+) commitments \((\d+) kept, (\d+) partly, (\d+) not kept, (\d+) open\)", line
+        ).groups()
+    )
+    assert total == kept + partly + not_kept + still_open == Commitment.objects.filter(bureau=county).count()
+    assert still_open == Commitment.objects.filter(bureau=county, state="open").count()
+    line = next(m for m in said if m.strip().startswith("cases:"))
+    cases, suggestions, reopened, open_now = (
+        int(n)
+        for n in re.search(
+            r"cases: (\d+) \((\d+) suggestions\), \d+ resolved late, (\d+) reopened, (\d+) still open", line
+        ).groups()
+    )
+    county_cases = Case.objects.filter(bureau=county)
+    assert (cases, suggestions, reopened, open_now) == (
+        county_cases.count(),
+        county_cases.suggestions().count(),
+        county_cases.filter(reopened__gt=0).count(),
+        county_cases.open().count(),
+    )
+
+
 def test_the_demo_county_is_complete_and_deterministic(db):
     quiet = {"say": lambda message: None}
     with transaction.atomic():
         build_demo(start=START, end=END, **quiet)
         first = fingerprint()
         transaction.set_rollback(True)
-    build_demo(start=START, end=END, **quiet)
+    said = []
+    build_demo(start=START, end=END, say=said.append)
     assert fingerprint() == first
+    _check_the_printed_tallies(said)
 
     county = Bureau.objects.get(code="451122")
     assert county.name == "钟山县烟草专卖局(营销部)"

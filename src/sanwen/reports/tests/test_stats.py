@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from sanwen.campaigns.models import DeedKind, HandlingMode, Vehicle
-from sanwen.cases.models import Case
+from sanwen.cases.models import Case, State
 from sanwen.cases.services import (
     case_accept,
     case_assign,
@@ -194,3 +194,38 @@ def test_quota_and_six_zeros_come_with_the_page(client, world, records):
     assert "工作时限零延误" in fragment and "2026-03" in fragment and 'id="quota"' in fragment
     link = fragment.split('href="/accountability/scorecard/records/?')[1].split('"')[0].replace("&amp;", "&")
     assert client.get(f"/accountability/scorecard/records/?{link}").status_code == 200
+
+
+def test_satisfaction_is_given_per_return_visit_and_per_case_and_the_summary_says_which(world, records):
+    from sanwen.reports.summary import summary_text
+
+    a = world.a
+    staff, head = a.users[Role.STAFF], a.users[Role.DEPT_HEAD]
+    # The dissatisfied case of the records is handled again and then rated satisfied.
+    again = Case.objects.get(state=State.IN_PROGRESS, reopened=1)
+    again = case_resolve(case=again, by=staff, resolution="重新办理", on=D(2026, 3, 12))
+    case_return_visit(case=again, by=head, satisfaction="satisfied", on=D(2026, 3, 13))
+    data = figures(Filters(bureau_ids=[a.bureau.pk], start=START, end=END))
+    # Three return visits, one dissatisfied; two cases, each satisfied at its latest rating.
+    assert (data["rated"], data["dissatisfied"], data["satisfied_percent"]) == (3, 1, 66.7)
+    assert (data["cases_rated"], data["case_satisfied_percent"]) == (2, 100.0)
+    text = summary_text(a.bureau, Filters(bureau_ids=[a.bureau.pk], start=START, end=END))
+    assert "回访3次，按回访次数计满意和基本满意率66.7%（不满意1次）" in text
+    assert "按每件最新评价计2件、满意和基本满意率100%" in text
+    # February's figures stay as they stood: the rating of March does not reach back.
+    february = figures(Filters(bureau_ids=[a.bureau.pk], start=D(2026, 2, 1), end=D(2026, 2, 28)))
+    assert february["rated"] == 0
+
+
+def test_records_by_state_and_on_time_follow_the_timeline_of_the_period(client, world, records):
+    client.force_login(world.a.users[Role.LEADER])
+    base = "/reports/records/?from=2026-03-01&to=2026-03-31&figure="
+    # At the end of March the reopened case is in progress again; in February's view nothing of it.
+    in_progress = client.get(base + "cases&state=in_progress").content.decode()
+    assert in_progress.count("<tr>") == 2  # header and the reopened case
+    on_time = client.get(base + "resolved&late=0").content.decode()
+    assert on_time.count("<tr>") == 2  # the one resolved within its limit
+    data = figures(Filters(bureau_ids=[world.a.bureau.pk], start=START, end=END))
+    assert data["by_state"].get("in_progress") == 1
+    february = figures(Filters(bureau_ids=[world.a.bureau.pk], start=D(2026, 2, 1), end=D(2026, 2, 28)))
+    assert february["by_state"] == {"registered": 1}  # the February suggestion, as it stood then

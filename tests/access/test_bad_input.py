@@ -5,6 +5,7 @@ walk does), opened with GET and POST as a leader and as an anonymous visitor, wi
 the parameters the view reads (query and form fields alike). The known offenders are kept as
 explicit regressions below it."""
 
+import functools
 import re
 import sys
 from pathlib import Path
@@ -18,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sanwen.core.access import Role
-from sanwen.core.tests.test_permission_walk import a_objects, all_routes, fill_all  # noqa: F401
+from tests.access.test_permission_walk import a_objects, all_routes, fill_all  # noqa: F401
 
 pytestmark = pytest.mark.fuzz
 
@@ -79,6 +80,7 @@ _READ = re.compile(r"""(?:GET|POST|params|query)(?:\.get|\.getlist|\.pop)?[\(\[]
 _LOOP = re.compile(r"""for \w+(?:, \w+)? in \(\(?((?:\s*\(?["'][a-z_]+["'][^)]*\)?,?)+)\)""")
 
 
+@functools.cache
 def _module_names(module) -> set[str]:
     """Parameter names a view module reads: request.GET/POST lookups, names in loops over tuples of
     literals, and the fields of the forms it uses."""
@@ -167,11 +169,15 @@ def test_no_page_answers_hostile_parameters_with_a_server_error(world, urls, dat
     _assert_no_server_error(world, url, params)
 
 
-def test_every_page_survives_each_hostile_value_in_every_parameter(world, urls):
-    """The deterministic sweep: every URL, every hostile value set in all the names it reads (a
-    different value per URL, so the sweep stays short)."""
+# The values that broke pages, for the sweep: one per URL in turn, so that it stays short.
+SWEEP = ["99999999999999999999", "²", "9999-12-31", "9999-12", "NaN", "1e999", "-1", "0000-00-00", "\x00"]
+
+
+def test_every_page_survives_a_hostile_value_in_every_parameter(world, urls):
+    """The deterministic sweep: every URL, GET and POST, as the leader and as a visitor, with one of
+    SWEEP in every parameter it reads (the next value for the next URL)."""
     for index, url in enumerate(urls):
-        value = HOSTILE[index % len(HOSTILE)]
+        value = SWEEP[index % len(SWEEP)]
         _assert_no_server_error(world, url, dict.fromkeys(_names_for(url), value))
 
 
