@@ -18,6 +18,9 @@ FILES = {
     "bootstrap-icons/font/fonts/bootstrap-icons.woff": "bootstrap-icons/fonts/bootstrap-icons.woff",
     "htmx.org/dist/htmx.min.js": "htmx/htmx.min.js",
     "echarts/dist/echarts.min.js": "echarts/echarts.min.js",
+    "swagger-ui-dist/swagger-ui-bundle.js": "swagger-ui/swagger-ui-bundle.js",
+    "swagger-ui-dist/swagger-ui.css": "swagger-ui/swagger-ui.css",
+    "swagger-ui-dist/swagger-ui.css.map": "swagger-ui/swagger-ui.css.map",
 }
 
 if __name__ == "__main__":

@@ -6,12 +6,20 @@ from ninja import Field, NinjaAPI, Path, Query, Schema
 from ninja.pagination import PageNumberPagination, paginate
 from ninja.security import SessionAuth
 
+from sanwen.api.docs import StaticSwagger
 from sanwen.clients.models import Household
 from sanwen.core.access import Cap, get_visible_or_404, require_cap, visible
 from sanwen.core.params import MAX_ID
 from sanwen.core.text import mask_id, mask_licence, mask_phone
 
-api = NinjaAPI(title="Sanwen API", version="1", auth=SessionAuth(), urls_namespace="api")
+api = NinjaAPI(
+    title="Sanwen API",
+    version="0",
+    description="The first API, kept for its callers; new integrations use /api/v1/.",
+    auth=SessionAuth(),
+    urls_namespace="api",
+    docs=StaticSwagger(),
+)
 
 
 class Error(Schema):

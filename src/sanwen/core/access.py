@@ -159,6 +159,8 @@ INTEGRITY_CAPS = frozenset({Cap.VIEW_INTEGRITY, Cap.INVESTIGATE})
 def has_cap(user, cap: str) -> bool:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
+    if getattr(user, "role", None) == SERVICE_ROLE:
+        return _service_has_cap(user, cap)
     if user.is_superuser and cap not in INTEGRITY_CAPS:
         return True
     if user.bureau_id is None:
@@ -177,8 +179,9 @@ def is_operator(user) -> bool:
 
 
 def sees_whole_bureau(user) -> bool:
-    """Leaders and inspectors see the bureau's (and its children's) figures; others their own part."""
-    return user.role in (Role.LEADER, Role.INSPECTOR) or user.is_superuser
+    """Leaders and inspectors see the bureau's (and its children's) figures; others their own part.
+    A service identity (an API key) is its bureau's, not a person's: it sees the bureau's."""
+    return user.role in (Role.LEADER, Role.INSPECTOR, SERVICE_ROLE) or user.is_superuser
 
 
 # --- rows -------------------------------------------------------------------------------------
@@ -647,3 +650,31 @@ def may_read_notebook(user, person) -> bool:
     if person.pk == user.pk or has_cap(user, Cap.VIEW_ALL_NOTEBOOKS):
         return True
     return has_cap(user, Cap.REVIEW_NOTEBOOKS) and heads(user, person.department_id)
+
+
+# --- service identities (API keys) ------------------------------------------------------------
+
+# The role of a service identity: an API key acting for its bureau. It is not a person's role (no
+# staff member has it); its capabilities are the ones chosen when the key was made, never the
+# integrity register's.
+SERVICE_ROLE = "service"
+SERVICE_CAPS = frozenset(Cap.values) - INTEGRITY_CAPS - {Cap.ADMINISTER, Cap.VIEW_AUDIT}
+
+
+def _service_has_cap(identity, cap: str) -> bool:
+    return identity.bureau_id is not None and cap in SERVICE_CAPS and cap in identity.caps
+
+
+def _api_keys(qs, user):
+    """A bureau's API keys: its administrators (and the platform operator) only."""
+    if not has_cap(user, Cap.ADMINISTER):
+        return qs.none()
+    return _bureau_rows(qs, user)
+
+
+RULES["api.apikey"] = _api_keys
+# The offline outbox's ids: the API looks them up itself, no page reads them.
+BOOKKEEPING.add("api.clientsubmission")
+RULES["api.apikeyuse"] = lambda qs, user: qs.filter(
+    key__in=_api_keys(apps.get_model("api", "ApiKey").objects.all(), user)
+)

@@ -32,3 +32,14 @@ def test_the_api_needs_a_session(client, world):
 
 def test_the_openapi_document_is_served(client):
     assert client.get("/api/openapi.json").json()["info"]["title"] == "Sanwen API"
+
+
+def test_the_docs_are_served_from_our_own_static_files_to_logged_in_users(client, world):
+    assert client.get("/api/v1/docs").status_code == 302
+    client.force_login(world.a.users[Role.STAFF])
+    for url in ("/api/docs", "/api/v1/docs"):
+        html = client.get(url).content.decode()
+        assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in html
+        assert "/static/sanwen/api-docs.js" in html
+        assert "cdn" not in html.lower() and "<script>" not in html  # no CDN, no inline script
+    assert 'data-openapi-url="/api/v1/openapi.json"' in client.get("/api/v1/docs").content.decode()

@@ -1,0 +1,67 @@
+"""API keys: made by a bureau's administrator, shown once, stored hashed, revocable; audited."""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sanwen.api.auth import new_token
+from sanwen.api.models import ApiKey
+from sanwen.core.access import SERVICE_CAPS, Cap, has_cap
+from sanwen.core.audit import audit_note, audit_update, snapshot
+from sanwen.core.models import AuditAction
+from sanwen.core.text import clean_spaces
+
+MAX_DAYS = 366
+
+
+def api_key_create(*, by, name: str, caps, expires_on: datetime.date) -> tuple[ApiKey, str]:
+    """A new key of the administrator's bureau; returns it and its token (shown this once only)."""
+    if not has_cap(by, Cap.ADMINISTER) or by.bureau_id is None:
+        raise PermissionDenied(_("Only a bureau's administrator may make API keys."))
+    errors: dict[str, list] = {}
+    name = clean_spaces(name or "")
+    if not name:
+        errors["name"] = [_("Name the integration the key is for.")]
+    caps = sorted(set(caps or ()))
+    if not caps:
+        errors["caps"] = [_("Choose at least one capability.")]
+    elif any(cap not in SERVICE_CAPS for cap in caps):
+        errors["caps"] = [_("An API key cannot have this capability.")]
+    today = timezone.localdate()
+    if expires_on is None or expires_on <= today or (expires_on - today).days > MAX_DAYS:
+        errors["expires_on"] = [_("A key expires after today and within a year.")]
+    if errors:
+        raise ValidationError(errors)
+    token, prefix, digest = new_token()
+    expires_at = timezone.make_aware(datetime.datetime.combine(expires_on, datetime.time.max))
+    key = ApiKey.objects.create(
+        bureau_id=by.bureau_id,
+        name=name,
+        prefix=prefix,
+        digest=digest,
+        caps=caps,
+        expires_at=expires_at,
+        created_by=by,
+    )
+    # The digest stays out of the audit trail: the fields a reader needs, not the secret's hash.
+    changes = {
+        "name": [None, key.name],
+        "prefix": [None, key.prefix],
+        "caps": [None, caps],
+        "expires_at": [None, key.expires_at.isoformat()],
+    }
+    audit_note(by=by, obj=key, action=AuditAction.CREATE, note=_("API key made"), changes=changes)
+    return key, token
+
+
+def api_key_revoke(*, key: ApiKey, by) -> ApiKey:
+    if not has_cap(by, Cap.ADMINISTER) or key.bureau_id != by.bureau_id:
+        raise PermissionDenied
+    if key.revoked_at is None:
+        before = snapshot(key, ["revoked_at"])
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at", "updated_at"])
+        audit_update(by=by, obj=key, before=before, note=_("API key revoked"))
+    return key
