@@ -1,4 +1,8 @@
+import os
+
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from django.db import connections
 from django.test import TransactionTestCase
 
@@ -21,6 +25,17 @@ def _fixture_teardown(self):
 
 
 TransactionTestCase._fixture_teardown = _fixture_teardown
+
+# Property tests: no per-example deadline (a two-core machine running the suite in parallel is slow
+# now and then), and in CI the same examples every run, so a landing never hinges on a new draw;
+# locally each run explores new ones.
+hypothesis_settings.register_profile(
+    "sanwen",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=bool(os.environ.get("CI")),
+)
+hypothesis_settings.load_profile("sanwen")
 
 
 @pytest.fixture(autouse=True)
