@@ -42,7 +42,7 @@ from sanwen.cases.models import (
     State,
 )
 from sanwen.clients.models import Household
-from sanwen.core.access import Scope
+from sanwen.core.access import Scope, reads_integrity, visible
 from sanwen.fieldwork.models import VisitedMonth
 from sanwen.fieldwork.quota import quota_rows, short_only
 from sanwen.org.models import ContactPoint
@@ -350,9 +350,10 @@ def _grouped(queryset, by_bureau: bool, **extra) -> dict:
 
 
 def compute(
-    scope: Scope, period: Period, today: datetime.date | None = None, *, by_bureau: bool = False
+    scope: Scope, period: Period, today: datetime.date | None = None, *, by_bureau: bool = False, viewer=None
 ) -> dict:
-    """{code: {bureau_id or None: counts}}, each figure counted in the database."""
+    """{code: {bureau_id or None: counts}}, each figure counted in the database. With a `viewer`, 零违犯
+    counts only the reports the access policy lets them read (none for those outside the register)."""
     today = today or timezone.localdate()
     out = {code: _grouped(function(scope, period, today), by_bureau) for code, function in COUNTED.items()}
     months = completed_months(period, today)
@@ -377,7 +378,8 @@ def compute(
             "unvisited": missing,
             "coverage": None if not row["n"] else round(100 * (row["n"] - missing) / row["n"], 1),
         }
-    out["breach"] = _grouped(breaches(scope, period, today), by_bureau)
+    reports = breaches(scope, period, today)
+    out["breach"] = _grouped(reports if viewer is None else visible(reports, viewer), by_bureau)
     return out
 
 
@@ -426,9 +428,12 @@ def _sum(cells):
     return total
 
 
-def card(scope: Scope, period: Period, today=None, *, children: bool = False) -> Card:
+def card(scope: Scope, period: Period, today=None, *, children: bool = False, viewer=None) -> Card:
     """The scorecard of the scope; with `children`, each child bureau of the scope's bureau (with
-    its own descendants) in a column of its own, and the total."""
+    its own descendants) in a column of its own, and the total. Shown to a `viewer`, 零违犯 is there
+    only for the integrity register's readers, counting the reports they may read: its count would
+    otherwise tell others (a department head, an administrator, the person a report is about) what
+    the register keeps from them."""
     today = today or timezone.localdate()
     names = dict(ZERO_NAMES)
     descriptions = {}
@@ -438,7 +443,7 @@ def card(scope: Scope, period: Period, today=None, *, children: bool = False) ->
             names[target.code] = target.name
             descriptions[target.code] = target.description
     kids = list(scope.bureau.children.order_by("code")) if children else []
-    data = compute(scope, period, today, by_bureau=bool(kids))
+    data = compute(scope, period, today, by_bureau=bool(kids), viewer=viewer)
     if kids:
         owner = scope.bureau.child_of(kids)
         columns = [(kid.short_name or kid.name, kid) for kid in kids]
@@ -446,6 +451,8 @@ def card(scope: Scope, period: Period, today=None, *, children: bool = False) ->
         columns = [(scope.label, None)]
     figures = []
     for code in CODES:
+        if code == "breach" and viewer is not None and not reads_integrity(viewer):
+            continue
         cells_by_key = data[code]
         if kids:
             per_kid = {kid.pk: [] for kid in kids}

@@ -323,6 +323,10 @@ def _report_event(report, by, kind, text="", on=None):
     return event
 
 
+def _concerned(person) -> str:
+    return f"{person.name}（{person.username}）" if person is not None else ""
+
+
 def _new_report_code() -> str:
     while True:
         code = new_code()
@@ -380,7 +384,9 @@ def report_internal(
         received_on=on,
     )
     audit_create(by=None if anonymous else by, obj=report)
-    _report_event(report, None, ReportEventKind.RECEIVED, on=on)
+    # The person linked is written into the report's trail: replaced later in the investigation, they
+    # stay named in its text, so the report stays kept from them.
+    _report_event(report, None, ReportEventKind.RECEIVED, _concerned(accused), on=on)
     _notify_inspectors(report)
     return report
 
@@ -472,7 +478,7 @@ def report_investigate(*, report: ViolationReport, by, accused=None, on=None) ->
     audit_update(by=by, obj=report, before=before)
     _report_event(report, by, ReportEventKind.INVESTIGATING, on=on)
     if accused is not None:
-        _report_event(report, by, ReportEventKind.ACCUSED, accused.name, on=on)
+        _report_event(report, by, ReportEventKind.ACCUSED, _concerned(accused), on=on)
     return report
 
 

@@ -91,7 +91,7 @@ def scorecard_view(request):
     period = _period(request)
     today = _today()
     children = scope.staff is None and scope.department is None and scope.bureau.children.exists()
-    result = card(scope, period, today, children=children)
+    result = card(scope, period, today, children=children, viewer=request.user)
     user = request.user
     departments = (
         Department.objects.filter(bureau=scope.bureau).order_by("order") if sees_whole_bureau(user) else []
@@ -107,7 +107,7 @@ def scorecard_view(request):
             "query": _scope_query(scope, period),
             "departments": departments,
             "people": people,
-            "child_bureaus": user.bureau.descendants(include_self=False).order_by("path")
+            "child_bureaus": (user.bureau or scope.bureau).descendants(include_self=False).order_by("path")
             if sees_whole_bureau(user)
             else [],
             "months": completed_months(period, today),

@@ -22,6 +22,7 @@ from sanwen.clients.models import Household
 from sanwen.core.access import (
     SERVICE_ROLE,
     Cap,
+    by_raiser,
     get_visible_or_404,
     require_cap,
     sees_confidential_raiser,
@@ -155,9 +156,7 @@ def list_cases(request, filters: CaseFilters = Query(...), paging: PageParams = 
         cases = cases.overdue(on=today)
     q = (filters.q or "").strip()
     if q:
-        cases = cases.filter(
-            Q(title__icontains=q) | Q(description__icontains=q) | Q(household__search_key__contains=q)
-        )
+        cases = cases.filter(Q(title__icontains=q) | Q(description__icontains=q) | by_raiser(request.auth, q))
     result = page(cases, paging)
     result["items"] = [_out(c, request.auth, today) for c in result["items"]]
     return result

@@ -150,7 +150,7 @@ def zeros(request, params: ZerosIn = Query(...)):  # noqa: B008
         raise ValidationError(
             {"period": [_("A period is a month (2026-01), a quarter (2026-Q1) or a year (2026).")]}
         ) from exc
-    result = card(scope, period, today)
+    result = card(scope, period, today, viewer=user)
     figures = [
         {"code": code, "name": str(name), "n": int(cells[0].get("n", 0)), "cell": cells[0]}
         for code, name, _description, cells in result.figures

@@ -69,6 +69,7 @@ class DeedKindInline(ItemInline):
 
 @admin.register(Campaign)
 class CampaignAdmin(VersionedAdminMixin, BureauScopedAdmin):
+    deletable = False
     list_display = ("name", "start", "end", "active")
     inlines = [
         RankQuotaInline,

@@ -52,6 +52,7 @@ from sanwen.cases.models import (
 from sanwen.clients.models import Household
 from sanwen.core.access import (
     Cap,
+    by_raiser,
     get_visible_or_404,
     has_cap,
     require_cap,
@@ -130,10 +131,7 @@ def _filtered(request, cases, today):
     q = request.GET.get("q", "").strip()
     if q:
         cases = cases.filter(
-            Q(title__icontains=q)
-            | Q(description__icontains=q)
-            | Q(household__search_key__contains=q)
-            | _exact(q)
+            Q(title__icontains=q) | Q(description__icontains=q) | by_raiser(request.user, q) | _exact(q)
         )
     return cases
 

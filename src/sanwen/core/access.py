@@ -152,8 +152,10 @@ ROLE_CAPS: dict[str, frozenset[str]] = {
 
 
 # The integrity register's capabilities follow the role, never the superuser flag: the platform
-# operator and the bureau's administrators run the system, they do not read accusations.
+# operator and the bureau's administrators run the system, they do not read accusations — nor people's
+# annual assessments, whose evidence counts substantiated violations.
 INTEGRITY_CAPS = frozenset({Cap.VIEW_INTEGRITY, Cap.INVESTIGATE})
+ROLE_BOUND_CAPS = INTEGRITY_CAPS | {Cap.ASSESS, Cap.FINALISE_ASSESSMENTS}
 
 
 def has_cap(user, cap: str) -> bool:
@@ -161,7 +163,7 @@ def has_cap(user, cap: str) -> bool:
         return False
     if getattr(user, "role", None) == SERVICE_ROLE:
         return _service_has_cap(user, cap)
-    if user.is_superuser and cap not in INTEGRITY_CAPS:
+    if user.is_superuser and cap not in ROLE_BOUND_CAPS:
         return True
     if user.bureau_id is None:
         return False
@@ -221,9 +223,17 @@ def _needles(person) -> list[str]:
     if len(username) >= MIN_USERNAME_MATCH:
         needles.append(username)
     title = getattr(person, "title", "")
-    department = person.department.name if getattr(person, "department_id", None) else ""
-    if title and department:
-        needles.append(subject_key(department + title))
+    if title:
+        # By post: with the department (烟叶站站长), the bureau (钟山县烟草专卖局局长, 钟山局长) or the
+        # surname (韦局长), as people write it.
+        places = []
+        if getattr(person, "department_id", None):
+            places.append(person.department.name)
+        if getattr(person, "bureau_id", None):
+            places += [person.bureau.name, person.bureau.short_name]
+        if name:
+            places.append(name[0])
+        needles += [subject_key(place + title) for place in places if place]
     return needles
 
 
@@ -321,12 +331,12 @@ RULES = {
     "core.auditevent": _audit_events,
 }
 # The audit trail narrows its entries about these kinds to the rows their rule lets one read.
-AUDITED_NARROWER = (
+AUDITED_NARROWER = [
     "accountability.violationreport",
     "accountability.giftdeclaration",
     "accountability.assessment",
     "accountability.commitment",
-)
+]
 # Records without a bureau of their own, reached through the one they belong to.
 BUREAU_PATHS = {
     "org.bureau": None,  # handled below: one's own bureau and its descendants
@@ -462,12 +472,13 @@ _NUMBER_MASKS = {
     "contact_phone": mask_phone,
 }
 # Fields of a confidential case that say who raised it.
-_RAISER_FIELDS = {"client", "contact_name", "contact_phone", "raised_by"}
+_RAISER_FIELDS = {"household", "village", "contact_name", "contact_phone", "raised_by", "tracking_code"}
 
 
 def audit_changes_for(event, user) -> dict:
     """The entry's changes as this user may read them: personal numbers masked unless they may see
-    any client's, the raiser of a confidential case hidden unless they may see it."""
+    any client's, the raiser of a confidential case hidden unless they may see it, a case's tracking
+    code (it lets its holder rate the case) only for those who may see raisers."""
     maskers = {}
     if not unmasks_numbers(user):
         maskers = dict(_NUMBER_MASKS)
@@ -477,7 +488,7 @@ def audit_changes_for(event, user) -> dict:
     confidential = hide_raiser and _was_confidential(event)
     result = {}
     for name, pair in (event.changes or {}).items():
-        if confidential and name in _RAISER_FIELDS:
+        if (confidential and name in _RAISER_FIELDS) or (hide_raiser and name == "tracking_code"):
             pair = ["***" if v not in (None, "") else v for v in pair] if isinstance(pair, list) else "***"
         mask = maskers.get(name)
         if mask and isinstance(pair, list):
@@ -658,7 +669,13 @@ def may_read_notebook(user, person) -> bool:
 # staff member has it); its capabilities are the ones chosen when the key was made, never the
 # integrity register's.
 SERVICE_ROLE = "service"
-SERVICE_CAPS = frozenset(Cap.values) - INTEGRITY_CAPS - {Cap.ADMINISTER, Cap.VIEW_AUDIT}
+# Never a machine's: the integrity register, assessments, the audit trail, administering, and anything
+# that shows a person who asked to stay confidential or personal numbers in full.
+SERVICE_CAPS = (
+    frozenset(Cap.values)
+    - ROLE_BOUND_CAPS
+    - {Cap.ADMINISTER, Cap.VIEW_AUDIT, Cap.SEE_CONFIDENTIAL, Cap.UNMASK_ANY, Cap.UNMASK_OWN_AREA}
+)
 
 
 def _service_has_cap(identity, cap: str) -> bool:
@@ -673,8 +690,18 @@ def _api_keys(qs, user):
 
 
 RULES["api.apikey"] = _api_keys
+AUDITED_NARROWER.append("api.apikey")
 # The offline outbox's ids: the API looks them up itself, no page reads them.
 BOOKKEEPING.add("api.clientsubmission")
 RULES["api.apikeyuse"] = lambda qs, user: qs.filter(
     key__in=_api_keys(apps.get_model("api", "ApiKey").objects.all(), user)
 )
+
+
+def by_raiser(user, text: str) -> Q:
+    """Cases found through who raised them (a household's name, initials or phone tail): a
+    confidential case only for those who may see its raiser, so a search does not name them."""
+    found = Q(household__search_key__contains=text)
+    if has_cap(user, Cap.SEE_CONFIDENTIAL):
+        return found
+    return found & (Q(confidential=False) | Q(owner_id=user.pk))

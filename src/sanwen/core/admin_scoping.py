@@ -58,9 +58,14 @@ class BureauScopedAdmin(AuditedAdminMixin, admin.ModelAdmin):
     has_change_permission = has_view_permission
     has_add_permission = has_view_permission
 
+    # People, bureaus and campaigns carry the audit trail and the integrity register: they are
+    # deactivated, never deleted (Django's delete page would also list the records protecting them,
+    # a report about the person among them, to whoever opened it).
+    deletable = True
+
     def has_delete_permission(self, request, obj=None):
-        # Records are kept; deactivate instead. Platform operators may still delete.
-        return self._own(request)
+        # Records are kept; deactivate instead. Platform operators may still delete the others.
+        return self.deletable and self._own(request)
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)

@@ -13,7 +13,18 @@ SQLITE_UP = [
     f"""CREATE TRIGGER IF NOT EXISTS {TABLE}_no_delete BEFORE DELETE ON {TABLE}
     BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END;""",
 ]
-SQLITE_DOWN = [f"DROP TRIGGER IF EXISTS {TABLE}_no_update;", f"DROP TRIGGER IF EXISTS {TABLE}_no_delete;"]
+SQLITE_UP.append(
+    # INSERT OR REPLACE deletes the row it replaces without firing delete triggers (unless
+    # recursive_triggers is on): an insert may never reuse an id.
+    f"""CREATE TRIGGER IF NOT EXISTS {TABLE}_no_replace BEFORE INSERT ON {TABLE}
+    WHEN NEW.id IS NOT NULL AND EXISTS (SELECT 1 FROM {TABLE} WHERE id = NEW.id)
+    BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END;"""  # noqa: S608 - constants, no input
+)
+SQLITE_DOWN = [
+    f"DROP TRIGGER IF EXISTS {TABLE}_no_update;",
+    f"DROP TRIGGER IF EXISTS {TABLE}_no_delete;",
+    f"DROP TRIGGER IF EXISTS {TABLE}_no_replace;",
+]
 
 PG_UP = [
     f"""CREATE OR REPLACE FUNCTION {TABLE}_refuse() RETURNS trigger AS $$

@@ -216,6 +216,7 @@ def present(events, user) -> None:
         ]
 
 
+HIDDEN = "***"  # what the access policy put in place of a value the reader may not see
 # The record's own number is in its column; the stale-form counter says nothing to a reader.
 NOT_SHOWN = {"id", "version"}
 
@@ -237,6 +238,8 @@ def _line(model, name, pair, names) -> Line:
 def _value(f, value, names) -> tuple[str, str]:
     if value is None or value == "":
         return "—", ""
+    if value == HIDDEN:
+        return HIDDEN, ""
     if f is not None and f.many_to_one:
         key = (f.related_model, str(value))
         name = names.get(key)

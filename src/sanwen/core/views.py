@@ -80,6 +80,7 @@ PROJECT_APPS = {
     "accountability",
     "reports",
     "portal",
+    "api",
 }
 
 

@@ -11,6 +11,7 @@ from sanwen.org.models import Bureau, ContactPoint, Department, Place, Staff
 
 @admin.register(Bureau)
 class BureauAdmin(BureauScopedAdmin):
+    deletable = False
     list_display = ("name", "code", "level", "parent")
     search_fields = ("name", "code")
     bureau_path = "id"
@@ -51,6 +52,7 @@ class StaffChangeForm(UserChangeForm):
 
 @admin.register(Staff)
 class StaffAdmin(VersionedAdminMixin, BureauScopedAdmin, UserAdmin):
+    deletable = False
     form = StaffChangeForm
     add_form = StaffCreationForm
     list_display = ("username", "name", "department", "rank", "role", "title", "is_active")

@@ -8,6 +8,7 @@ Services are the kinds of item a person can raise (need, worry, …). A request 
 `attribute[township]` (its id, listed in the service definition) or `address_string` (its name)."""
 
 import datetime
+import re
 import xml.etree.ElementTree as ET
 
 from django.core.exceptions import ValidationError
@@ -316,8 +317,10 @@ def _raise(request, bureau):
         raise Open311Error(400, " ".join(str(m) for m in exc.messages)) from exc
 
 
-def _request_row(case: Case) -> dict:
-    """One request as the public status page shows it: no name, phone, address or text of the client."""
+def _request_row(case: Case, *, by_number: bool = False) -> dict:
+    """One request as the public status page shows it: no name, phone, address or text of the client.
+    `by_number`: a board entry, named by its public case number, never by its tracking code (the code
+    lets its holder rate the case, so only the person who raised it has it)."""
     status = public.status(case)
     events = status["progress"]
     notes = [status["state_label"]]
@@ -327,7 +330,7 @@ def _request_row(case: Case) -> dict:
         notes.append(status["declined_reason"])
     kind = case.concern_kind or case.ask_kind
     return {
-        "service_request_id": codes.display(case.tracking_code),
+        "service_request_id": case.number if by_number else codes.display(case.tracking_code),
         "status": "closed" if status["state"] in CLOSED else "open",
         "status_notes": "；".join(str(n) for n in notes),
         "service_name": str(ItemKind(kind).label) if kind in ItemKind.values else "",
@@ -373,7 +376,9 @@ def request_list(request, fmt):
     cases = cases.select_related("department", "household", "owner", "raised_by", "merged_into").order_by(
         "-id"
     )
-    return _respond(fmt, "service_requests", "request", [_request_row(c) for c in cases[:LIST_LIMIT]])
+    return _respond(
+        fmt, "service_requests", "request", [_request_row(c, by_number=True) for c in cases[:LIST_LIMIT]]
+    )
 
 
 def _day(value: str, name: str) -> datetime.date | None:
@@ -410,16 +415,21 @@ def _one(request, bureau, text: str):
     wait = ratelimit.hit(request, "lookup")
     if wait:
         raise Open311Error(429, _("Too many requests from your network: try again later."), retry_after=wait)
+    cases = Case.objects.select_related("department", "household", "owner", "raised_by", "merged_into")
+    number = CASE_NUMBER.fullmatch(text.strip())
+    if number:  # a board entry's public number: public (公开办) cases only
+        year, sequence = int(number.group(1)), int(number.group(2))
+        case = cases.filter(bureau=bureau, public=True, year=year, sequence=sequence).first()
+        return _request_row(case, by_number=True) if case is not None else None
     try:
         code = codes.parse(text)
     except codes.CodeError:
         return None
-    case = (
-        Case.objects.select_related("department", "household", "owner", "raised_by", "merged_into")
-        .filter(tracking_code=code, bureau=bureau)
-        .first()
-    )
+    case = cases.filter(tracking_code=code, bureau=bureau).first()
     return _request_row(case) if case is not None else None
+
+
+CASE_NUMBER = re.compile(r"(\d{4})-(\d{1,6})")
 
 
 @open311_view

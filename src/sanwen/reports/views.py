@@ -78,9 +78,9 @@ def _quota(f: stats.Filters, today):
     return rows
 
 
-def _zeros(f: stats.Filters, bureau, today):
+def _zeros(f: stats.Filters, bureau, today, viewer):
     scope = Scope(bureau=bureau, bureau_ids=f.bureau_ids, department=f.department, staff=f.staff)
-    return card(scope, Period(f.start, f.end, "custom", f"{f.start}..{f.end}"), today)
+    return card(scope, Period(f.start, f.end, "custom", f"{f.start}..{f.end}"), today, viewer=viewer)
 
 
 @login_required
@@ -119,7 +119,7 @@ def dashboard(request):
             "concern_kinds": [(k, label_, data[f"concern_{k}"]) for k, label_ in ConcernKind.choices],
             "states": [(k, label_, data["by_state"].get(k, 0)) for k, label_ in State.choices],
             "satisfaction": [(k, label_, data[k]) for k, label_ in Satisfaction.choices],
-            "child_bureaus": user.bureau.descendants(include_self=False).order_by("path")
+            "child_bureaus": (user.bureau or bureau).descendants(include_self=False).order_by("path")
             if sees_whole_bureau(user)
             else [],
             "departments": Department.objects.filter(bureau=bureau).order_by("order")
@@ -369,7 +369,7 @@ def dashboard_duty(request):
         {
             "f": f,
             "quota": _quota(f, today),
-            "zeros": _zeros(f, bureau, today),
+            "zeros": _zeros(f, bureau, today, request.user),
             "scope_query": "&".join(
                 [f"period={f.start}..{f.end}", f"bureau={bureau.pk}"]
                 + ([f"staff={f.staff.pk}"] if f.staff else [])

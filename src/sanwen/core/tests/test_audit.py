@@ -131,3 +131,22 @@ def test_the_audit_page_filters_by_person_record_and_dates(client, world, django
     assert {(e.object_type, e.object_id) for e in one} == {("clients.household", str(world.a.farmer.pk))}
     future = client.get("/audit/", {"start": today + datetime.timedelta(days=1)})
     assert future.context["page"].paginator.count == 0
+
+
+def test_an_insert_may_not_replace_an_audit_row(world):
+    """SQLite's INSERT OR REPLACE deletes the row it replaces without firing delete triggers, and
+    PostgreSQL's INSERT … ON CONFLICT DO UPDATE is an update: both refused, the row unchanged."""
+    event = AuditEvent.objects.order_by("pk").first()
+    before = (event.object_repr, event.note)
+    cols = ", ".join(f.column for f in AuditEvent._meta.concrete_fields)
+    if connection.vendor == "sqlite":
+        sql = f"INSERT OR REPLACE INTO core_auditevent ({cols}) SELECT {cols} FROM core_auditevent WHERE id = %s"  # noqa: S608
+    else:
+        sql = (
+            f"INSERT INTO core_auditevent ({cols}) SELECT {cols} FROM core_auditevent WHERE id = %s "  # noqa: S608
+            "ON CONFLICT (id) DO UPDATE SET note = 'rewritten'"
+        )
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, [event.pk])
+    event.refresh_from_db()
+    assert (event.object_repr, event.note) == before
