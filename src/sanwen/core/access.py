@@ -409,7 +409,7 @@ def may_see(obj: models.Model, user) -> bool:
     return visible(type(obj)._default_manager.filter(pk=obj.pk), user).exists()
 
 
-def integrity_readers(report) -> models.QuerySet:
+def integrity_readers(report) -> list:
     """Who may read this violation report (to notify them): the bureau's inspectors and leaders,
     less the person it is about and anyone its text names."""
     Staff = apps.get_model("org", "Staff")
@@ -418,7 +418,7 @@ def integrity_readers(report) -> models.QuerySet:
             bureau_id=report.bureau_id, is_active=True, role__in=[Role.LEADER, Role.INSPECTOR]
         )
         .exclude(pk=report.accused_id or 0)
-        .select_related("department")
+        .select_related("department", "bureau")
     )
     key = report.subject_key
     return [p for p in people if not _names_in(p, key)]
