@@ -475,7 +475,7 @@ _NUMBER_MASKS = {
 _RAISER_FIELDS = {"household", "village", "contact_name", "contact_phone", "raised_by", "tracking_code"}
 
 
-def audit_changes_for(event, user) -> dict:
+def audit_changes_for(event, user, confidential_cases: set | None = None) -> dict:
     """The entry's changes as this user may read them: personal numbers masked unless they may see
     any client's, the raiser of a confidential case hidden unless they may see it, a case's tracking
     code (it lets its holder rate the case) only for those who may see raisers."""
@@ -485,7 +485,7 @@ def audit_changes_for(event, user) -> dict:
         if event.object_type == "clients.retaillicence":
             maskers["number"] = mask_licence
     hide_raiser = event.object_type == "cases.case" and not has_cap(user, Cap.SEE_CONFIDENTIAL)
-    confidential = hide_raiser and _was_confidential(event)
+    confidential = hide_raiser and _was_confidential(event, confidential_cases)
     result = {}
     for name, pair in (event.changes or {}).items():
         if (confidential and name in _RAISER_FIELDS) or (hide_raiser and name == "tracking_code"):
@@ -497,14 +497,26 @@ def audit_changes_for(event, user) -> dict:
     return result
 
 
-def _was_confidential(event) -> bool:
+def _was_confidential(event, confidential_cases: set | None = None) -> bool:
+    """Whether the case was ever confidential: by the entry itself, or the case now (from
+    `confidential_cases`, the ids a page looked up at once, or one query)."""
     flag = (event.changes or {}).get("confidential")
     if isinstance(flag, list) and any(flag):
         return True
+    if confidential_cases is not None:
+        return str(event.object_id) in confidential_cases
+    return str(event.object_id) in confidential_case_ids([event.object_id])
+
+
+def confidential_case_ids(ids) -> set[str]:
+    """Of these case ids (as the audit trail stores them), the confidential ones, in one query."""
     Case = apps.get_model("cases", "Case")
-    return Case.objects.filter(
-        pk=event.object_id if str(event.object_id).isdigit() else 0, confidential=True
-    ).exists()
+    numbers = [int(i) for i in ids if str(i).isdigit()]
+    if not numbers:
+        return set()
+    return {
+        str(pk) for pk in Case.objects.filter(pk__in=numbers, confidential=True).values_list("pk", flat=True)
+    }
 
 
 # --- scopes -----------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from django.utils.http import urlencode
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from sanwen.core.access import audit_changes_for, visible
+from sanwen.core.access import audit_changes_for, confidential_case_ids, visible
 from sanwen.core.models import AuditAction, AuditEvent
 
 
@@ -182,9 +182,11 @@ def present(events, user) -> None:
     their own history), personal data masked as the access policy says. One query per kind of record
     named on the page, whatever the page's length."""
     events = list(events)
+    # Whether each case on the page is confidential, looked up once for the page (not once an entry).
+    confidential = confidential_case_ids(e.object_id for e in events if e.object_type == "cases.case")
     wanted = defaultdict(set)  # model -> ids to name
     for event in events:
-        event.shown = audit_changes_for(event, user)
+        event.shown = audit_changes_for(event, user, confidential)
         event.model = _model(event.object_type)
         if event.model is None:
             continue
