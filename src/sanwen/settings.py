@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "sanwen.core.middleware.ChooseBureauMiddleware",  # the operator is asked which bureau a page is for
     "sanwen.core.csp.ContentSecurityPolicyMiddleware",  # pages that set none get the strict policy
 ]
 

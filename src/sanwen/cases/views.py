@@ -51,6 +51,7 @@ from sanwen.cases.models import (
 )
 from sanwen.clients.models import Household
 from sanwen.core.access import (
+    BureauNeeded,
     Cap,
     by_raiser,
     get_visible_or_404,
@@ -59,6 +60,7 @@ from sanwen.core.access import (
     sees_confidential_raiser,
     sees_tracking_code,
     visible,
+    working_bureau,
 )
 from sanwen.core.codes import display as display_code
 from sanwen.core.codes import is_valid
@@ -500,11 +502,12 @@ def follow_up_record(request, followup_id):
 
 
 def _campaign_or_404(request):
-    campaign = (
-        Campaign.objects.current(request.user.bureau, timezone.localdate())
-        if request.user.bureau_id
-        else None
-    )
+    """The running campaign of the bureau the page works in (the operator chooses one)."""
+    bureau = working_bureau(request)
+    campaign = Campaign.objects.current(bureau, timezone.localdate())
+    if campaign is None and request.user.bureau_id is None:  # the operator chose one: another, please
+        messages.warning(request, _("No campaign of %(bureau)s is running.") % {"bureau": bureau})
+        raise BureauNeeded
     if campaign is None:
         raise Http404(_("No campaign of the bureau is running."))
     return campaign
@@ -531,7 +534,7 @@ def case_register(request):
                 else None
             )
             case = services.case_register(
-                bureau=request.user.bureau, by=request.user, household=household, **data
+                bureau=campaign.bureau, by=request.user, household=household, **data
             )
             messages.success(request, _("Case %(number)s was registered.") % {"number": case.number})
             return redirect(case)
@@ -580,7 +583,7 @@ def deeds(request):
                 numbers = [n for n in data.pop("cases").replace("，", ",").split(",") if n.strip()]
                 linked = [_case_by_number(request, n) for n in numbers]
                 services.deed_record(
-                    bureau=request.user.bureau,
+                    bureau=campaign.bureau,
                     by=request.user,
                     cases=linked,
                     department=request.user.department,
@@ -592,9 +595,12 @@ def deeds(request):
                 form.add_error(None, exc)
     start = campaign.start
     end = timezone.localdate()
-    totals = services.deed_totals(bureau_ids=[request.user.bureau_id], start=start, end=end)
+    totals = services.deed_totals(bureau_ids=[campaign.bureau_id], start=start, end=end)
     page, query = paginate(
-        request, visible(Deed.objects.select_related("kind", "vehicle", "department"), request.user)
+        request,
+        visible(Deed.objects.select_related("kind", "vehicle", "department"), request.user).filter(
+            bureau=campaign.bureau_id
+        ),
     )
     return render(
         request,

@@ -14,7 +14,15 @@ from django.views.decorators.http import require_POST
 from sanwen.clients import imports, services
 from sanwen.clients.forms import ContractForm, HouseholdForm, ImportForm, LicenceForm, RenewalForm
 from sanwen.clients.models import Household, HouseholdKind, ImportRun, LicenceApplication, RetailLicence
-from sanwen.core.access import Cap, get_visible_or_404, has_cap, require_cap, unmasks_numbers, visible
+from sanwen.core.access import (
+    Cap,
+    get_visible_or_404,
+    has_cap,
+    require_cap,
+    unmasks_numbers,
+    visible,
+    working_bureau,
+)
 from sanwen.core.audit import audit_note
 from sanwen.core.models import AuditAction, AuditEvent
 from sanwen.core.pagination import paginate
@@ -178,7 +186,7 @@ def client_reveal(request, household_id):
 
 def _household_form_view(request, household=None):
     require_cap(request.user, Cap.EDIT_CLIENTS)
-    bureau = request.user.bureau
+    bureau = household.bureau if household is not None else working_bureau(request)
     initial = None
     if household is not None:
         initial = {

@@ -566,6 +566,29 @@ class Scope:
         return "&".join(parts)
 
 
+class BureauNeeded(Http404):
+    """A page that works in one bureau, opened by the platform operator (who belongs to none) without
+    saying which (`?bureau=`): the operator is asked to choose one (ChooseBureauMiddleware renders the
+    choice); for anyone else, and in the API, it stays a 404."""
+
+
+def working_bureau(request):
+    """The bureau a page works in: the user's own; for the platform operator the one chosen with
+    `?bureau=` (BureauNeeded while none is chosen, a 404 for one that does not exist)."""
+    user = request.user
+    if user.bureau_id is not None:
+        return user.bureau
+    if not is_operator(user):
+        raise Http404
+    wanted = query_id(request.GET, "bureau")
+    if wanted is None:
+        raise BureauNeeded
+    chosen = apps.get_model("org", "Bureau").objects.filter(pk=wanted).first()
+    if chosen is None:
+        raise Http404
+    return chosen
+
+
 def _id(value) -> int | None:
     """A row id, given as a number or as text from a query string (already checked there)."""
     if value is None or value == "":
@@ -598,8 +621,10 @@ def choose_scope(user, *, bureau=None, department=None, staff=None, township=Non
     Place = apps.get_model("org", "Place")
     wanted = _id(bureau)
     if user.bureau_id is None:
-        if not is_operator(user) or wanted is None:
+        if not is_operator(user):
             raise Http404
+        if wanted is None:
+            raise BureauNeeded
         chosen = Bureau.objects.filter(pk=wanted).first()
         if chosen is None:
             raise Http404

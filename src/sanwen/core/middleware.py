@@ -1,8 +1,11 @@
+from django.apps import apps
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from sanwen.core.access import BureauNeeded, is_operator, visible
 from sanwen.core.params import BadParameter
 
 
@@ -41,3 +44,25 @@ class RefuseNulMiddleware:
                 _("The request contains an invisible NUL character, which cannot be used. Nothing was saved.")
             )
         return self.get_response(request)
+
+
+class ChooseBureauMiddleware:
+    """A page that works in one bureau, opened by the platform operator without choosing one
+    (access.BureauNeeded): the list of bureaus, each a link to the same page for that bureau."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, BureauNeeded) or not is_operator(request.user):
+            return None
+        Bureau = apps.get_model("org", "Bureau")
+        params = request.GET.copy()
+        choices = []
+        for bureau in visible(Bureau.objects.select_related("area"), request.user).order_by("path"):
+            params["bureau"] = str(bureau.pk)
+            choices.append((bureau, f"{request.path}?{params.urlencode()}", bureau.path.count("/") - 2))
+        return render(request, "core/choose_bureau.html", {"choices": choices})

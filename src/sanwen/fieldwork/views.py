@@ -106,6 +106,8 @@ def fieldwork_home(request):
     """One's own month: progress against the quota, field days, recent visits, leave."""
     require_cap(request.user, Cap.RECORD_FIELDWORK)
     user, today = request.user, timezone.localdate()
+    if user.bureau_id is None:  # the platform operator has no field days: the bureaus' quota tables
+        return redirect("quota_table")
     form = FieldDayForm(request.POST or None, bureau=user.bureau, initial={"on": today})
     if request.method == "POST" and form.is_valid():
         try:
