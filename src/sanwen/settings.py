@@ -151,6 +151,7 @@ LANGUAGES = [
     ("en", "English"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["sanwen.formats"]  # one date format per language (2026年11月30日, 30 Nov 2026)
 USE_I18N = True
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
 USE_TZ = True

@@ -419,6 +419,26 @@ ZERO_NAMES = {
 }
 
 
+# The records behind 零失误 come in two lists: the commitments lapsed and who fell short of the quota.
+RECORD_NAMES = {
+    "commitments": _("Commitments lapsed (零失误)"),
+    "quota": _("Staff short of the field-day quota (零失误)"),
+}
+
+
+def figure_name(code: str, scope: Scope, period: Period, today=None) -> str:
+    """What a figure's records are called: the zero's name as the campaign has it (or the default),
+    never its code."""
+    if code in RECORD_NAMES:
+        return RECORD_NAMES[code]
+    campaign = Campaign.objects.current(scope.bureau, period.cutoff(today or timezone.localdate()))
+    if campaign is not None:
+        target = ZeroTarget.objects.filter(campaign=campaign, code=code).only("name").first()
+        if target is not None:
+            return target.name
+    return ZERO_NAMES.get(code, code)
+
+
 def _sum(cells):
     total = {}
     for cell in cells:

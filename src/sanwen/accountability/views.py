@@ -36,7 +36,14 @@ from sanwen.accountability.models import (
     ReportState,
     ViolationReport,
 )
-from sanwen.accountability.scorecard import ZERO_NAMES, Period, card, completed_months, records
+from sanwen.accountability.scorecard import (
+    ZERO_NAMES,
+    Period,
+    card,
+    completed_months,
+    figure_name,
+    records,
+)
 from sanwen.campaigns.models import Campaign
 from sanwen.core.access import (
     Cap,
@@ -164,6 +171,7 @@ def scorecard_records(request):
             "scope": scope,
             "period": period,
             "code": code,
+            "figure_name": figure_name(code, scope, period, _today()),
             "kind": RECORD_TEMPLATES[code],
             "page": page,
             "query": query,

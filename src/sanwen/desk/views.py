@@ -88,7 +88,14 @@ def home(request):
         else None
     )
     field_progress = my_progress(user, today) if user.can(Cap.RECORD_FIELDWORK) else None
-    missing_year = WorkingCalendar.load().missing_next_year(today) if user.can(Cap.ADMINISTER) else None
+    # Administrators enter the missing year; leaders and heads learn why limits stay pending meanwhile.
+    warned = user.can(Cap.ADMINISTER) or user.can(Cap.DISPATCH_CASES) or user.can(Cap.APPROVE_EXTENSIONS)
+    missing_year = WorkingCalendar.load().missing_next_year(today) if warned else None
+    pending_limits = (
+        visible(Case.objects.exclude(deadline_pending=""), user).count()
+        if missing_year and user.can(Cap.VIEW_CASES)
+        else None
+    )
     return render(
         request,
         "desk/home.html",
@@ -105,6 +112,7 @@ def home(request):
             "my_cases": my_cases,
             "to_accept": to_accept,
             "missing_year": missing_year,
+            "pending_limits": pending_limits,
             "field_progress": field_progress,
         },
     )

@@ -7,6 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from sanwen.accountability.scorecard import Period, card, completed_months
 from sanwen.campaigns.models import Campaign
@@ -194,14 +195,14 @@ def _dashboard_xlsx(data, children, f, label):
 
 
 RECORD_TITLES = {
-    "meetings": "Meetings",
-    "household_visits": "Household visits (户次)",
-    "ledger_books": "Ledger books",
-    "suggestions": "Suggestions",
-    "cases": "Cases raised",
-    "resolved": "Cases resolved",
-    "rated": "Cases rated",
-    "deeds": "Deeds (实事)",
+    "meetings": gettext_noop("Meetings"),
+    "household_visits": gettext_noop("Household visits (户次)"),
+    "ledger_books": gettext_noop("Ledger books"),
+    "suggestions": gettext_noop("Suggestions"),
+    "cases": gettext_noop("Cases raised"),
+    "resolved": gettext_noop("Cases resolved"),
+    "rated": gettext_noop("Cases rated"),
+    "deeds": gettext_noop("Deeds (实事)"),
 }
 
 
