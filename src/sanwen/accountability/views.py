@@ -464,7 +464,8 @@ def report_detail(request, report_id):
 def _year(request) -> int:
     year = parse_id(request.GET.get("year") or request.POST.get("year"))
     today = _today()
-    return year if year and 2000 <= year <= today.year else today.year - (1 if today.month < 12 else 0)
+    # The current year by default: its drafts are being written (the demo's, a bureau's in autumn).
+    return year if year and 2000 <= year <= today.year else today.year
 
 
 @login_required

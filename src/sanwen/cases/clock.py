@@ -59,8 +59,14 @@ class PassResult:
         if self.skipped:
             return "skipped: another pass was running"
         held = "" if self.working_day else "; a non-working day: no reminder sent"
+        # The very first pass looks at everything due so far: say so, not "days 1900-01-01..".
+        since = (
+            "first pass, every day so far"
+            if self.first_day in (None, FIRST_EVER)
+            else f"from {self.first_day}"
+        )
         return (
-            f"days {self.first_day}..: sent {self.reminded} reminders, {self.escalated} cases to the "
+            f"{since}: sent {self.reminded} reminders, {self.escalated} cases to the "
             f"department head's supervision and {self.escalated_to_leader} to the leader's, "
             f"{self.return_visits} return visits and {self.follow_ups} follow-ups due, "
             f"{self.commitments} notices of commitments past due, {self.emailed} e-mails{held}"

@@ -111,6 +111,12 @@ class ResolveForm(VersionedForm):
     )
     evaluation_reason = forms.CharField(label=_("reason of the evaluation"), required=False)
 
+    def __init__(self, *args, case=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only a suggestion (问计) is evaluated: other cases are not asked for it.
+        if case is not None and case.ask_kind != AskKind.SUGGESTION:
+            del self.fields["evaluation"], self.fields["evaluation_reason"]
+
 
 class ReturnVisitForm(VersionedForm):
     satisfaction = forms.ChoiceField(label=_("satisfaction"), choices=Satisfaction.choices)

@@ -59,7 +59,9 @@ from sanwen.fieldwork.models import (
 from sanwen.fieldwork.quota import my_progress, quota_by_department, quota_rows, quota_totals, short_only
 from sanwen.org.models import Department, Staff
 
-LEDGER_PAGE = 25  # households per printed page of a ledger book
+LEDGER_PAGE = 25  # households per screen page of a ledger book
+# Printing shows every household on one page, up to this many (beyond it: the xlsx, or a shorter period).
+LEDGER_PRINT_LIMIT = 2000
 
 
 def _campaign_or_404(request, on=None):
@@ -625,13 +627,23 @@ def ledger_detail(request, book_id):
     households = (
         book_households(book).select_related("township", "village").order_by("village__name", "name", "pk")
     )
-    page, query = paginate(request, households, LEDGER_PAGE)
+    printing = request.GET.get("print") == "1"
+    page, query = paginate(request, households, LEDGER_PRINT_LIMIT if printing else LEDGER_PAGE)
     records = household_records([h.pk for h in page], start=start, end=end)
     rows = list(_ledger_rows(page, records, unmask=unmasks_numbers(request.user)))
     return render(
         request,
         "fieldwork/ledger_detail.html",
-        {"book": book, "page": page, "query": query, "rows": rows, "start": start, "end": end},
+        {
+            "book": book,
+            "page": page,
+            "query": query,
+            "rows": rows,
+            "start": start,
+            "end": end,
+            "printing": printing,
+            "print_limit": LEDGER_PRINT_LIMIT,
+        },
     )
 
 

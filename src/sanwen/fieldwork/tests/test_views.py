@@ -7,6 +7,7 @@ import pytest
 from sanwen.cases.models import Case
 from sanwen.clients.services import household_create
 from sanwen.core.access import Role
+from sanwen.fieldwork.ledger import book_households
 from sanwen.fieldwork.models import LedgerBook, NotebookReview, Visit
 from sanwen.fieldwork.services import ledger_open, meeting_record, notebook_review
 
@@ -244,3 +245,26 @@ def test_leave_is_requested_and_a_leader_approves_it_on_the_page(client, world):
     client.post(f"/field/leave/{leave.pk}/decide/", {"approve": "1", "note": "同意"})
     leave.refresh_from_db()
     assert leave.state == "approved" and leave.decided_by == leader
+
+
+@pytest.mark.parametrize("n", [2, 30])
+def test_the_printed_ledger_has_every_household_in_bounded_queries(
+    client, world, visit, django_assert_max_num_queries, n
+):
+    """The screen shows 25 households a page; its Print view every household of the book, in a
+    bounded number of queries whatever their number (issue 19, item 6)."""
+    a = world.a
+    _many_visits(world, visit, n)
+    book = ledger_open(
+        bureau=a.bureau, by=a.users[Role.STAFF], scope="village", village=a.village, opened_on=D(2025, 7, 10)
+    )
+    login(client, world, Role.STAFF)
+    screen = client.get(f"/field/ledgers/{book.pk}/").content.decode()
+    assert 'id="ledger-print"' in screen and "print=1" in screen
+    with django_assert_max_num_queries(14):
+        response = client.get(f"/field/ledgers/{book.pk}/?print=1")
+    body = response.content.decode()
+    households = book_households(book).count()
+    assert households >= n
+    assert body.count('class="ledger-household"') == households
+    assert 'class="pagination' not in body

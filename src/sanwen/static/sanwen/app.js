@@ -28,4 +28,23 @@
   }
   widths(document);
   document.body.addEventListener("htmx:afterSwap", function (e) { widths(e.target); });
+  // Tables stacked on a phone (.table-responsive-stack) hide their header: each cell carries its
+  // column's name (data-label, shown before the value by app.css) so "8 8 8 ✓" stays readable.
+  function stackLabels(root) {
+    root.querySelectorAll("table.table-responsive-stack").forEach(function (table) {
+      const names = Array.from(table.querySelectorAll("thead th")).map(function (th) {
+        return th.textContent.trim();
+      });
+      table.querySelectorAll("tbody tr").forEach(function (row) {
+        let column = 0;
+        Array.from(row.children).forEach(function (cell) {
+          const span = parseInt(cell.getAttribute("colspan") || "1", 10);
+          if (span === 1 && names[column] && !cell.hasAttribute("data-label")) cell.dataset.label = names[column];
+          column += span;
+        });
+      });
+    });
+  }
+  stackLabels(document);
+  document.body.addEventListener("htmx:afterSwap", function (e) { stackLabels(e.target); });
 })();

@@ -1,6 +1,8 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from tqdm import tqdm
 
 from sanwen.clients.imports import clients_import
@@ -31,7 +33,10 @@ class Command(BaseCommand):
         actor = Staff.objects.filter(username=by).first() if by else None
         if by and actor is None:
             raise CommandError(f"No user {by}")
-        bar = tqdm(desc="checking rows", unit="row")
+        # A bar on a terminal; in a log (cron, CI, a pipe) no escape codes, only the outcome.
+        bar = tqdm(
+            desc=_("checking rows"), unit=pgettext("progress unit", "row"), disable=not self.stderr.isatty()
+        )
 
         def progress(done, total):
             bar.total = total
@@ -44,15 +49,33 @@ class Command(BaseCommand):
         run = outcome.run
         if outcome.errors:
             for e in run.errors[:50]:
-                self.stderr.write(f"  row {e['row']} · {e['column']} · {e['value']} · {e['reason']}")
+                self.stderr.write(
+                    "  "
+                    + _("row %(row)s · %(column)s · %(value)s · %(reason)s")
+                    % {"row": e["row"], "column": e["column"], "value": e["value"], "reason": e["reason"]}
+                )
             if len(run.errors) > 50:
                 self.stderr.write(
-                    f"  … and {len(run.errors) - 50} more (see the import report in the web page)"
+                    "  "
+                    + _("… and %(n)d more (see the import report in the web page)")
+                    % {"n": len(run.errors) - 50}
                 )
-            raise CommandError(f"Nothing was imported: {len(run.errors)} problems in {path.name}.")
+            raise CommandError(
+                _("Nothing was imported: %(n)d problems in %(file)s.")
+                % {"n": len(run.errors), "file": path.name}
+            )
         self.stdout.write(
             self.style.SUCCESS(
-                f"Imported {path.name}: {run.households_created} households added, {run.households_updated} updated, "
-                f"{run.licences_written} licences, {run.contracts_written} contracts."
+                _(
+                    "Imported %(file)s: %(added)d households added, %(updated)d updated, %(licences)d licences, "
+                    "%(contracts)d contracts."
+                )
+                % {
+                    "file": path.name,
+                    "added": run.households_created,
+                    "updated": run.households_updated,
+                    "licences": run.licences_written,
+                    "contracts": run.contracts_written,
+                }
             )
         )

@@ -56,14 +56,19 @@ class Command(BaseCommand):
             raise CommandError("The database is not empty. Use --flush to erase it and rebuild the demo.")
         self.stdout.write(f"Building the demo county for {start} – {end} …")
         bars: dict[str, tqdm] = {}
+        on_terminal = self.stdout.isatty()
 
         def progress(label, done, total):
             bar = bars.get(label) or bars.setdefault(
-                label, tqdm(total=total, desc=f"  {label}", unit="row", leave=False)
+                label,
+                # Bars on a terminal only: a log (make run piped, CI) gets no escape codes.
+                tqdm(total=total, desc=f"  {label}", unit="row", leave=False, disable=not on_terminal),
             )
             bar.update(done - bar.n)
 
-        ctx = build_demo(start=start, end=end, say=tqdm.write, progress=progress)
+        ctx = build_demo(
+            start=start, end=end, say=tqdm.write if on_terminal else self.stdout.write, progress=progress
+        )
         for bar in bars.values():
             bar.close()
         self.stdout.write(self.style.SUCCESS(f"Demo county built: {ctx.data['county'].name}."))
