@@ -9,7 +9,7 @@ PORT ?= 8000
 # The local demo runs with DEBUG on unless the environment says otherwise.
 export DEBUG ?= true
 
-.PHONY: run setup assets test test-pg lint format bench messages check-deploy clean
+.PHONY: run run-intro setup assets test test-pg lint format bench messages check-deploy clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -30,9 +30,14 @@ assets: src/sanwen/static/vendor/.copied
 
 setup: $(VENV)/.installed assets
 
-run: setup
-	mkdir -p var
+run-intro:
+	@echo "Setting up Sanwen: Python packages into .venv and front-end assets from package-lock.json (the first time takes a few minutes) …"
+
+run: run-intro setup
+	@echo "Preparing the database var/sanwen.sqlite3 (migrations) …"
+	@mkdir -p var
 	$(SANWEN) migrate --noinput -v0
+	@echo "Building the demo county if the database is empty (about half a minute) …"
 	$(SANWEN) demo --if-empty
 	@echo "Sanwen is serving at http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
 	$(SANWEN) runserver --noreload $(HOST):$(PORT)
