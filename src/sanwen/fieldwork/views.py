@@ -1,5 +1,6 @@
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -129,6 +130,26 @@ def fieldwork_home(request):
         "today": today,
     }
     return render(request, "fieldwork/home.html", context)
+
+
+# --- offline: the service worker and the outbox page ----------------------------------------
+
+
+def service_worker(request):
+    """The service worker of the field pages (scope /field/). It holds no data, so it is served to
+    anyone; the browser checks it for updates on every visit (no-cache)."""
+    response = render(
+        request, "fieldwork/sw.js", {"static_prefix": settings.STATIC_URL}, content_type="text/javascript"
+    )
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@login_required
+def outbox(request):
+    """What waits on this phone: filled in by offline.js from the phone's own storage."""
+    require_cap(request.user, Cap.RECORD_FIELDWORK)
+    return render(request, "fieldwork/outbox.html")
 
 
 # --- visits -------------------------------------------------------------------------------
