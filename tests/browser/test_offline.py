@@ -14,7 +14,11 @@ from .conftest import ARTIFACTS, log_in
 
 def _phone(browser):
     context = browser.new_context(
-        locale="zh-CN", viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
+        locale="zh-CN",
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
     )
     page = context.new_page()
     page.set_default_timeout(20000)
@@ -132,7 +136,9 @@ def test_records_made_offline_reach_the_server_exactly_once(browser, live_server
 
 
 @pytest.mark.parametrize("cut", ["answer lost", "page closed"])
-def test_an_upload_cut_in_the_middle_loses_nothing_and_doubles_nothing(browser, live_server, transactional_db, cut):
+def test_an_upload_cut_in_the_middle_loses_nothing_and_doubles_nothing(
+    browser, live_server, transactional_db, cut
+):
     from sanwen.fieldwork.models import Visit
     from sanwen.testing import build_world
 
@@ -143,7 +149,7 @@ def test_an_upload_cut_in_the_middle_loses_nothing_and_doubles_nothing(browser, 
     context.set_offline(True)
     _visit(page, live_server, "zl", "走访一：查看烟苗")
     _visit(page, live_server, "zl", "走访二：了解收购")
-    calls = []
+    calls, cut_done = [], []
 
     def applied_then_cut(route):
         calls.append(route.request.url)
@@ -153,17 +159,24 @@ def test_an_upload_cut_in_the_middle_loses_nothing_and_doubles_nothing(browser, 
                 page.close()
                 return
             route.abort("internetdisconnected")
+            cut_done.append(True)
         else:
             route.continue_()
 
     context.route("**/api/v1/offline/visits", applied_then_cut)
     context.set_offline(False)
     if cut == "page closed":
-        page.wait_for_event("close")
+        if not page.is_closed():  # the route handler runs while Playwright waits
+            page.wait_for_event("close")
         page = context.new_page()
         page.set_default_timeout(20000)
         page.goto(f"{live_server.url}/field/outbox/")
     else:
+        for _ in range(200):
+            if cut_done:
+                break
+            page.wait_for_timeout(50)
+        page.wait_for_timeout(300)
         _wait(page, "data-outbox-waiting='2'")
         assert Visit.objects.count() == 1  # applied once, still waiting on the phone
         page.click("#outbox-sync")
@@ -184,12 +197,15 @@ def test_an_expired_session_keeps_the_outbox_for_the_same_person_only(browser, l
     _ready(page, live_server)
     context.set_offline(True)
     _visit(page, live_server, "zl", "断网时记下的走访")
+    page.goto(f"{live_server.url}/field/outbox/")  # from the phone, offline
     context.clear_cookies()  # the session expires while the phone is offline
     context.set_offline(False)
-    page.goto(f"{live_server.url}/field/outbox/")
-    page.wait_for_selector("#outbox-login:not(.d-none)")
+    page.wait_for_selector("#outbox-login:not(.d-none)")  # the upload met the expired session
     assert _waiting(page) == 1 and not Visit.objects.exists()
     page.screenshot(path=str(ARTIFACTS / "outbox-session-ended-phone.png"), full_page=True)
+    page.goto(f"{live_server.url}/field/")  # the login page says what waits
+    page.wait_for_selector("#offline-login-notice:not(.d-none)")
+    assert "1" in page.inner_text("#offline-login-notice")
 
     log_in(page, live_server, other.username, PASSWORD)  # someone else on the same phone
     page.goto(f"{live_server.url}/field/outbox/")
@@ -205,6 +221,7 @@ def test_an_expired_session_keeps_the_outbox_for_the_same_person_only(browser, l
     assert visit.recorded_by == staff and list(visit.staff.all()) == [staff]
 
     # Logging out with a record waiting asks first; saying no keeps the person logged in.
+    _wait(page, "data-offline-ready='1'")  # the pages are kept again after the last logout forgot them
     context.set_offline(True)
     _visit(page, live_server, "zl", "又一条")
     messages = []

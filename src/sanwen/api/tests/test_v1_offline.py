@@ -120,7 +120,10 @@ def test_a_bad_record_is_refused_with_its_reason_in_chinese_and_changes_nothing(
     assert field in error["fields"] and words in "".join(error["fields"][field])
     assert not Visit.objects.exists() and not ClientSubmission.objects.exists() and not Case.objects.exists()
     # Corrected, the same id goes through.
-    assert client.post("/api/v1/offline/visits", _visit(world, user, client_id=body["client_id"])).status_code == 201
+    assert (
+        client.post("/api/v1/offline/visits", _visit(world, user, client_id=body["client_id"])).status_code
+        == 201
+    )
 
 
 @override_settings(FIELDWORK_DATE_WINDOW_DAYS=3000)
@@ -188,7 +191,9 @@ def test_who_may_not_record_cannot_upload(client, world, role):
     assert not Visit.objects.exists()
 
 
-def test_my_households_are_my_villages_and_whom_i_visited_masked(client, world, django_assert_max_num_queries):
+def test_my_households_are_my_villages_and_whom_i_visited_masked(
+    client, world, django_assert_max_num_queries
+):
     user = _staff(client, world)
     with django_assert_max_num_queries(8):
         body = client.get("/api/v1/offline/households").json()
@@ -197,7 +202,9 @@ def test_my_households_are_my_villages_and_whom_i_visited_masked(client, world, 
     farmer = next(h for h in body["items"] if h["id"] == world.a.farmer.pk)
     assert world.a.farmer.phone not in str(body) and farmer["phone"].endswith(world.a.farmer.phone[-4:])
     assert "zl" in farmer["key"] and world.a.farmer.phone[-4:] in farmer["key"]
-    visit_record(bureau=world.a.bureau, by=user, on=timezone.localdate(), diary="走访", households=[world.a.retailer])
+    visit_record(
+        bureau=world.a.bureau, by=user, on=timezone.localdate(), diary="走访", households=[world.a.retailer]
+    )
     body = client.get("/api/v1/offline/households").json()
     retailer = next(h for h in body["items"] if h["id"] == world.a.retailer.pk)
     number = world.a.retailer.licences.get().number

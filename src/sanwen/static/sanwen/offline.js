@@ -18,7 +18,29 @@
 
   if (!SUPPORTED) {
     // Plain HTTP (or an old browser): say so on the field pages, and leave the forms as they are.
-    if (location.pathname.startsWith('/field/')) document.getElementById('offline-unavailable').classList.remove('d-none');
+    if (USER && location.pathname.startsWith('/field/')) document.getElementById('offline-unavailable').classList.remove('d-none');
+    return;
+  }
+
+  function upgrade(d) {
+    d.createObjectStore('records', { keyPath: 'id' });
+    d.createObjectStore('households', { keyPath: 'id' });
+  }
+
+  if (!USER) {
+    // The login page: say what waits on this phone (it is uploaded after logging in), nothing more.
+    const opening = indexedDB.open('sanwen-outbox', 1);
+    opening.onupgradeneeded = () => upgrade(opening.result);
+    opening.onsuccess = (event) => {
+      const d = event.target.result;
+      const count = d.transaction('records').objectStore('records').count();
+      count.onsuccess = () => {
+        if (!count.result) return;
+        const notice = document.getElementById('offline-login-notice');
+        notice.querySelector('span').textContent = notice.dataset.text.replace('{n}', count.result);
+        notice.classList.remove('d-none');
+      };
+    };
     return;
   }
 
@@ -28,10 +50,7 @@
     if (!dbPromise) {
       dbPromise = new Promise((resolve, reject) => {
         const open = indexedDB.open('sanwen-outbox', 1);
-        open.onupgradeneeded = () => {
-          open.result.createObjectStore('records', { keyPath: 'id' });
-          open.result.createObjectStore('households', { keyPath: 'id' });
-        };
+        open.onupgradeneeded = () => upgrade(open.result);
         open.onsuccess = () => resolve(open.result);
         open.onerror = () => reject(open.error);
       });
@@ -122,7 +141,10 @@
       event.preventDefault();
       const waiting = mine(await records()).length;
       if (waiting && !window.confirm(fmt(waiting, T.logoutWarning))) return;
-      if (navigator.serviceWorker.controller) navigator.serviceWorker.controller.postMessage({ type: 'forget' });
+      const registration = await navigator.serviceWorker.getRegistration(T.swScope);
+      if (registration && registration.active) registration.active.postMessage({ type: 'forget' });
+      // The kept pages are gone: whoever logs in next has them fetched again.
+      Object.keys(localStorage).filter((k) => k.startsWith('sanwen-warm-')).forEach((k) => localStorage.removeItem(k));
       form.dataset.confirmed = '1';
       form.submit();
     }
@@ -353,17 +375,30 @@
   }
 
   // --- the service worker and the pages it keeps ---------------------------------------------
-  async function installWorker() {
-    await navigator.serviceWorker.register(T.swUrl, { scope: T.swScope });
-    const registration = await navigator.serviceWorker.ready;
-    if (!navigator.onLine || !registration.active) return;
-    const assets = Array.from(document.querySelectorAll('link[rel=stylesheet][href], script[src], link[rel=manifest], link[rel=icon][href^="/"]'))
-      .map((e) => e.href || e.src).filter((u) => u.startsWith(location.origin));
-    const warmed = new Promise((resolve) => {
-      navigator.serviceWorker.addEventListener('message', (event) => { if (event.data && event.data.type === 'warmed') resolve(); });
+  function activated(registration) {
+    return new Promise((resolve) => {
+      if (registration.active) { resolve(registration.active); return; }
+      const worker = registration.installing || registration.waiting;
+      worker.addEventListener('statechange', () => { if (worker.state === 'activated') resolve(worker); });
     });
-    registration.active.postMessage({ type: 'warm', pages: JSON.parse(T.pages), assets });
-    await warmed;
+  }
+
+  async function installWorker() {
+    // The pages outside /field/ are not the worker's, but they install it and keep its pages fresh.
+    const registration = await navigator.serviceWorker.register(T.swUrl, { scope: T.swScope });
+    const worker = await activated(registration);
+    const warmKey = `sanwen-warm-${USER}`;
+    const stale = Date.now() - Number(localStorage.getItem(warmKey) || 0) > 10 * 60 * 1000;
+    if (navigator.onLine && (stale || location.pathname.startsWith(T.swScope))) {
+      const assets = Array.from(document.querySelectorAll('link[rel=stylesheet][href], script[src], link[rel=manifest]'))
+        .map((e) => e.href || e.src).filter((u) => u.startsWith(location.origin));
+      const warmed = new Promise((resolve) => {
+        navigator.serviceWorker.addEventListener('message', (event) => { if (event.data && event.data.type === 'warmed') resolve(); });
+      });
+      worker.postMessage({ type: 'warm', pages: JSON.parse(T.pages), assets });
+      await warmed;
+      localStorage.setItem(warmKey, String(Date.now()));
+    }
     await refreshHouseholds();
   }
 
@@ -377,8 +412,8 @@
     await refill();
     await show();
     if (navigator.onLine) {
-      await installWorker().catch(() => null);
       await sync();
+      await installWorker().catch(() => null);
     }
     html.dataset.offlineReady = '1';
   })();
