@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from sanwen.campaigns.models import Campaign
 from sanwen.clients.models import Household
@@ -135,6 +135,7 @@ def fieldwork_home(request):
 # --- offline: the service worker and the outbox page ----------------------------------------
 
 
+@require_GET
 def service_worker(request):
     """The service worker of the field pages (scope /field/). It holds no data, so it is served to
     anyone; the browser checks it for updates on every visit (no-cache)."""
