@@ -230,3 +230,57 @@ def test_an_expired_session_keeps_the_outbox_for_the_same_person_only(browser, l
     page.wait_for_timeout(300)
     assert messages and "1" in messages[0] and "/outbox/" in page.url
     context.close()
+
+
+def test_a_refused_record_shows_why_and_goes_once_corrected(browser, live_server, transactional_db):
+    import datetime
+
+    from django.utils import timezone
+
+    from sanwen.fieldwork.models import FieldDay, Visit
+    from sanwen.testing import build_world
+
+    world = build_world()
+    staff = world.a.users["staff"]
+    context, page = _phone(browser)
+    log_in(page, live_server, staff.username, PASSWORD)
+    _ready(page, live_server)
+    context.set_offline(True)
+    today = timezone.localdate()
+    page.goto(f"{live_server.url}/field/visits/new/")
+    page.fill("#household-q", "zl")
+    page.click("#household-results [data-household]")
+    page.fill("#id_on", str(today - datetime.timedelta(days=40)))  # outside the 30-day window
+    page.fill("#id_diary", "上个月的走访，今天才补记")
+    page.click("#visit-form button[type=submit]")
+    page.wait_for_selector("#outbox-saved")
+    page.goto(f"{live_server.url}/field/")  # a field day without a visit, offline too
+    page.fill("#id_on", str(today - datetime.timedelta(days=1)))
+    page.fill("#id_activity", "到烟站查看收购秩序")
+    page.click("#field-day-form button")
+    page.wait_for_selector("#outbox-saved")
+    assert _waiting(page) == 2
+
+    context.set_offline(False)
+    page.wait_for_selector(".outbox-record[data-state=refused] .outbox-reason")
+    _wait(page, "data-outbox-waiting='0'")
+    reason = page.inner_text(".outbox-record[data-state=refused] .outbox-reason")
+    assert "超出了补录期限" in reason and "30" in reason
+    assert page.inner_text("#outbox-indicator").strip() == "1 条被退回"
+    assert FieldDay.objects.get(staff=staff).on == today - datetime.timedelta(days=1)
+    assert not Visit.objects.exists()
+    page.screenshot(path=str(ARTIFACTS / "outbox-refused-phone.png"), full_page=True)
+
+    page.click(".outbox-record[data-state=refused] >> text=修改")
+    page.wait_for_selector("#offline-editing:not(.d-none)")
+    assert page.locator("#chosen .chip").count() == 1
+    assert page.input_value("#id_diary") == "上个月的走访，今天才补记"
+    page.screenshot(path=str(ARTIFACTS / "outbox-correcting-phone.png"), full_page=True)
+    page.fill("#id_on", str(today - datetime.timedelta(days=2)))
+    page.click("#visit-form button[type=submit]")
+    page.wait_for_selector("#outbox-saved")
+    _wait(page, "data-outbox-refused='0'")
+    _wait(page, "data-outbox-waiting='0'")
+    visit = Visit.objects.get()
+    assert visit.on == today - datetime.timedelta(days=2) and visit.diary == "上个月的走访，今天才补记"
+    context.close()

@@ -211,7 +211,12 @@
     const indicator = document.getElementById('outbox-indicator');
     if (indicator) {
       indicator.classList.toggle('d-none', !own.length);
-      indicator.querySelector('span').textContent = refused ? `${fmt(waiting, T.waiting)} · ${fmt(refused, T.refusedCount)}` : fmt(waiting, T.waiting);
+      const parts = [waiting || !refused ? fmt(waiting, T.waiting) : '', refused ? fmt(refused, T.refusedCount) : ''];
+      indicator.querySelector('span').textContent = parts.filter(Boolean).join(' · ');
+      // Refused records want attention: white on the red bar, red text.
+      indicator.classList.toggle('btn-light', Boolean(refused));
+      indicator.classList.toggle('text-danger', Boolean(refused));
+      indicator.classList.toggle('btn-warning', !refused);
     }
     html.dataset.outboxWaiting = String(waiting);
     html.dataset.outboxRefused = String(refused);
@@ -404,10 +409,9 @@
 
   window.addEventListener('online', () => { show(); sync(); });
   window.addEventListener('offline', show);
-  if (!navigator.onLine && document.getElementById('visit-form') && !editingId()) {
-    const on = document.getElementById('id_on');
-    if (on) on.value = localToday();
-  }
+  // A kept page was made on the day it was fetched: offline, a new record is dated today.
+  const keptForm = Object.keys(FORMS).map((f) => document.getElementById(f)).find(Boolean);
+  if (!navigator.onLine && keptForm && keptForm.elements.on && !editingId()) keptForm.elements.on.value = localToday();
   (async () => {
     await refill();
     await show();
