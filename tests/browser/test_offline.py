@@ -277,10 +277,35 @@ def test_a_refused_record_shows_why_and_goes_once_corrected(browser, live_server
     assert page.input_value("#id_diary") == "上个月的走访，今天才补记"
     page.screenshot(path=str(ARTIFACTS / "outbox-correcting-phone.png"), full_page=True)
     page.fill("#id_on", str(today - datetime.timedelta(days=2)))
-    page.click("#visit-form button[type=submit]")
-    page.wait_for_selector("#outbox-saved")
+    page.click("#visit-form button[type=submit]")  # online now: sent at once, then its page
+    page.wait_for_url("**/field/visits/*/")
     _wait(page, "data-outbox-refused='0'")
     _wait(page, "data-outbox-waiting='0'")
     visit = Visit.objects.get()
+    assert page.url.endswith(visit.get_absolute_url())
     assert visit.on == today - datetime.timedelta(days=2) and visit.diary == "上个月的走访，今天才补记"
+    context.close()
+
+
+def test_a_phone_that_says_online_without_signal_keeps_the_record(browser, live_server, transactional_db):
+    """navigator.onLine is true, but nothing gets through: the visit waits instead of being lost,
+    and goes once when the signal comes back."""
+    from sanwen.fieldwork.models import Visit
+    from sanwen.testing import build_world
+
+    world = build_world()
+    context, page = _phone(browser)
+    log_in(page, live_server, world.a.users["staff"].username, PASSWORD)
+    _ready(page, live_server, "/field/visits/new/")
+    context.route("**/api/v1/**", lambda route: route.abort("timedout"))
+    page.fill("#household-q", "zl")
+    page.click("#household-results [data-household]")
+    page.fill("#id_diary", "信号时有时无")
+    page.dblclick("#visit-form button[type=submit]")  # a double tap saves one record
+    page.wait_for_selector("#outbox-saved")
+    assert _waiting(page) == 1 and not Visit.objects.exists()
+    context.unroute("**/api/v1/**")
+    page.click("#outbox-sync")
+    _wait(page, "data-outbox-waiting='0'")
+    assert Visit.objects.get().diary == "信号时有时无"
     context.close()

@@ -128,13 +128,24 @@
     const form = event.target;
     const kind = FORMS[form.id];
     if (kind) {
-      const editing = editingId();
-      // Online, the page posts as it always did; offline (or correcting a refused record) the
-      // record goes into the outbox.
-      if (navigator.onLine && !editing) return;
+      // Every record goes through the outbox, online too: a phone that says it is online may have
+      // no signal at all, and a post lost on the way would lose the diary, or (if the answer was
+      // lost) be typed and saved twice. From the outbox it is sent at once, and once only.
       event.preventDefault();
-      await saveForm(form, kind, editing);
-      location.href = `${T.outboxUrl}?saved=1`;
+      if (form.dataset.saving) return; // a second tap on the button
+      form.dataset.saving = '1';
+      form.querySelectorAll('button[type=submit], button:not([type])').forEach((b) => { b.disabled = true; });
+      const record = await saveForm(form, kind, editingId());
+      if (navigator.onLine) {
+        await sync();
+        // A sync already under way may have started before this record was saved.
+        if (((await getRecord(record.id)) || {}).state === 'waiting') await sync();
+      }
+      const after = await getRecord(record.id);
+      const uploaded = sessionStorage.getItem(`sanwen-uploaded-${record.id}`);
+      if (!after && uploaded) location.href = uploaded;
+      else if (after && after.state === 'refused') location.href = `${location.pathname}?outbox=${record.id}`;
+      else location.href = `${T.outboxUrl}?saved=1`;
       return;
     }
     if (form.matches('form[action$="/logout/"]') && !form.dataset.confirmed) {
@@ -188,6 +199,7 @@
         });
       } catch (e) { return; } // the network went: the record stays and goes next time
       if (response.ok) {
+        try { sessionStorage.setItem(`sanwen-uploaded-${record.id}`, (await response.json()).url); } catch (e) { /* no matter */ }
         await removeRecord(record.id);
         localStorage.setItem('sanwen-outbox-last', new Date().toISOString());
         continue;
