@@ -370,6 +370,61 @@ def get_meeting(request, meeting_id: int):
     return _meeting_out(get_visible_or_404(_meetings(request.auth), request.auth, pk=meeting_id))
 
 
+class FieldDayIn(Schema):
+    client_id: uuid.UUID = Field(
+        description="The record's id chosen by the client; a resend returns the same field day."
+    )
+    on: datetime.date
+    activity: str = Field(max_length=200)
+    village: int | None = Field(None, description="A village of the bureau's area.")
+
+
+class FieldDayOut(Schema):
+    id: int
+    on: datetime.date
+    activity: str
+    village: str | None
+    staff: int
+    source: str
+
+
+def _field_day_out(day: FieldDay) -> dict:
+    return {
+        "id": day.pk,
+        "on": day.on,
+        "activity": day.activity,
+        "village": day.village.name if day.village_id else None,
+        "staff": day.staff_id,
+        "source": day.source,
+    }
+
+
+@router.post(
+    "/field-days",
+    response={200: FieldDayOut, 201: FieldDayOut, **ERRORS},
+    summary="Record one's own field day without a visit (idempotent by client_id)",
+)
+def create_field_day(request, payload: FieldDayIn):
+    user = request.auth
+    refuse_nul(payload)
+    require_person(user)
+    require_cap(user, Cap.RECORD_FIELDWORK)
+
+    def make():
+        errors: dict = {}
+        village = _village(user, payload.village, errors) if payload.village is not None else None
+        outbox.check_window(payload.on, errors)
+        if errors:
+            raise ValidationError(errors)
+        return services.field_day_record(
+            by=user, staff=user, on=payload.on, activity=payload.activity, village=village
+        )
+
+    day, created = _once(user, "field_day", payload.client_id, make, FieldDay)
+    day = get_visible_or_404(FieldDay.objects.select_related("village"), user, pk=day.pk)
+    return Status(201 if created else 200, _field_day_out(day))
+
+
 # --- the phone's offline set and its outbox ------------------------------------------------
 
 OFFLINE_HOUSEHOLDS_MAX = 3000  # a cadre's villages and 90 days of visits; more is a data error

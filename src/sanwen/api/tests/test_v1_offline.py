@@ -209,3 +209,21 @@ def test_my_households_are_my_villages_and_whom_i_visited_masked(
     retailer = next(h for h in body["items"] if h["id"] == world.a.retailer.pk)
     number = world.a.retailer.licences.get().number
     assert number not in str(body) and retailer["licences"] == [number[:6] + "***" + number[-3:]]
+
+
+def test_a_field_day_over_json_is_recorded_once_within_the_window(client, world):
+    user = _staff(client, world)
+    body = {
+        "client_id": str(uuid.uuid4()),
+        "on": _day(3),
+        "activity": "到烟站查看收购",
+        "village": world.a.village.pk,
+    }
+    first = client.post("/api/v1/field-days", body, content_type="application/json")
+    assert first.status_code == 201, first.content
+    assert client.post("/api/v1/field-days", body, content_type="application/json").json() == first.json()
+    assert FieldDay.objects.get(staff=user).village == world.a.village
+    late = {**body, "client_id": str(uuid.uuid4()), "on": _day(31)}
+    response = client.post("/api/v1/field-days", late, content_type="application/json")
+    assert response.status_code == 400 and "30" in response.json()["error"]["fields"]["on"][0]
+    assert FieldDay.objects.count() == 1
