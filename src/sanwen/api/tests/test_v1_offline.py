@@ -227,3 +227,18 @@ def test_a_field_day_over_json_is_recorded_once_within_the_window(client, world)
     response = client.post("/api/v1/field-days", late, content_type="application/json")
     assert response.status_code == 400 and "30" in response.json()["error"]["fields"]["on"][0]
     assert FieldDay.objects.count() == 1
+
+
+def test_a_nul_character_in_an_upload_is_refused_and_changes_nothing(client, world):
+    user = _staff(client, world)
+    response = client.post("/api/v1/offline/visits", _visit(world, user, diary="走访\x00钟林"))
+    assert response.status_code == 400 and "NUL" in response.json()["error"]["message"]
+    assert not Visit.objects.exists() and not ClientSubmission.objects.exists()
+
+
+def test_an_upload_without_a_valid_phone_id_is_refused(client, world):
+    user = _staff(client, world)
+    for bad in ("", "not-a-uuid", "1234"):
+        response = client.post("/api/v1/offline/visits", _visit(world, user, client_id=bad))
+        assert response.status_code == 400 and "client_id" in response.json()["error"]["fields"]
+    assert not Visit.objects.exists()

@@ -154,6 +154,10 @@
       if (waiting && !window.confirm(fmt(waiting, T.logoutWarning))) return;
       const registration = await navigator.serviceWorker.getRegistration(T.swScope);
       if (registration && registration.active) registration.active.postMessage({ type: 'forget' });
+      // This person's households leave the phone with them; their records stay, to be uploaded
+      // when they log in again.
+      await run('households', 'readwrite', (st) => st.clear());
+      localStorage.removeItem('sanwen-households-owner');
       // The kept pages are gone: whoever logs in next has them fetched again.
       Object.keys(localStorage).filter((k) => k.startsWith('sanwen-warm-')).forEach((k) => localStorage.removeItem(k));
       form.dataset.confirmed = '1';
