@@ -176,13 +176,21 @@
     return syncing;
   }
 
+  // A request the network swallows without an answer counts as no signal: the record stays and goes
+  // next time (were it applied meanwhile, the server answers with the record it made).
+  function timed(url, options, seconds) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), seconds * 1000);
+    return fetch(url, { ...options, signal: controller.signal }).finally(() => clearTimeout(timer));
+  }
+
   async function upload() {
     if (!navigator.onLine) return;
     const waiting = mine(await records()).filter((r) => r.state === 'waiting');
     if (!waiting.length) return;
     let me;
     try {
-      const response = await fetch(T.meUrl, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+      const response = await timed(T.meUrl, { credentials: 'same-origin', headers: { Accept: 'application/json' } }, 15);
       if (response.status === 401 || response.status === 403) { localStorage.setItem('sanwen-outbox-login', '1'); return; }
       if (!response.ok) return;
       me = await response.json();
@@ -197,10 +205,10 @@
       body.append('recorded_at', record.created);
       let response;
       try {
-        response = await fetch(URLS[record.kind], {
+        response = await timed(URLS[record.kind], {
           method: 'POST', body, credentials: 'same-origin',
           headers: { 'X-CSRFToken': me.csrf_token, Accept: 'application/json' },
-        });
+        }, 120);
       } catch (e) { return; } // the network went: the record stays and goes next time
       if (response.ok) {
         try { sessionStorage.setItem(`sanwen-uploaded-${record.id}`, (await response.json()).url); } catch (e) { /* no matter */ }

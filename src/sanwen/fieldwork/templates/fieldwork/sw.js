@@ -25,7 +25,7 @@ workbox.routing.registerRoute(
   new workbox.strategies.NetworkFirst({
     cacheName: PAGES,
     networkTimeoutSeconds: 8,
-    plugins: [pageOnly],
+    plugins: [pageOnly, new workbox.expiration.ExpirationPlugin({ maxEntries: 60 })],
     matchOptions: { ignoreVary: true, ignoreSearch: true },
   })
 );
