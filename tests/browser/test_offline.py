@@ -59,9 +59,12 @@ def _photo(colour=(40, 120, 40)) -> bytes:
     return buffer.getvalue()
 
 
-def _visit(page, live_server, query, diary, photo=None):
+def _visit(page, live_server, query, diary, photo=None, shot=None):
     page.goto(f"{live_server.url}/field/visits/new/")
     page.fill("#household-q", query)
+    page.wait_for_selector("#household-results [data-household]")
+    if shot:
+        page.screenshot(path=str(ARTIFACTS / f"{shot}.png"), full_page=True)
     page.click("#household-results [data-household]")
     page.fill("#id_diary", diary)
     if photo:
@@ -108,7 +111,7 @@ def test_records_made_offline_reach_the_server_exactly_once(browser, live_server
     context.set_offline(True)
     page.reload()  # the page comes from the phone
     assert page.locator("#field-day-form").count() == 1
-    _visit(page, live_server, "zl", "到钟林家查看烟苗，长势整齐")
+    _visit(page, live_server, "zl", "到钟林家查看烟苗，长势整齐", shot="visit-offline-search-phone")
     _visit(page, live_server, "钟林", "第二次走访钟林：烤房漏风", photo=_photo())
     _visit(page, live_server, "1234", "第三次走访：按手机尾号找到钟林")
     _meeting(page, live_server)
