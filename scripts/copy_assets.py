@@ -22,6 +22,11 @@ FILES = {
     "swagger-ui-dist/swagger-ui.css": "swagger-ui/swagger-ui.css",
     "swagger-ui-dist/swagger-ui.css.map": "swagger-ui/swagger-ui.css.map",
 }
+# The service worker imports these in this order (each adds its part to `self.workbox`).
+WORKBOX = ["core", "cacheable-response", "expiration", "routing", "strategies"]
+for _name in WORKBOX:
+    for _ext in ("js", "js.map"):
+        FILES[f"workbox-{_name}/build/workbox-{_name}.prod.{_ext}"] = f"workbox/workbox-{_name}.prod.{_ext}"
 
 if __name__ == "__main__":
     for source, target in FILES.items():

@@ -208,6 +208,9 @@ LOGGING = {
 }
 
 PAGE_SIZE = env_int("PAGE_SIZE", 25)
+# How many days after the day it happened a visit, meeting or field day from a phone's outbox is
+# still accepted by the API.
+FIELDWORK_DATE_WINDOW_DAYS = env_int("FIELDWORK_DATE_WINDOW_DAYS", 30)
 TEXT_MAX = env_int("TEXT_MAX", 5000)  # longest free text (a note, minutes, a result) staff may write
 SANWEN_BRAND = _("Three Asks, Three Solves")
 

@@ -32,6 +32,7 @@ PUBLIC = {
     "api/docs",
     "api/v1/",
     "api/v1/openapi.json",
+    "field/sw.js",  # the field pages' service worker: code only, no data
 }  # api/ is django-ninja's empty root
 # The public portal and its Open311 interface: open to everyone by design (their own tests prove what
 # they show and refuse).
@@ -50,6 +51,7 @@ ROLE_RULES = {
     "field/": {Role.LEADER, Role.DEPT_HEAD, Role.STAFF, Role.INSPECTOR},
     "field/visits/new/": {Role.LEADER, Role.DEPT_HEAD, Role.STAFF, Role.INSPECTOR},
     "field/meetings/new/": {Role.LEADER, Role.DEPT_HEAD, Role.STAFF, Role.INSPECTOR},
+    "field/outbox/": {Role.LEADER, Role.DEPT_HEAD, Role.STAFF, Role.INSPECTOR},
     "field/leave/": {Role.LEADER, Role.DEPT_HEAD, Role.STAFF, Role.INSPECTOR},
     "field/visits/": {Role.LEADER, Role.DEPT_HEAD, Role.STAFF, Role.INSPECTOR},
     "field/visits/<int:visit_id>/": {Role.LEADER, Role.DEPT_HEAD, Role.STAFF, Role.INSPECTOR},

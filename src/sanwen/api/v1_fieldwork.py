@@ -7,6 +7,10 @@ import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.middleware.csrf import get_token
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
@@ -18,9 +22,10 @@ from sanwen.campaigns.models import Campaign, HandlingMode, Vehicle, VisitRole
 from sanwen.cases.models import ItemKind
 from sanwen.clients.models import Household
 from sanwen.core.access import Cap, get_visible_or_404, require_cap, visible
-from sanwen.fieldwork import services
-from sanwen.fieldwork.models import Channel, Meeting, MeetingKind, Visit
-from sanwen.org.models import Place, Staff
+from sanwen.core.text import mask_licence, mask_phone, search_key
+from sanwen.fieldwork import outbox, services
+from sanwen.fieldwork.models import Channel, FieldDay, Meeting, MeetingKind, Visit, VisitHousehold
+from sanwen.org.models import ContactPoint, Place, Staff
 
 router = Router(tags=["field work"])
 
@@ -251,6 +256,7 @@ def create_visit(request, payload: VisitIn):
         vehicles = _terms(Vehicle, campaign, payload.vehicles, "vehicles", errors)
         roles = _terms(VisitRole, campaign, payload.roles, "roles", errors)
         items = _items(payload.items, households, campaign, errors)
+        outbox.check_window(payload.on, errors)
         if errors:
             raise ValidationError(errors)
         return services.visit_record(
@@ -321,6 +327,7 @@ def create_meeting(request, payload: MeetingIn):
         vehicles = _terms(Vehicle, campaign, payload.vehicles, "vehicles", errors)
         items = _items(payload.items, households, campaign, errors)
         village = _village(user, payload.village, errors) if payload.village is not None else None
+        outbox.check_window(payload.on, errors)
         if errors:
             raise ValidationError(errors)
         return services.meeting_record(
@@ -361,3 +368,233 @@ def list_meetings(request, paging: PageParams = Query(...)):  # noqa: B008
 @router.get("/meetings/{meeting_id}", response={200: MeetingOut, **READ_ERRORS}, summary="A meeting")
 def get_meeting(request, meeting_id: int):
     return _meeting_out(get_visible_or_404(_meetings(request.auth), request.auth, pk=meeting_id))
+
+
+class FieldDayIn(Schema):
+    client_id: uuid.UUID = Field(
+        description="The record's id chosen by the client; a resend returns the same field day."
+    )
+    on: datetime.date
+    activity: str = Field(max_length=200)
+    village: int | None = Field(None, description="A village of the bureau's area.")
+
+
+class FieldDayOut(Schema):
+    id: int
+    on: datetime.date
+    activity: str
+    village: str | None
+    staff: int
+    source: str
+
+
+def _field_day_out(day: FieldDay) -> dict:
+    return {
+        "id": day.pk,
+        "on": day.on,
+        "activity": day.activity,
+        "village": day.village.name if day.village_id else None,
+        "staff": day.staff_id,
+        "source": day.source,
+    }
+
+
+@router.post(
+    "/field-days",
+    response={200: FieldDayOut, 201: FieldDayOut, **ERRORS},
+    summary="Record one's own field day without a visit (idempotent by client_id)",
+)
+def create_field_day(request, payload: FieldDayIn):
+    user = request.auth
+    refuse_nul(payload)
+    require_person(user)
+    require_cap(user, Cap.RECORD_FIELDWORK)
+
+    def make():
+        errors: dict = {}
+        village = _village(user, payload.village, errors) if payload.village is not None else None
+        outbox.check_window(payload.on, errors)
+        if errors:
+            raise ValidationError(errors)
+        return services.field_day_record(
+            by=user, staff=user, on=payload.on, activity=payload.activity, village=village
+        )
+
+    day, created = _once(user, "field_day", payload.client_id, make, FieldDay)
+    day = get_visible_or_404(FieldDay.objects.select_related("village"), user, pk=day.pk)
+    return Status(201 if created else 200, _field_day_out(day))
+
+
+# --- the phone's offline set and its outbox ------------------------------------------------
+
+OFFLINE_HOUSEHOLDS_MAX = 3000  # a cadre's villages and 90 days of visits; more is a data error
+OFFLINE_RECENT_DAYS = 90
+
+
+class OfflineMe(Schema):
+    user: int = Field(description="Whose outbox may upload now: records made by another id wait.")
+    name: str
+    csrf_token: str
+    window_days: int = Field(description="Records are accepted up to this many days after their date.")
+    today: datetime.date
+
+
+@router.get(
+    "/offline/me", response={200: OfflineMe, **READ_ERRORS}, summary="Who the phone's outbox uploads as"
+)
+def offline_me(request):
+    user = request.auth
+    require_person(user)
+    require_cap(user, Cap.RECORD_FIELDWORK)
+    return {
+        "user": user.pk,
+        "name": user.name or user.username,
+        "csrf_token": get_token(request),
+        "window_days": outbox.date_window_days(),
+        "today": timezone.localdate(),
+    }
+
+
+class OfflineHousehold(Schema):
+    id: int
+    label: str = Field(description="What the pages show when the household is chosen.")
+    name: str
+    kind: str
+    township: str
+    village: str
+    phone: str = Field(description="Masked, as on the pages.")
+    licences: list[str] = Field(description="Licence numbers, masked as on the pages.")
+    key: str = Field(description="Folded names, pinyin initials and the phone's last four digits.")
+
+
+class OfflineHouseholds(Schema):
+    items: list[OfflineHousehold]
+    count: int
+    truncated: bool
+
+
+@router.get(
+    "/offline/households",
+    response={200: OfflineHouseholds, **READ_ERRORS},
+    summary="My households for the phone: my contact points' villages and whom I visited lately",
+)
+def offline_households(request):
+    user = request.auth
+    require_person(user)
+    require_cap(user, Cap.RECORD_FIELDWORK)
+    today = timezone.localdate()
+    visited = VisitHousehold.objects.filter(
+        visit__staff_links__staff_id=user.pk, on__gte=today - datetime.timedelta(days=OFFLINE_RECENT_DAYS)
+    ).values("household_id")
+    villages = (
+        ContactPoint.objects.filter(staff_id=user.pk, since__lte=today)
+        .filter(Q(until__isnull=True) | Q(until__gte=today))
+        .values("village_id")
+    )
+    households = list(
+        visible(Household.objects.select_related("township", "village"), user)
+        .filter(Q(pk__in=visited) | Q(village_id__in=villages), active=True)
+        .prefetch_related("licences")
+        .order_by("township__code", "village__code", "name", "id")[: OFFLINE_HOUSEHOLDS_MAX + 1]
+    )
+    truncated = len(households) > OFFLINE_HOUSEHOLDS_MAX
+    items = []
+    for h in households[:OFFLINE_HOUSEHOLDS_MAX]:
+        licences = list(h.licences.all())
+        names = (h.name, *[lic.business_name for lic in licences])
+        items.append(
+            {
+                "id": h.pk,
+                "label": f"{h.name} · {h.township.name}",
+                "name": h.name,
+                "kind": h.get_kind_display(),
+                "township": h.township.name,
+                "village": h.village.name if h.village_id else "",
+                "phone": mask_phone(h.phone),
+                "licences": [mask_licence(lic.number) for lic in licences],
+                "key": " ".join([search_key(*names, names=names), (h.phone or "")[-4:]]).strip(),
+            }
+        )
+    return {"items": items, "count": len(items), "truncated": truncated}
+
+
+class Uploaded(Schema):
+    id: int
+    kind: str
+    url: str
+    created: bool
+
+
+UPLOAD_KINDS = {
+    "visit": (outbox.visit_submit, Visit),
+    "meeting": (outbox.meeting_submit, Meeting),
+    "field_day": (outbox.field_day_submit, FieldDay),
+}
+
+
+def _upload(request, kind: str):
+    """One record of the phone's outbox, as the page form's fields (multipart, with photos), plus
+    `client_id` (made on the phone), `owner` (the user id that recorded it) and `recorded_at`."""
+    user = request.auth
+    require_person(user)
+    require_cap(user, Cap.RECORD_FIELDWORK)
+    data, files = request.POST, request.FILES
+    try:
+        client_id = uuid.UUID(str(data.get("client_id", "")))
+    except ValueError:
+        raise ValidationError({"client_id": [_("The record has no valid id from the phone.")]}) from None
+    if str(data.get("owner", "")) != str(user.pk):
+        raise PermissionDenied(
+            _("This record was made on the phone by another person: it is uploaded only when they log in.")
+        )
+    if any("\x00" in value for values in data.lists() for value in values[1]):
+        raise ValidationError(
+            {
+                "__all__": [
+                    _(
+                        "The request contains an invisible NUL character, which cannot be used. Nothing was saved."
+                    )
+                ]
+            }
+        )
+    submit, model = UPLOAD_KINDS[kind]
+    record, created = _once(user, kind, client_id, lambda: submit(user=user, data=data, files=files), model)
+    url = record.get_absolute_url() if hasattr(record, "get_absolute_url") else reverse("fieldwork_home")
+    return Status(201 if created else 200, {"id": record.pk, "kind": kind, "url": url, "created": created})
+
+
+UPLOAD_DOC = (
+    "multipart/form-data with the page form's fields (photos as files), `client_id` (a UUID made on "
+    "the phone: a resend returns the record made the first time), `owner` (the recording user's id) "
+    "and `recorded_at` (the phone's time, kept in the audit trail)."
+)
+
+
+@router.post(
+    "/offline/visits",
+    response={200: Uploaded, 201: Uploaded, **ERRORS},
+    summary="Upload a visit from the phone's outbox (idempotent by client_id)",
+    description=UPLOAD_DOC,
+)
+def upload_visit(request):
+    return _upload(request, "visit")
+
+
+@router.post(
+    "/offline/meetings",
+    response={200: Uploaded, 201: Uploaded, **ERRORS},
+    summary="Upload a meeting from the phone's outbox (idempotent by client_id)",
+    description=UPLOAD_DOC,
+)
+def upload_meeting(request):
+    return _upload(request, "meeting")
+
+
+@router.post(
+    "/offline/field-days",
+    response={200: Uploaded, 201: Uploaded, **ERRORS},
+    summary="Upload a field day from the phone's outbox (idempotent by client_id)",
+    description=UPLOAD_DOC,
+)
+def upload_field_day(request):
+    return _upload(request, "field_day")

@@ -2,7 +2,8 @@
 
 Staff pages load scripts, styles, fonts and images from this site only, run no inline script and
 carry no inline style (their behaviour is in static/sanwen/*.js, their styling in app.css), post
-forms and htmx requests to this site only, and cannot be framed. Django's admin works under the
+forms and htmx requests to this site only, and cannot be framed. The web app manifest and the field
+pages' service worker (/field/sw.js) come from this site too. Django's admin works under the
 same policy (Django 5.2 keeps its scripts in files); the browser test walks it to keep it so.
 """
 
@@ -14,6 +15,8 @@ STAFF_CSP = "; ".join(
         "img-src 'self' data: blob:",
         "font-src 'self'",
         "connect-src 'self'",
+        "manifest-src 'self'",
+        "worker-src 'self'",
         "form-action 'self'",
         "frame-ancestors 'none'",
         "base-uri 'none'",

@@ -128,7 +128,9 @@ def _mark_field_days(*, bureau, staff: list, on, village, activity: str, source:
 
 
 @transaction.atomic
-def field_day_record(*, by, staff, on: datetime.date, activity: str, village=None) -> FieldDay:
+def field_day_record(
+    *, by, staff, on: datetime.date, activity: str, village=None, note: str = ""
+) -> FieldDay:
     _require(by, Cap.RECORD_FIELDWORK)
     errors: dict[str, list] = {}
     activity = clean_spaces(activity)
@@ -148,7 +150,7 @@ def field_day_record(*, by, staff, on: datetime.date, activity: str, village=Non
     day = FieldDay.objects.create(
         bureau_id=staff.bureau_id, staff=staff, on=on, village=village, activity=activity[:200]
     )
-    audit_create(by=by, obj=day)
+    audit_create(by=by, obj=day, note=note)
     return day
 
 
@@ -440,6 +442,7 @@ def visit_record(
     longitude=None,
     accuracy=None,
     items: Iterable[dict] = (),
+    note: str = "",
 ) -> Visit:
     """走访. Each household is one 户次; a face-to-face visit is a field day for each staff member;
     items raised become cases (or suggestions) in the same transaction."""
@@ -505,7 +508,7 @@ def visit_record(
             source=FieldDaySource.VISIT,
         )
     _raise_items(bureau=bureau, by=by, items=items, on=on, source=Source.VISIT, visit=visit)
-    audit_create(by=by, obj=visit)
+    audit_create(by=by, obj=visit, note=note)
     for content in cleaned_photos:
         photo = VisitPhoto(visit=visit)
         photo.image.save(content.name, content, save=True)
@@ -532,6 +535,7 @@ def meeting_record(
     other_attendees: int = 0,
     vehicles: Iterable = (),
     items: Iterable[dict] = (),
+    note: str = "",
 ) -> Meeting:
     """会议. A meeting held in a village is a field day for the staff who attended."""
     _require(by, Cap.RECORD_FIELDWORK)
@@ -577,7 +581,7 @@ def meeting_record(
             bureau=bureau, staff=staff, on=on, village=village, activity=title, source=FieldDaySource.MEETING
         )
     _raise_items(bureau=bureau, by=by, items=items, on=on, source=Source.MEETING, meeting=meeting)
-    audit_create(by=by, obj=meeting)
+    audit_create(by=by, obj=meeting, note=note)
     return meeting
 
 

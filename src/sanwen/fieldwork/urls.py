@@ -4,6 +4,8 @@ from sanwen.fieldwork import views
 
 urlpatterns = [
     path("", views.fieldwork_home, name="fieldwork_home"),
+    path("sw.js", views.service_worker, name="service_worker"),
+    path("outbox/", views.outbox, name="outbox"),
     path("visits/", views.visit_list, name="visit_list"),
     path("visits/new/", views.visit_record, name="visit_record"),
     path("visits/<int:visit_id>/", views.visit_detail, name="visit_detail"),

@@ -1,5 +1,6 @@
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from sanwen.campaigns.models import Campaign
 from sanwen.clients.models import Household
@@ -133,6 +134,27 @@ def fieldwork_home(request):
         "today": today,
     }
     return render(request, "fieldwork/home.html", context)
+
+
+# --- offline: the service worker and the outbox page ----------------------------------------
+
+
+@require_GET
+def service_worker(request):
+    """The service worker of the field pages (scope /field/). It holds no data, so it is served to
+    anyone; the browser checks it for updates on every visit (no-cache)."""
+    response = render(
+        request, "fieldwork/sw.js", {"static_prefix": settings.STATIC_URL}, content_type="text/javascript"
+    )
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@login_required
+def outbox(request):
+    """What waits on this phone: filled in by offline.js from the phone's own storage."""
+    require_cap(request.user, Cap.RECORD_FIELDWORK)
+    return render(request, "fieldwork/outbox.html")
 
 
 # --- visits -------------------------------------------------------------------------------

@@ -1,14 +1,22 @@
+import datetime
 import uuid
+
+from django.utils import timezone
 
 from sanwen.api.models import ClientSubmission
 from sanwen.core.access import Role
 from sanwen.fieldwork.models import Meeting, Visit, VisitHousehold
 
 
+def _recent() -> datetime.date:
+    """A day inside the accepted window (FIELDWORK_DATE_WINDOW_DAYS) before today."""
+    return timezone.localdate() - datetime.timedelta(days=3)
+
+
 def _visit(world, client_id, **extra):
     body = {
         "client_id": str(client_id),
-        "on": "2026-03-02",
+        "on": str(_recent()),
         "diary": "走访钟林，谈烟叶收购",
         "households": [world.a.farmer.pk],
     }
@@ -58,7 +66,7 @@ def test_a_resent_meeting_is_recorded_once(client, world):
         "client_id": str(uuid.uuid4()),
         "kind": "village",
         "title": "大龙村烟农座谈会",
-        "on": "2026-03-02",
+        "on": str(_recent()),
         "place": "大龙村委会",
         "minutes": "烟农反映了烘烤和收购的问题",
         "village": world.a.village.pk,

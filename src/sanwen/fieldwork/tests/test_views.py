@@ -268,3 +268,20 @@ def test_the_printed_ledger_has_every_household_in_bounded_queries(
     assert households >= n
     assert body.count('class="ledger-household"') == households
     assert 'class="pagination' not in body
+
+
+def test_the_service_worker_is_code_for_anyone_and_the_outbox_page_is_for_recorders(client, world):
+    from sanwen.core.access import Role
+
+    response = client.get("/field/sw.js")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/javascript")
+    assert response["Cache-Control"] == "no-cache" and "vendor/workbox/workbox-core.prod.js" in response.text
+    assert client.post("/field/sw.js").status_code == 405
+    assert client.get("/field/outbox/").status_code == 302
+    client.force_login(world.a.users[Role.ADMIN])
+    assert client.get("/field/outbox/").status_code == 403
+    client.force_login(world.a.users[Role.STAFF])
+    page = client.get("/field/outbox/")
+    assert page.status_code == 200 and 'id="outbox-list"' in page.text
+    assert 'rel="manifest"' in page.text and "sanwen/offline.js" in page.text
+    assert "manifest-src 'self'" in page["Content-Security-Policy"]
