@@ -24,6 +24,15 @@ class ApiKey(BureauOwnedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
     )
+    acts_for = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acts for"),
+        help_text=_("The staff member who signs what the key writes; a key without one only reads."),
+    )
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     uses = models.PositiveIntegerField(_("uses"), default=0)
 
