@@ -18,8 +18,6 @@ from sanwen.core.access import SERVICE_CAPS, SERVICE_ROLE, Cap
 from sanwen.core.models import RateCounter
 
 TOKEN_PREFIX = "sw_"  # noqa: S105 — a marker, not a secret
-# Requests a key may make in a minute; over it the API answers 429.
-KEY_RATE_PER_MINUTE = 120
 # What a key reads with as its bureau's service identity; every other capability a key may have
 # is a write, signed by the staff member the key acts for.
 READ_CAPS = frozenset(
@@ -98,7 +96,7 @@ def key_rate_wait(key: ApiKey, now: datetime.datetime | None = None) -> int:
                 scope="api_key:60", key=key.prefix, window__lt=now - datetime.timedelta(hours=1)
             ).delete()
         hits = counter.values_list("hits", flat=True).first() or 0
-    if hits > KEY_RATE_PER_MINUTE:
+    if hits > key.rate_per_minute:
         return int((window + datetime.timedelta(seconds=60) - now).total_seconds()) + 1
     return 0
 

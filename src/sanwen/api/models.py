@@ -3,6 +3,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +33,12 @@ class ApiKey(BureauOwnedModel):
         related_name="+",
         verbose_name=_("acts for"),
         help_text=_("The staff member who signs what the key writes; a key without one only reads."),
+    )
+    rate_per_minute = models.PositiveIntegerField(
+        _("requests a minute"),
+        default=120,
+        validators=[MinValueValidator(1), MaxValueValidator(6000)],
+        help_text=_("Over it the API answers 429 until the next minute."),
     )
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     uses = models.PositiveIntegerField(_("uses"), default=0)

@@ -14,9 +14,12 @@ from sanwen.core.models import AuditAction
 from sanwen.core.text import clean_spaces
 
 MAX_DAYS = 366
+MAX_RATE = 6000
 
 
-def api_key_create(*, by, name: str, caps, expires_on: datetime.date, acts_for=None) -> tuple[ApiKey, str]:
+def api_key_create(
+    *, by, name: str, caps, expires_on: datetime.date, acts_for=None, rate_per_minute: int = 120
+) -> tuple[ApiKey, str]:
     """A new key of the administrator's bureau; returns it and its token (shown this once only).
     A key that may write acts for a named staff member of the bureau, who must hold every write
     capability chosen: what the key writes is signed by that person."""
@@ -45,6 +48,8 @@ def api_key_create(*, by, name: str, caps, expires_on: datetime.date, acts_for=N
                 _("%(name)s may not do this, so the key may not either: %(caps)s.")
                 % {"name": acts_for.name or acts_for.username, "caps": "、".join(missing)}
             ]
+    if not isinstance(rate_per_minute, int) or not 1 <= rate_per_minute <= MAX_RATE:
+        errors["rate_per_minute"] = [_("Between 1 and %(n)d requests a minute.") % {"n": MAX_RATE}]
     today = timezone.localdate()
     if expires_on is None or expires_on <= today or (expires_on - today).days > MAX_DAYS:
         errors["expires_on"] = [_("A key expires after today and within a year.")]
@@ -61,6 +66,7 @@ def api_key_create(*, by, name: str, caps, expires_on: datetime.date, acts_for=N
         expires_at=expires_at,
         created_by=by,
         acts_for=acts_for,
+        rate_per_minute=rate_per_minute,
     )
     # The digest stays out of the audit trail: the fields a reader needs, not the secret's hash.
     changes = {
@@ -69,6 +75,7 @@ def api_key_create(*, by, name: str, caps, expires_on: datetime.date, acts_for=N
         "caps": [None, caps],
         "expires_at": [None, key.expires_at.isoformat()],
         "acts_for": [None, acts_for.pk if acts_for is not None else None],
+        "rate_per_minute": [None, rate_per_minute],
     }
     audit_note(by=by, obj=key, action=AuditAction.CREATE, note=_("API key made"), changes=changes)
     return key, token

@@ -4,7 +4,8 @@ the services the pages call. Authentication: the browser session (a person) or a
 (`Authorization: Bearer sw_…`, a service identity of its bureau that reads with the key's
 capabilities; a key made to act for a staff member writes as that person, within what both may
 do, so the audit trail and the case's timeline name them). Every request made with a key is
-recorded; a key may make 120 requests a minute (over it: 429 with Retry-After). Errors: {"error": {"code", "message", "fields"}}."""
+recorded; a key may make the requests a minute its administrator chose (120 by default; over it: 429
+with Retry-After). Errors: {"error": {"code", "message", "fields"}}."""
 
 from functools import wraps
 

@@ -28,6 +28,9 @@ class KeyForm(StyledFormMixin, forms.Form):
     expires_on = forms.DateField(
         label=_("expires on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
+    rate_per_minute = forms.IntegerField(
+        label=_("requests a minute"), initial=120, min_value=1, max_value=services.MAX_RATE
+    )
     acts_for = forms.ModelChoiceField(
         label=_("acts for"),
         queryset=Staff.objects.none(),
@@ -59,7 +62,10 @@ def key_list(request):
             form = KeyForm(user=request.user, initial={"expires_on": today + datetime.timedelta(days=90)})
         except ValidationError as exc:
             form.add_error(None, exc)
-    keys = visible(ApiKey.objects.select_related("created_by", "acts_for"), request.user)
+    keys = list(visible(ApiKey.objects.select_related("created_by", "acts_for"), request.user))
+    labels = dict(Cap.choices)
+    for key in keys:
+        key.cap_labels = [labels.get(cap, cap) for cap in key.caps]
     return render(
         request, "api/keys.html", {"form": form, "token": token, "keys": keys, "now": timezone.now()}
     )

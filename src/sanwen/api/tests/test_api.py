@@ -43,3 +43,32 @@ def test_the_docs_are_served_from_our_own_static_files_to_logged_in_users(client
         assert "/static/sanwen/api-docs.js" in html
         assert "cdn" not in html.lower() and "<script>" not in html  # no CDN, no inline script
     assert 'data-openapi-url="/api/v1/openapi.json"' in client.get("/api/v1/docs").content.decode()
+
+
+def test_every_field_error_of_a_bad_request_is_in_chinese(client, world):
+    """Missing fields, wrong types, limits, choices and broken JSON: each field named, each message
+    in Chinese, nothing saved."""
+    from sanwen.cases.models import Case
+
+    client.force_login(world.a.users[Role.STAFF])
+    bad = {
+        "description": "x" * 6000,
+        "ask_kind": "nonsense",
+        "household": "abc",
+        "raised_on": "someday",
+        "confidential": "perhaps",
+        "title": ["not", "text"],
+    }
+    response = client.post("/api/v1/cases", bad, content_type="application/json")
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "bad_request"
+    assert {"description", "ask_kind", "household", "raised_on", "confidential", "title", "mode"} <= set(
+        error["fields"]
+    )
+    for messages in error["fields"].values():
+        assert all(any("\u4e00" <= ch <= "\u9fff" for ch in m) for m in messages), messages
+    broken = client.post("/api/v1/cases", "{not json", content_type="application/json")
+    assert broken.status_code in (400, 422)
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in broken.json()["error"]["message"])
+    assert not Case.objects.exists()

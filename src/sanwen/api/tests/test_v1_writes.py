@@ -119,7 +119,7 @@ def test_a_key_registers_a_case_raised_by_the_person(client, world, make_key):
 
 def _make(client, caps, acts_for=None):
     expires = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
-    data = {"name": "中台", "caps": caps, "expires_on": expires}
+    data = {"name": "中台", "caps": caps, "expires_on": expires, "rate_per_minute": 120}
     if acts_for is not None:
         data["acts_for"] = acts_for.pk
     return client.post("/api/keys/", data)
