@@ -72,3 +72,14 @@ def test_every_field_error_of_a_bad_request_is_in_chinese(client, world):
     assert broken.status_code in (400, 422)
     assert any("\u4e00" <= ch <= "\u9fff" for ch in broken.json()["error"]["message"])
     assert not Case.objects.exists()
+
+
+def test_a_nul_in_a_query_is_refused_in_the_apis_shape(client, world, make_key):
+    from sanwen.core.access import Cap
+
+    token, _key = make_key(Cap.VIEW_CASES)
+    for path in ("/api/v1/cases?q=a%00b", "/api/v1/batches?cursor=%00", "/api/v1/zeros?period=%00"):
+        response = client.get(path, HTTP_AUTHORIZATION=f"Bearer {token}")
+        assert response.status_code == 400 and response["Content-Type"].startswith("application/json")
+        error = response.json()["error"]
+        assert error["code"] == "bad_request" and "NUL" in error["message"] and "字符" in error["message"]
