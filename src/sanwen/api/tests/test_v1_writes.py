@@ -315,3 +315,16 @@ def test_a_key_acting_for_nobody_records_no_deed_and_no_batch(client, world, mak
         == 403
     )
     assert not Deed.objects.exists() and not Batch.objects.exists()
+
+
+def test_the_batch_list_runs_a_bounded_number_of_queries(client, world, django_assert_max_num_queries):
+    from sanwen.cases import services
+
+    head = world.a.users[Role.DEPT_HEAD]
+    deadline = _working_day(timezone.localdate())
+    for i in range(12):
+        services.batch_create(bureau=world.a.bureau, by=head, owner=head, title=f"第{i}批", deadline=deadline)
+    client.force_login(head)
+    with django_assert_max_num_queries(6):
+        body = client.get("/api/v1/batches").json()
+    assert len(body["items"]) == 12 and all(b["total"] == 0 for b in body["items"])
