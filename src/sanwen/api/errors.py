@@ -3,6 +3,7 @@ in the user's language (Chinese by default), `fields` mapping a field to its mes
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError
@@ -80,6 +81,12 @@ def install(api) -> None:
             ]
             fields.setdefault(".".join(loc) or "request", []).append(explain(item))
         return error(api, request, 422, "bad_request", _("The request does not match the API."), fields)
+
+    @api.exception_handler(MultiPartParserError)
+    def unreadable_body(request, exc):
+        # A form body that cannot be read (multipart without its boundary): the session's CSRF
+        # check reads it before any endpoint does.
+        return error(api, request, 400, "bad_request", _("The body cannot be read: send JSON."))
 
     @api.exception_handler(HttpError)
     def http_error(request, exc):

@@ -83,3 +83,21 @@ def test_a_nul_in_a_query_is_refused_in_the_apis_shape(client, world, make_key):
         assert response.status_code == 400 and response["Content-Type"].startswith("application/json")
         error = response.json()["error"]
         assert error["code"] == "bad_request" and "NUL" in error["message"] and "字符" in error["message"]
+
+
+def test_an_unreadable_form_body_is_a_400_in_the_apis_shape(client, world):
+    """Multipart without its boundary: the session's CSRF check reads the body first (a 500 before)."""
+    from django.test import Client
+
+    from sanwen.cases.models import Case
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(world.a.users[Role.LEADER])
+    browser.cookies["csrftoken"] = "a" * 32
+    for path in ("/api/v1/cases", "/api/v1/batches", "/api/v1/deeds", "/api/v1/visits"):
+        response = browser.generic(
+            "POST", path, b"x=1", content_type="multipart/form-data", HTTP_X_CSRFTOKEN="a" * 32
+        )
+        assert response.status_code == 400, (path, response.content)
+        assert response.json()["error"]["code"] == "bad_request"
+    assert not Case.objects.exists()
