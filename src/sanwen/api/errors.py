@@ -2,6 +2,7 @@
 in the user's language (Chinese by default), `fields` mapping a field to its messages."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DataError
 from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
@@ -81,6 +82,13 @@ def install(api) -> None:
             ]
             fields.setdefault(".".join(loc) or "request", []).append(explain(item))
         return error(api, request, 422, "bad_request", _("The request does not match the API."), fields)
+
+    @api.exception_handler(OverflowError)
+    @api.exception_handler(DataError)
+    def out_of_range(request, exc):
+        # Defence in depth: a value the database cannot hold (an id beyond its integer column) that
+        # an endpoint's schema let through is the request's fault, not the server's.
+        return error(api, request, 400, "bad_request", _("A value in the request is out of range."))
 
     @api.exception_handler(MultiPartParserError)
     def unreadable_body(request, exc):

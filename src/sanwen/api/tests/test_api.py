@@ -101,3 +101,24 @@ def test_an_unreadable_form_body_is_a_400_in_the_apis_shape(client, world):
         assert response.status_code == 400, (path, response.content)
         assert response.json()["error"]["code"] == "bad_request"
     assert not Case.objects.exists()
+
+
+def test_an_id_beyond_the_databases_integers_is_a_400_not_a_500(client, world):
+    """Found by schemathesis against a running server: a visit naming household 10**20."""
+    import uuid
+
+    from sanwen.fieldwork.models import Visit
+
+    client.force_login(world.a.users[Role.STAFF])
+    body = {
+        "client_id": str(uuid.uuid4()),
+        "on": "2026-03-02",
+        "channel": "at_bureau",
+        "households": [10**20],
+        "staff": [world.a.users[Role.STAFF].pk],
+        "diary": "走访",
+    }
+    response = client.post("/api/v1/visits", body, content_type="application/json")
+    assert response.status_code in (400, 422), response.content
+    assert response.json()["error"]["code"] in ("bad_request", "invalid")
+    assert not Visit.objects.exists()
