@@ -242,6 +242,7 @@ def a_objects(world):
         "batch_id": batch.pk,
         "extension_id": extension.pk,
         "followup_id": resolved.follow_ups.first().pk,
+        "follow_up_id": resolved.follow_ups.first().pk,
         "deed_id": deed.pk,
         "licence_id": RetailLicence.objects.get(household=a.retailer).pk,
         "key_id": key.pk,

@@ -1,22 +1,29 @@
 """Who calls the API: a browser session (a person) or an API key (a service identity of a bureau)."""
 
+import copy
 import datetime
 import hashlib
 import secrets
 from dataclasses import dataclass, field
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja.security import HttpBearer, SessionAuth
 
 from sanwen.api.models import ApiKey, ApiKeyUse
-from sanwen.core.access import SERVICE_ROLE
+from sanwen.core.access import SERVICE_CAPS, SERVICE_ROLE, Cap
 from sanwen.core.models import RateCounter
 
 TOKEN_PREFIX = "sw_"  # noqa: S105 — a marker, not a secret
-# Requests a key may make in a minute; over it the API answers 429.
-KEY_RATE_PER_MINUTE = 120
+# What a key reads with as its bureau's service identity; every other capability a key may have
+# is a write, signed by the staff member the key acts for.
+READ_CAPS = frozenset(
+    {Cap.VIEW_CLIENTS, Cap.VIEW_CASES, Cap.VIEW_FIELDWORK, Cap.VIEW_SCORECARD, Cap.VIEW_ALL_NOTEBOOKS}
+)
+WRITE_CAPS = SERVICE_CAPS - READ_CAPS
 
 
 def digest(secret: str) -> str:
@@ -66,7 +73,7 @@ def find_key(token: str) -> ApiKey | None:
     if not token.startswith(TOKEN_PREFIX) or token.count("_") < 2:
         return None
     prefix = token[len(TOKEN_PREFIX) :].split("_", 1)[0]
-    key = ApiKey.objects.select_related("bureau").filter(prefix=prefix).first()
+    key = ApiKey.objects.select_related("bureau", "acts_for").filter(prefix=prefix).first()
     if key is None or not secrets.compare_digest(key.digest, digest(token)) or not key.active:
         return None
     return key
@@ -89,7 +96,7 @@ def key_rate_wait(key: ApiKey, now: datetime.datetime | None = None) -> int:
                 scope="api_key:60", key=key.prefix, window__lt=now - datetime.timedelta(hours=1)
             ).delete()
         hits = counter.values_list("hits", flat=True).first() or 0
-    if hits > KEY_RATE_PER_MINUTE:
+    if hits > key.rate_per_minute:
         return int((window + datetime.timedelta(seconds=60) - now).total_seconds()) + 1
     return 0
 
@@ -100,6 +107,29 @@ def record_use(key: ApiKey, request, status: int) -> None:
     ApiKeyUse.objects.create(
         key=key, at=now, method=request.method[:8], path=request.path[:300], status=status
     )
+
+
+def writer(user):
+    """Who signs a write: the logged-in person, or the staff member an API key acts for — with the
+    capabilities both have (the key's bound the person's, see `access.has_cap`), so the audit trail
+    and the case's timeline name a person. A key that acts for nobody only reads."""
+    if getattr(user, "role", None) != SERVICE_ROLE:
+        return user
+    key = user.key
+    person = key.acts_for
+    if person is None:
+        raise PermissionDenied(
+            _("This API key only reads: to write, an administrator makes a key that acts for a staff member.")
+        )
+    if not person.is_active or person.bureau_id != key.bureau_id:
+        raise PermissionDenied(
+            _(
+                "The staff member this API key acts for may no longer sign: ask an administrator for a new key."
+            )
+        )
+    signer = copy.copy(person)
+    signer.api_key_caps = frozenset(key.caps) & SERVICE_CAPS
+    return signer
 
 
 class RateLimited(Exception):

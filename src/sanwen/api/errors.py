@@ -2,7 +2,9 @@
 in the user's language (Chinese by default), `fields` mapping a field to its messages."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DataError
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError
@@ -19,8 +21,11 @@ class ErrorBody(Schema):
 
 
 class Error(Schema):
-    """Every error: `code` is stable (unauthorised, forbidden, not_found, invalid, stale,
-    rate_limited, bad_request), `message` is for people."""
+    """Every error: `code` is stable — unauthorised (401), forbidden (403), not_found (404),
+    invalid (400: the entry breaks a rule of the page's form or service), stale (409: someone changed
+    the record since `version` was read), bad_request (400/422: the request does not match this
+    document), rate_limited (429, with Retry-After); `message` is for people, in Chinese by default
+    (Accept-Language: en for English); `fields` maps a field to its messages."""
 
     error: ErrorBody
 
@@ -75,12 +80,76 @@ def install(api) -> None:
             loc = [
                 str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path", "payload")
             ]
-            fields.setdefault(".".join(loc) or "request", []).append(str(item.get("msg", "")))
+            fields.setdefault(".".join(loc) or "request", []).append(explain(item))
         return error(api, request, 422, "bad_request", _("The request does not match the API."), fields)
+
+    @api.exception_handler(OverflowError)
+    @api.exception_handler(DataError)
+    def out_of_range(request, exc):
+        # Defence in depth: a value the database cannot hold (an id beyond its integer column) that
+        # an endpoint's schema let through is the request's fault, not the server's.
+        return error(api, request, 400, "bad_request", _("A value in the request is out of range."))
+
+    @api.exception_handler(MultiPartParserError)
+    def unreadable_body(request, exc):
+        # A form body that cannot be read (multipart without its boundary): the session's CSRF
+        # check reads it before any endpoint does.
+        return error(api, request, 400, "bad_request", _("The body cannot be read: send JSON."))
 
     @api.exception_handler(HttpError)
     def http_error(request, exc):
-        return error(api, request, exc.status_code, "bad_request", str(exc))
+        # django-ninja's own messages are English: said again in the user's language.
+        message = str(exc)
+        if message.startswith("Cannot parse request body"):
+            message = _("The body is not valid JSON.")
+        elif message.startswith("CSRF check"):
+            message = _(
+                "The CSRF token is missing or wrong: send the csrftoken cookie's value as X-CSRFToken."
+            )
+        return error(api, request, exc.status_code, "bad_request", message)
+
+
+def explain(item: dict) -> str:
+    """A pydantic validation error in the user's language (Chinese by default): by its type, with
+    the limit it names; an unforeseen type gets a general message rather than English."""
+    kind, ctx = item.get("type", ""), item.get("ctx") or {}
+    if kind == "missing":
+        return _("This field is required.")
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return _("Enter a whole number.")
+    if kind in ("float_parsing", "float_type", "decimal_parsing", "decimal_type", "finite_number"):
+        return _("Enter a number.")
+    if kind in ("bool_parsing", "bool_type"):
+        return _("Enter true or false.")
+    if kind.startswith("date_") or kind == "date_type":
+        return _("Enter a valid date.")
+    if kind.startswith("datetime_"):
+        return _("Enter a valid date/time.")
+    if kind in ("greater_than_equal", "greater_than"):
+        return _("Ensure this value is greater than or equal to %(limit_value)s.") % {
+            "limit_value": ctx.get("ge", ctx.get("gt", ""))
+        }
+    if kind in ("less_than_equal", "less_than"):
+        return _("Ensure this value is less than or equal to %(limit_value)s.") % {
+            "limit_value": ctx.get("le", ctx.get("lt", ""))
+        }
+    if kind in ("string_too_long", "too_long"):
+        return _("At most %(n)s characters or items.") % {"n": ctx.get("max_length", "")}
+    if kind in ("string_too_short", "too_short"):
+        return _("At least %(n)s characters or items.") % {"n": ctx.get("min_length", "")}
+    if kind in ("enum", "literal_error"):
+        return _("Choose one of: %(choices)s.") % {"choices": ctx.get("expected", "")}
+    if kind == "string_pattern_mismatch":
+        return _("This value is not in the expected form.")
+    if kind in ("string_type", "string_unicode"):
+        return _("Enter text.")
+    if kind in ("list_type", "tuple_type", "set_type"):
+        return _("Send a list.")
+    if kind in ("model_attributes_type", "dict_type", "model_type"):
+        return _("Send a JSON object.")
+    if kind == "json_invalid":
+        return _("The body is not valid JSON.")
+    return _("Enter a valid value.")
 
 
 def refuse_nul(payload: Schema) -> None:

@@ -3,6 +3,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +24,21 @@ class ApiKey(BureauOwnedModel):
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    acts_for = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acts for"),
+        help_text=_("The staff member who signs what the key writes; a key without one only reads."),
+    )
+    rate_per_minute = models.PositiveIntegerField(
+        _("requests a minute"),
+        default=120,
+        validators=[MinValueValidator(1), MaxValueValidator(6000)],
+        help_text=_("Over it the API answers 429 until the next minute."),
     )
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     uses = models.PositiveIntegerField(_("uses"), default=0)

@@ -2,7 +2,10 @@
 /api/v1/docs for logged-in users). Every read goes through the access policy; every write through
 the services the pages call. Authentication: the browser session (a person) or an API key
 (`Authorization: Bearer sw_…`, a service identity of its bureau that reads with the key's
-capabilities). Errors: {"error": {"code", "message", "fields"}}."""
+capabilities; a key made to act for a staff member writes as that person, within what both may
+do, so the audit trail and the case's timeline name them). Every request made with a key is
+recorded; a key may make the requests a minute its administrator chose (120 by default; over it: 429
+with Retry-After). Errors: {"error": {"code", "message", "fields"}}."""
 
 from functools import wraps
 
@@ -12,6 +15,7 @@ from ninja import NinjaAPI
 from sanwen.api import errors
 from sanwen.api.auth import KeyAuth, StaffSession, record_use
 from sanwen.api.docs import StaticSwagger
+from sanwen.api.v1_batches import router as batches_router
 from sanwen.api.v1_cases import router as cases_router
 from sanwen.api.v1_clients import router as clients_router
 from sanwen.api.v1_fieldwork import router as fieldwork_router
@@ -29,6 +33,7 @@ api_v1 = NinjaAPI(
 )
 errors.install(api_v1)
 api_v1.add_router("", cases_router)
+api_v1.add_router("", batches_router)
 api_v1.add_router("", fieldwork_router)
 api_v1.add_router("", clients_router)
 api_v1.add_router("", figures_router)

@@ -11,12 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
+from sanwen.api.auth import writer
 from sanwen.api.cursor import NO_NUL, PageParams, page
 from sanwen.api.errors import Error, refuse_nul
 from sanwen.campaigns.models import Campaign
 from sanwen.cases import services
 from sanwen.cases import views as case_pages
-from sanwen.cases.forms import RegisterForm
+from sanwen.cases.forms import DecideForm, FollowUpForm, RegisterForm
 from sanwen.cases.models import OPEN_STATES, AlertKind, AskKind, Case, Source, State
 from sanwen.clients.models import Household
 from sanwen.core.access import (
@@ -38,9 +39,18 @@ READ_ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error, 429: 
 
 
 def require_person(user) -> None:
-    """Writes are a person's: an API key reads, it does not sign steps on a case or a visit."""
+    """Writes are a person's: here an API key reads, it does not sign (the visit and meeting
+    creates; the case endpoints use `writer`, which signs with the person a key acts for)."""
     if getattr(user, "role", None) == SERVICE_ROLE:
         raise PermissionDenied(_("An API key may only read; record this with a person's login."))
+
+
+def _actor(user):
+    """The person a caller writes as, or None for a key that only reads."""
+    try:
+        return writer(user)
+    except PermissionDenied:
+        return None
 
 
 class CaseOut(Schema):
@@ -77,6 +87,26 @@ class EventOut(Schema):
     public: bool
 
 
+class ExtensionOut(Schema):
+    id: int
+    requested_by: str
+    requested_on: datetime.date
+    until: datetime.date
+    reason: str
+    state: str = Field(description="pending, approved or refused.")
+    decided_by: str | None
+    decided_on: datetime.date | None
+    decision_note: str
+
+
+class FollowUpOut(Schema):
+    id: int
+    due_on: datetime.date
+    done_on: datetime.date | None
+    by: str | None
+    note: str
+
+
 class CaseDetail(CaseOut):
     description: str
     village: str | None
@@ -87,8 +117,13 @@ class CaseDetail(CaseOut):
     tracking_code: str | None = Field(
         None, description="Only to whoever registered it and to those who see confidential raisers."
     )
-    actions: list[str] = Field(description="The actions this caller is offered now.")
+    actions: list[str] = Field(
+        description="The actions this caller is offered now (for a key, as the person it acts for; "
+        "none for a key that only reads)."
+    )
     timeline: list[EventOut]
+    extensions: list[ExtensionOut]
+    follow_ups: list[FollowUpOut]
 
 
 class CasePage(Schema):
@@ -169,6 +204,7 @@ def _detail(case: Case, user) -> dict:
     events = case_pages.timeline(case)
     # The clock's reminders and supervision on the timeline are days, not events: named by kind.
     alerts = {str(kind.label): f"alert_{kind.value}" for kind in AlertKind}
+    actor = _actor(user)
     out.update(
         description=case.description,
         village=case.village.name if case.village_id else None,
@@ -177,7 +213,31 @@ def _detail(case: Case, user) -> dict:
         resolution=case.resolution,
         satisfaction=case.satisfaction,
         tracking_code=display_code(case.tracking_code) if sees_tracking_code(case, user) else None,
-        actions=sorted(case_pages.available_actions(case, user)),
+        actions=sorted(case_pages.available_actions(case, actor)) if actor is not None else [],
+        extensions=[
+            {
+                "id": x.pk,
+                "requested_by": x.requested_by.name,
+                "requested_on": x.requested_on,
+                "until": x.until,
+                "reason": x.reason,
+                "state": x.state,
+                "decided_by": x.decided_by.name if x.decided_by_id else None,
+                "decided_on": x.decided_on,
+                "decision_note": x.decision_note,
+            }
+            for x in case.extensions.select_related("requested_by", "decided_by").order_by("pk")
+        ],
+        follow_ups=[
+            {
+                "id": f.pk,
+                "due_on": f.due_on,
+                "done_on": f.done_on,
+                "by": f.by.name if f.by_id else None,
+                "note": f.note,
+            }
+            for f in case.follow_ups.select_related("by").order_by("due_on", "pk")
+        ],
         timeline=[
             {
                 "at": e.at,
@@ -233,9 +293,9 @@ def _invalid(form):
 
 @router.post("/cases", response={201: CaseDetail, **ERRORS}, summary="Register a case")
 def register_case(request, payload: RegisterIn):
-    user = request.auth
     refuse_nul(payload)
-    require_person(user)
+    require_cap(request.auth, Cap.VIEW_CASES)  # the answer is the case as the caller reads it
+    user = writer(request.auth)
     require_cap(user, Cap.HANDLE_CASES)
     campaign = Campaign.objects.current(user.bureau, timezone.localdate()) if user.bureau_id else None
     if campaign is None:
@@ -250,7 +310,7 @@ def register_case(request, payload: RegisterIn):
     household_id = cleaned.pop("household")
     household = get_visible_or_404(Household.objects.all(), user, pk=household_id) if household_id else None
     case = services.case_register(bureau=user.bureau, by=user, household=household, **cleaned)
-    return Status(201, _detail(_case(user, case.pk), user))
+    return Status(201, _detail(_case(request.auth, case.pk), request.auth))
 
 
 class ActionIn(Schema):
@@ -306,10 +366,9 @@ Action = Literal[
     "merge, note, contact, partner, extension (the fields of the page's form for it)",
 )
 def case_action(request, case_id: int, action: Action, payload: ActionIn):
-    user = request.auth
     refuse_nul(payload)
-    require_person(user)
-    case = _case(user, case_id)
+    case = _case(request.auth, case_id)
+    user = writer(request.auth)
     make_form, call = case_pages.ACTIONS[action]
     data = _form_data(payload)
     if action == "accept":
@@ -324,4 +383,51 @@ def case_action(request, case_id: int, action: Action, payload: ActionIn):
         _invalid(form)
     request.user = user
     call(request, case, form.cleaned_data)
-    return _detail(_case(user, case_id), user)
+    return _detail(_case(request.auth, case_id), request.auth)
+
+
+class DecideIn(Schema):
+    approve: bool
+    note: str = Field("", max_length=5000)
+
+
+@router.post(
+    "/cases/{case_id}/extensions/{extension_id}/decide",
+    response={200: CaseDetail, **ERRORS},
+    summary="Decide an extension asked for (a leader): approve moves the time limit",
+)
+def decide_extension(request, case_id: int, extension_id: int, payload: DecideIn):
+    refuse_nul(payload)
+    case = _case(request.auth, case_id)
+    user = writer(request.auth)
+    require_cap(user, Cap.APPROVE_EXTENSIONS)
+    extension = get_visible_or_404(case.extensions.all(), user, pk=extension_id)
+    form = DecideForm({"approve": "yes" if payload.approve else "no", "note": payload.note})
+    if not form.is_valid():
+        _invalid(form)
+    services.extension_decide(
+        extension=extension, by=user, approve=form.cleaned_data["approve"], note=form.cleaned_data["note"]
+    )
+    return _detail(_case(request.auth, case_id), request.auth)
+
+
+class FollowUpIn(Schema):
+    note: str = Field(max_length=5000, description="What the follow-up found.")
+
+
+@router.post(
+    "/cases/{case_id}/follow-ups/{follow_up_id}/record",
+    response={200: CaseDetail, **ERRORS},
+    summary="Record a follow-up (跟踪办) of the case",
+)
+def record_follow_up(request, case_id: int, follow_up_id: int, payload: FollowUpIn):
+    refuse_nul(payload)
+    case = _case(request.auth, case_id)
+    user = writer(request.auth)
+    require_cap(user, Cap.HANDLE_CASES)
+    follow_up = get_visible_or_404(case.follow_ups.all(), user, pk=follow_up_id)
+    form = FollowUpForm({"note": payload.note})
+    if not form.is_valid():
+        _invalid(form)
+    services.follow_up_record(follow_up=follow_up, by=user, note=form.cleaned_data["note"])
+    return _detail(_case(request.auth, case_id), request.auth)

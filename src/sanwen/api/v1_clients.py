@@ -4,11 +4,20 @@ page's audited reveal is the only way to see them in full."""
 import datetime
 from decimal import Decimal
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from ninja import Field, Query, Router, Schema
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
 
+from sanwen.api.auth import writer
 from sanwen.api.cursor import NO_NUL, PageParams, page
-from sanwen.api.v1_cases import READ_ERRORS
+from sanwen.api.errors import refuse_nul
+from sanwen.api.v1_cases import ERRORS, READ_ERRORS, _invalid
+from sanwen.campaigns.models import Campaign
+from sanwen.cases import services
+from sanwen.cases import views as case_pages
+from sanwen.cases.forms import DeedForm
 from sanwen.cases.models import Deed
 from sanwen.clients.models import Household, HouseholdKind, RetailLicence
 from sanwen.core.access import Cap, get_visible_or_404, require_cap, visible
@@ -188,3 +197,51 @@ def list_deeds(request, filters: DeedFilters = Query(...), paging: PageParams = 
 @router.get("/deeds/{deed_id}", response={200: DeedOut, **READ_ERRORS}, summary="A deed")
 def get_deed(request, deed_id: int):
     return _deed(get_visible_or_404(_deeds(request.auth), request.auth, pk=deed_id))
+
+
+class DeedIn(Schema):
+    kind: str = Field(max_length=32, description="A deed kind's code in the running campaign.")
+    quantity: Decimal = Field(description="In the kind's unit; at least 0.1, one decimal.")
+    vehicle: str | None = Field(
+        None, max_length=32, description="A vehicle's code (三送三抓); the kind's usual one by default."
+    )
+    on: datetime.date
+    description: str = Field(max_length=5000)
+    cases: list[str] = Field([], max_length=50, description="Numbers of linked cases, e.g. 2026-00012.")
+    public: bool = False
+
+
+@router.post("/deeds", response={201: DeedOut, **ERRORS}, summary="Record a deed (实事)")
+def create_deed(request, payload: DeedIn):
+    refuse_nul(payload)
+    require_cap(request.auth, Cap.VIEW_CASES)  # the answer is the deed as the caller reads it
+    user = writer(request.auth)
+    require_cap(user, Cap.HANDLE_CASES)
+    campaign = Campaign.objects.current(user.bureau, timezone.localdate()) if user.bureau_id else None
+    if campaign is None:
+        raise PermissionDenied(_("No campaign of the bureau is running."))
+    kind = campaign.deedkind_set.filter(code=payload.kind, active=True).first()
+    vehicle = (
+        campaign.vehicle_set.filter(code=payload.vehicle, active=True).first() if payload.vehicle else None
+    )
+    data = {
+        "kind": str(kind.pk) if kind else "",
+        "quantity": str(payload.quantity),
+        "vehicle": str(vehicle.pk) if vehicle else ("-" if payload.vehicle else ""),
+        "on": payload.on.isoformat(),
+        "description": payload.description,
+        "cases": ", ".join(payload.cases),
+    }
+    if payload.public:
+        data["public"] = "on"
+    form = DeedForm(data, campaign=campaign)
+    if not form.is_valid():
+        _invalid(form)
+    cleaned = form.cleaned_data
+    request.user = user
+    numbers = [n for n in cleaned.pop("cases").replace("，", ",").split(",") if n.strip()]
+    linked = [case_pages._case_by_number(request, n) for n in numbers]
+    deed = services.deed_record(
+        bureau=user.bureau, by=user, cases=linked, department=user.department, **cleaned
+    )
+    return Status(201, _deed(get_visible_or_404(_deeds(request.auth), request.auth, pk=deed.pk)))

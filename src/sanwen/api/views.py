@@ -15,6 +15,7 @@ from sanwen.api import services
 from sanwen.api.models import ApiKey
 from sanwen.core.access import SERVICE_CAPS, Cap, get_visible_or_404, require_cap, visible
 from sanwen.core.forms import StyledFormMixin
+from sanwen.org.models import Staff
 
 
 class KeyForm(StyledFormMixin, forms.Form):
@@ -27,21 +28,44 @@ class KeyForm(StyledFormMixin, forms.Form):
     expires_on = forms.DateField(
         label=_("expires on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
+    rate_per_minute = forms.IntegerField(
+        label=_("requests a minute"), initial=120, min_value=1, max_value=services.MAX_RATE
+    )
+    acts_for = forms.ModelChoiceField(
+        label=_("acts for"),
+        queryset=Staff.objects.none(),
+        required=False,
+        help_text=_(
+            "Needed for a key that writes (registers or handles cases, decides extensions, records deeds): "
+            "what it writes is signed by this person, within what both the person and the key may do."
+        ),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["acts_for"].queryset = Staff.objects.filter(
+            bureau_id=user.bureau_id, is_active=True
+        ).order_by("name", "username")
 
 
 @login_required
 def key_list(request):
     require_cap(request.user, Cap.ADMINISTER)
     today = timezone.localdate()
-    form = KeyForm(request.POST or None, initial={"expires_on": today + datetime.timedelta(days=90)})
+    form = KeyForm(
+        request.POST or None, user=request.user, initial={"expires_on": today + datetime.timedelta(days=90)}
+    )
     token = None
     if request.method == "POST" and form.is_valid():
         try:
             _key, token = services.api_key_create(by=request.user, **form.cleaned_data)
-            form = KeyForm(initial={"expires_on": today + datetime.timedelta(days=90)})
+            form = KeyForm(user=request.user, initial={"expires_on": today + datetime.timedelta(days=90)})
         except ValidationError as exc:
             form.add_error(None, exc)
-    keys = visible(ApiKey.objects.select_related("created_by"), request.user)
+    keys = list(visible(ApiKey.objects.select_related("created_by", "acts_for"), request.user))
+    labels = dict(Cap.choices)
+    for key in keys:
+        key.cap_labels = [labels.get(cap, cap) for cap in key.caps]
     return render(
         request, "api/keys.html", {"form": form, "token": token, "keys": keys, "now": timezone.now()}
     )

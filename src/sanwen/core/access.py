@@ -163,6 +163,10 @@ def has_cap(user, cap: str) -> bool:
         return False
     if getattr(user, "role", None) == SERVICE_ROLE:
         return _service_has_cap(user, cap)
+    # A person acting through an API key (the key's `acts_for`): the key's capabilities bound theirs.
+    key_caps = getattr(user, "api_key_caps", None)
+    if key_caps is not None and cap not in key_caps:
+        return False
     if user.is_superuser and cap not in ROLE_BOUND_CAPS:
         return True
     if user.bureau_id is None:

@@ -1,5 +1,6 @@
 from django.apps import apps
 from django.conf import settings
+from django.http import JsonResponse
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
 from django.utils import translation
@@ -40,9 +41,14 @@ class RefuseNulMiddleware:
         # form here would consume the stream the API then reads.
         form_post = request.method == "POST" and not request.path.startswith("/api/")
         if _has_nul(request.GET) or (form_post and _has_nul(request.POST)):
-            raise BadParameter(
-                _("The request contains an invisible NUL character, which cannot be used. Nothing was saved.")
+            message = _(
+                "The request contains an invisible NUL character, which cannot be used. Nothing was saved."
             )
+            if request.path.startswith("/api/"):
+                # The API answers every error in its own documented shape (sanwen.api.errors).
+                body = {"error": {"code": "bad_request", "message": message, "fields": {}}}
+                return JsonResponse(body, status=400, json_dumps_params={"ensure_ascii": False})
+            raise BadParameter(message)
         return self.get_response(request)
 
 

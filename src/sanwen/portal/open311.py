@@ -53,9 +53,13 @@ class Open311Error(Exception):
 # --- output -----------------------------------------------------------------------------------
 
 
-def _xml(root_tag: str, item_tag: str, rows) -> bytes:
+def _xml(root_tag: str, item_tag: str, rows, single: bool = False) -> bytes:
+    """A list (services, requests, errors) is a root of items; a single document (discovery, a
+    service definition) is the root element itself, as in the specification's examples."""
     root = ET.Element(root_tag)
-    for row in rows:
+    if single:
+        _xml_item(root, rows)
+    for row in [] if single else rows:
         _xml_item(ET.SubElement(root, item_tag), row)
     return b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(
         root, encoding="utf-8", xml_declaration=False
@@ -85,7 +89,7 @@ def _xml_item(element, row: dict) -> None:
 
 def _respond(fmt: str, root_tag: str, item_tag: str, rows, status: int = 200, single: bool = False):
     if fmt == "xml":
-        body = _xml(root_tag, item_tag, [rows] if single else rows)
+        body = _xml(root_tag, item_tag, rows, single=single)
         response = HttpResponse(body, content_type="text/xml; charset=utf-8", status=status)
     else:
         response = JsonResponse(

@@ -32,7 +32,7 @@ def register(world):
 def make_key(world):
     """An API key of bureau a (or another) with the given capabilities; returns (token, key)."""
 
-    def make(*caps, bureau=None, expires=None, by=None):
+    def make(*caps, bureau=None, expires=None, by=None, acts_for=None, rate=120):
         token, prefix, digest = new_token()
         key = ApiKey.objects.create(
             bureau=bureau or world.a.bureau,
@@ -42,6 +42,8 @@ def make_key(world):
             caps=list(caps),
             expires_at=expires or datetime.datetime(2099, 1, 1, tzinfo=datetime.UTC),
             created_by=by or world.a.users[Role.ADMIN],
+            acts_for=acts_for,
+            rate_per_minute=rate,
         )
         return token, key
 

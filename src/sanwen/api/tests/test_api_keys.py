@@ -19,12 +19,18 @@ def test_an_administrator_makes_a_key_shown_once_and_stored_hashed(client, world
     client.force_login(admin)
     expires = timezone.localdate() + datetime.timedelta(days=30)
     response = client.post(
-        "/api/keys/", {"name": "数据中台", "caps": [Cap.VIEW_CASES], "expires_on": expires.isoformat()}
+        "/api/keys/",
+        {
+            "name": "数据中台",
+            "caps": [Cap.VIEW_CASES],
+            "expires_on": expires.isoformat(),
+            "rate_per_minute": 30,
+        },
     )
     token = response.context["token"]
     assert token.startswith("sw_")
     key = ApiKey.objects.get()
-    assert key.bureau == world.a.bureau and key.caps == [Cap.VIEW_CASES]
+    assert key.bureau == world.a.bureau and key.caps == [Cap.VIEW_CASES] and key.rate_per_minute == 30
     assert key.digest == hashlib.sha256(token.encode()).hexdigest() and token not in str(key.__dict__)
     event = AuditEvent.objects.get(object_type="api.apikey")
     assert token not in str(event.changes) and key.digest not in str(event.changes)
@@ -36,7 +42,9 @@ def test_only_administrators_make_keys_and_never_with_integrity_caps(client, wor
     assert client.get("/api/keys/").status_code == 403
     client.force_login(world.a.users[Role.ADMIN])
     expires = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
-    client.post("/api/keys/", {"name": "x", "caps": [Cap.VIEW_INTEGRITY], "expires_on": expires})
+    client.post(
+        "/api/keys/", {"name": "x", "caps": [Cap.VIEW_INTEGRITY], "expires_on": expires, "rate_per_minute": 1}
+    )
     assert not ApiKey.objects.exists()
 
 
@@ -96,11 +104,25 @@ def test_revoked_expired_and_wrong_keys_are_refused(client, world, make_key):
     assert client.get("/api/v1/households", **_bearer(old)).status_code == 401
 
 
-def test_a_key_is_rate_limited(client, world, make_key, monkeypatch):
-    monkeypatch.setattr(auth, "KEY_RATE_PER_MINUTE", 2)
-    token, _key = make_key(Cap.VIEW_CLIENTS)
+def test_a_key_is_rate_limited_at_its_own_rate_and_every_use_is_logged(client, world, make_key, monkeypatch):
+    # Ten seconds into a minute, all along: the requests cannot straddle two minutes.
+    fixed = timezone.now().replace(second=10, microsecond=0)
+    monkeypatch.setattr(auth.timezone, "now", lambda: fixed)
+    token, key = make_key(Cap.VIEW_CLIENTS, rate=2)
+    other, _ = make_key(Cap.VIEW_CLIENTS, rate=2)
     statuses = [client.get("/api/v1/households", **_bearer(token)).status_code for _ in range(3)]
-    assert statuses[:2] == [200, 200] and statuses[2] == 429
+    assert statuses == [200, 200, 429]
+    limited = client.get("/api/v1/households", **_bearer(token))
+    assert limited.status_code == 429 and int(limited["Retry-After"]) >= 1
+    assert limited.json()["error"]["code"] == "rate_limited"
+    # Another key has its own count.
+    assert client.get("/api/v1/households", **_bearer(other)).status_code == 200
+    assert list(ApiKeyUse.objects.filter(key=key).order_by("id").values_list("status", flat=True)) == [
+        200,
+        200,
+        429,
+        429,
+    ]
 
 
 def test_the_administrator_of_another_bureau_cannot_revoke(client, world, make_key):
@@ -109,3 +131,22 @@ def test_the_administrator_of_another_bureau_cannot_revoke(client, world, make_k
     assert client.post(f"/api/keys/{key.pk}/revoke/").status_code == 404
     key.refresh_from_db()
     assert key.revoked_at is None
+
+
+def test_a_key_rate_outside_its_bounds_is_refused(world):
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    from sanwen.api.services import MAX_RATE, api_key_create
+
+    for rate in (0, -5, MAX_RATE + 1, "120"):
+        with pytest.raises(ValidationError) as info:
+            api_key_create(
+                by=world.a.users[Role.ADMIN],
+                name="中台",
+                caps=[Cap.VIEW_CASES],
+                expires_on=timezone.localdate() + datetime.timedelta(days=3),
+                rate_per_minute=rate,
+            )
+        assert "rate_per_minute" in info.value.message_dict
+    assert not ApiKey.objects.exists()

@@ -138,6 +138,7 @@ def test_writes_need_the_csrf_token_with_a_session(world, register):
         f"/api/v1/cases/{case.pk}/accept", {"version": case.version}, content_type="application/json"
     )
     assert response.status_code in (401, 403)
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in response.json()["error"]["message"])
     case.refresh_from_db()
     assert case.state == State.REGISTERED
 
