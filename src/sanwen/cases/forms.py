@@ -32,6 +32,10 @@ class RegisterForm(StyledFormMixin, forms.Form):
     contact_phone = forms.CharField(label=_("contact phone"), max_length=20, required=False)
     raised_on = forms.DateField(label=_("raised on"), widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
     confidential = forms.BooleanField(label=_("confidential"), required=False)
+    sms_consent = forms.BooleanField(
+        label=_("The client agrees to an SMS with the tracking code when registered and when resolved"),
+        required=False,
+    )
     resolve_on_the_spot = forms.CharField(
         label=_("Resolved on the spot: the result"),
         required=False,

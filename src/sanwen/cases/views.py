@@ -6,6 +6,7 @@ from types import SimpleNamespace
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -67,6 +68,7 @@ from sanwen.core.pagination import paginate
 from sanwen.core.params import parse_id, query_id
 from sanwen.core.text import mask_name, mask_phone
 from sanwen.core.views import photo_response
+from sanwen.notify.services import consent_clean, sms_consent_give
 
 DUE_SOON_DAYS = 2
 
@@ -524,15 +526,23 @@ def case_register(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         household_id = data.pop("household")
+        sms_consent = data.pop("sms_consent")
         try:
             household = (
                 get_visible_or_404(Household.objects.all(), request.user, pk=household_id)
                 if household_id
                 else None
             )
-            case = services.case_register(
-                bureau=request.user.bureau, by=request.user, household=household, **data
-            )
+            phone = data["contact_phone"] or (household.phone if household else "")
+            consent_clean(agreed=sms_consent, phone=phone)
+            with transaction.atomic():
+                case = services.case_register(
+                    bureau=request.user.bureau, by=request.user, household=household, **data
+                )
+                if sms_consent:
+                    sms_consent_give(
+                        case=case, phone=case.contact_phone or (household.phone if household else "")
+                    )
             messages.success(request, _("Case %(number)s was registered.") % {"number": case.number})
             return redirect(case)
         except ValidationError as exc:

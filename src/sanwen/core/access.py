@@ -344,6 +344,7 @@ RULES = {
     # Each person's own choices; a client's consent is read by no page (the worker acts on it).
     "notify.profile": lambda qs, user: qs.filter(staff_id=user.pk),
     "notify.smsconsent": lambda qs, user: qs.none(),
+    "notify.digestday": lambda qs, user: qs.none(),
 }
 # The audit trail narrows its entries about these kinds to the rows their rule lets one read.
 AUDITED_NARROWER = [

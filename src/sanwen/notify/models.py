@@ -167,6 +167,10 @@ class SmsConsent(models.Model):
     )
     phone = models.CharField(_("mobile phone"), max_length=11)
     given_at = models.DateTimeField(_("agreed at"), default=timezone.now)
+    # What the worker has queued: the registration SMS, and the resolution SMS for the resolution
+    # of this day (a case reopened and resolved again is told again).
+    registered_queued_at = models.DateTimeField(null=True, blank=True)
+    resolved_queued_for = models.DateField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("SMS consent")
@@ -174,3 +178,18 @@ class SmsConsent(models.Model):
 
     def __str__(self):
         return str(self.case_id)
+
+
+class DigestDay(models.Model):
+    """The days a daily digest was queued: a worker queues a day's digest only when it inserts the
+    day's row, so any number of workers queue it once."""
+
+    day = models.DateField(primary_key=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("daily digest")
+        verbose_name_plural = _("daily digests")
+
+    def __str__(self):
+        return str(self.day)
