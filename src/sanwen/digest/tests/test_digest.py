@@ -15,6 +15,7 @@ from sanwen.notify.models import Channel, DigestDay, Message, SmsConsent, Topic
 
 TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
 D = datetime.date
+MARCH_2 = D(2026, 3, 2)
 
 
 def at(day: datetime.date, hour: int, minute: int = 0):
@@ -25,12 +26,12 @@ def at(day: datetime.date, hour: int, minute: int = 0):
 def email_everyone(world, settings):
     settings.NOTIFY_DEFAULT_CHANNELS = ["email"]
     for bw in (world.a, world.b):
-        for role, person in bw.users.items():
+        for person in bw.users.values():
             person.email = f"{person.username}@example.org"
             person.save()
 
 
-def _case(world, bw=None, *, on=D(2026, 3, 2), code="immediate", **kwargs):
+def _case(world, bw=None, *, on=MARCH_2, code="immediate", **kwargs):
     bw = bw or world.a
     mode = HandlingMode.objects.get(campaign=bw.campaign, code=code)
     case = case_register(
