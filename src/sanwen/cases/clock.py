@@ -33,15 +33,6 @@ from sanwen.org.models import Staff
 FIRST_EVER = datetime.date(1900, 1, 1)
 # The PostgreSQL advisory lock a pass holds (advisory locks are per database): "sanwen" in ASCII.
 CLOCK_LOCK_KEY = 0x73616E77656E
-# The kind of notice (a person's channel preference) each alert and service notice is.
-ALERT_TOPICS = {
-    AlertKind.REMIND: Topic.REMINDER,
-    AlertKind.ESCALATE: Topic.SUPERVISION,
-    AlertKind.LEADER: Topic.SUPERVISION,
-    AlertKind.VISIT: Topic.RETURN_VISIT,
-    AlertKind.FOLLOW: Topic.RETURN_VISIT,
-}
-NOTICE_TOPICS = {NotificationKind.COMMITMENT_DUE: Topic.COMMITMENT}
 
 
 @dataclass
@@ -163,6 +154,24 @@ def _not_logged(due) -> list:
         return cursor.fetchall()
 
 
+# The kind of notice (a person's channel preference) each alert and service notice is.
+ALERT_TOPICS = {
+    AlertKind.REMIND: Topic.REMINDER,
+    AlertKind.ESCALATE: Topic.SUPERVISION,
+    AlertKind.LEADER: Topic.SUPERVISION,
+    AlertKind.VISIT: Topic.RETURN_VISIT,
+    AlertKind.FOLLOW: Topic.RETURN_VISIT,
+}
+NOTICE_TOPICS = {NotificationKind.COMMITMENT_DUE: Topic.COMMITMENT}
+
+
+def notice_topic(n: Notification) -> str:
+    """Inspectors' notices of a new violation report are keyed report:<id> (accountability)."""
+    if n.key.startswith("report:"):
+        return Topic.INTEGRITY
+    return NOTICE_TOPICS.get(n.kind, Topic.CASE_STEP)
+
+
 def _email_alerts(fresh, today: datetime.date) -> int:
     """Put the alerts this pass logged into the outbox (sanwen.notify): one message per person and
     kind of alert, listing its cases, on the channels that person chose; the worker sends them. In
@@ -249,7 +258,7 @@ def _email_notices(limit: int = 5000) -> int:
     queued = enqueue(
         Notice(
             recipient=n.recipient,
-            topic=NOTICE_TOPICS.get(n.kind, Topic.CASE_STEP),
+            topic=notice_topic(n),
             key=f"notice:{n.pk}",
             subject=f"[{_('Sanwen')}] {n.get_kind_display()}",
             body=render_notice(n),

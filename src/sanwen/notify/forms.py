@@ -27,7 +27,7 @@ class PreferencesForm(StyledFormMixin, forms.Form):
                 choices=[(c.value, c.label) for c in CHOOSABLE],
                 required=False,
                 initial=chosen.get(topic.value, []),
-                widget=forms.CheckboxSelectMultiple,
+                widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
                 error_messages={"invalid_choice": _("Choose among the channels shown.")},
             )
 
@@ -47,5 +47,15 @@ class PreferencesForm(StyledFormMixin, forms.Form):
 
 
 class LogFilterForm(forms.Form):
-    status = forms.ChoiceField(label=_("state"), choices=[("", "—"), *Status.choices], required=False)
-    channel = forms.ChoiceField(label=_("channel"), choices=[("", "—"), *Channel.choices], required=False)
+    status = forms.ChoiceField(
+        label=_("state"),
+        choices=[("", "—"), *Status.choices],
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+    channel = forms.ChoiceField(
+        label=_("channel"),
+        choices=[("", "—"), *Channel.choices],
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
