@@ -151,8 +151,9 @@ def _wecom_token(force: bool = False) -> str:
     status, raw = _http("GET", f"{settings.WECOM_API_BASE}/cgi-bin/gettoken?{query}")
     data = _json(status, raw)
     if status != 200 or not data or data.get("errcode", 0) != 0 or not data.get("access_token"):
-        code = str(data.get("errcode")) if data else f"HTTP {status}"
-        raise WeComError(code, scrub((data or {}).get("errmsg", "")))
+        if status != 200 or not data:
+            raise WeComError(f"HTTP {status}", scrub(raw[:300].decode("utf-8", "replace")))
+        raise WeComError(str(data.get("errcode", "")), scrub(data.get("errmsg", "")))
     _token_cache[cache_key] = data["access_token"]
     # Renewed a little early, so a token never expires in flight.
     _token_expiry[cache_key] = time.monotonic() + max(int(data.get("expires_in", 7200)) - 300, 60)
