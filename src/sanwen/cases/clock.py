@@ -27,7 +27,7 @@ from sanwen.core.access import Role
 from sanwen.core.calendar import WorkingCalendar
 from sanwen.core.models import Notification, NotificationKind
 from sanwen.notify.models import Topic
-from sanwen.notify.outbox import Notice, enqueue
+from sanwen.notify.outbox import Notice, enqueue, reachable
 from sanwen.org.models import Staff
 
 FIRST_EVER = datetime.date(1900, 1, 1)
@@ -163,6 +163,7 @@ ALERT_TOPICS = {
     AlertKind.FOLLOW: Topic.RETURN_VISIT,
 }
 NOTICE_TOPICS = {NotificationKind.COMMITMENT_DUE: Topic.COMMITMENT}
+ALERTS_LISTED = 30  # cases named in one message; the rest are counted
 
 
 def notice_topic(n: Notification) -> str:
@@ -194,19 +195,24 @@ def _email_alerts(fresh, today: datetime.date) -> int:
         case, kind = cases[case_id], AlertKind(kind)
         for person in recipients(case, kind, heads, leaders):
             people[person.pk] = person
-            grouped.setdefault((person.pk, kind), []).append(
-                (case_id, day, render_alert(case, kind, day, today=today))
-            )
-    notices = []
+            grouped.setdefault((person.pk, kind), []).append((day, case_id))
+    notices, wanted = [], reachable(people.values())
     for (pk, kind), items in grouped.items():
-        ids = ",".join(f"{c}:{d}" for c, d, _t in sorted(items))
+        if (pk, ALERT_TOPICS[kind]) not in wanted:
+            continue  # no channel or no address: nothing to render
+        items.sort()
+        # A message lists the first cases and counts the rest: the bell and the lists show them all.
+        lines = [render_alert(cases[c], kind, d, today=today) for d, c in items[:ALERTS_LISTED]]
+        if len(items) > ALERTS_LISTED:
+            lines.append(_("and %(n)d more") % {"n": len(items) - ALERTS_LISTED})
+        ids = ",".join(f"{c}:{d}" for d, c in items)
         notices.append(
             Notice(
                 recipient=people[pk],
                 topic=ALERT_TOPICS[kind],
                 key=f"alert:{kind.value}:{today}:{hashlib.sha256(ids.encode()).hexdigest()[:24]}",
                 subject=f"[{_('Sanwen')}] {kind.label}",
-                body="\n".join(text for _c, _d, text in items),
+                body="\n".join(lines),
                 sms_params={"kind": str(kind.label), "count": str(len(items))},
             )
         )

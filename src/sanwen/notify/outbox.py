@@ -85,6 +85,28 @@ def address_on(person, channel: str, groups: dict | None = None) -> str:
     return ""
 
 
+def _groups(department_ids) -> dict:
+    return dict(
+        Department.objects.filter(pk__in=set(department_ids))
+        .exclude(wecom_group="")
+        .values_list("pk", "wecom_group")
+    )
+
+
+def reachable(people) -> set[tuple[int, str]]:
+    """(person, topic) pairs that would give at least one message: a caller with many notices to
+    compose (the clock) renders only those. Two queries."""
+    people = list(people)
+    profiles = Profile.objects.in_bulk({p.pk for p in people})
+    groups = _groups(p.department_id for p in people)
+    out = set()
+    for person in people:
+        for topic in Topic.values:
+            if any(address_on(person, c, groups) for c in channels_for(profiles.get(person.pk), topic)):
+                out.add((person.pk, topic))
+    return out
+
+
 def enqueue(notices: Iterable[Notice], *, now: datetime.datetime | None = None) -> int:
     """Put each notice into the outbox on its recipient's channels; returns the messages offered (a
     message already in the outbox under the same channel, address and key is not added again)."""
@@ -94,11 +116,7 @@ def enqueue(notices: Iterable[Notice], *, now: datetime.datetime | None = None) 
     now = now or timezone.now()
     profiles = Profile.objects.in_bulk({n.recipient.pk for n in notices})
     urgent_topics = set(settings.NOTIFY_URGENT_TOPICS)
-    groups = dict(
-        Department.objects.filter(pk__in={n.recipient.department_id for n in notices})
-        .exclude(wecom_group="")
-        .values_list("pk", "wecom_group")
-    )
+    groups = _groups(n.recipient.department_id for n in notices)
     rows = []
     for n in notices:
         person = n.recipient
