@@ -329,3 +329,21 @@ def test_several_workers_at_once_never_send_twice(providers, settings, tmp_path)
     assert len(texts) == 30 == len(set(texts))
     assert len(providers.accepted["aliyun"]) == 30 == len({row[-1] for row in providers.accepted["aliyun"]})
     assert len(names) > 1  # the work was in fact shared
+
+
+def test_a_worker_that_dies_holding_a_claim_leaves_it_to_another(world, providers, settings):
+    from sanwen.notify.worker import claim, lease
+
+    settings.NOTIFY_DEFAULT_CHANNELS = ["wecom"]
+    enqueue(notices(people(world, 3)))
+    dead = claim(worker="dead", limit=10)
+    assert len(dead) == 3 and run_once(worker="alive").handled == 0  # claimed: nobody else takes them
+    later = timezone.now() + lease() + datetime.timedelta(seconds=1)
+    assert run_once(worker="alive", as_of=later).sent == 3
+    # The dead worker wakes up and reports: its claim is gone, so nothing is written twice.
+    from sanwen.notify.channels import Delivery
+    from sanwen.notify.worker import _finish
+
+    assert _finish(dead[0], Delivery(True), worker="dead", now=timezone.now()) == ""
+    assert Attempt.objects.filter(outcome=Outcome.SENT).count() == 3
+    assert len(providers.accepted["wecom"]) == 3
