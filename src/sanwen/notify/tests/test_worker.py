@@ -347,3 +347,17 @@ def test_a_worker_that_dies_holding_a_claim_leaves_it_to_another(world, provider
     assert _finish(dead[0], Delivery(True), worker="dead", now=timezone.now()) == ""
     assert Attempt.objects.filter(outcome=Outcome.SENT).count() == 3
     assert len(providers.accepted["wecom"]) == 3
+
+
+def test_outbound_calls_go_through_the_configured_proxy(world, providers, settings):
+    """A bureau's intranet reaches the internet through a proxy: the fake server plays the proxy here
+    (it is asked for the absolute address of a host that does not resolve)."""
+    proxy = settings.WECOM_API_BASE
+    settings.NOTIFY_PROXY = proxy
+    settings.WECOM_API_BASE = "http://qyapi.weixin.invalid"
+    settings.TENCENT_SMS_ENDPOINT = "http://sms.tencentcloudapi.invalid/tencent/"
+    settings.SMS_PROVIDER = "tencent"
+    settings.NOTIFY_DEFAULT_CHANNELS = ["wecom", "sms"]
+    enqueue(notices(people(world, 2)))
+    assert deliver_all().sent == 4
+    assert len(providers.accepted["wecom"]) == 2 and len(providers.accepted["tencent"]) == 2
