@@ -32,10 +32,6 @@ class RegisterForm(StyledFormMixin, forms.Form):
     contact_phone = forms.CharField(label=_("contact phone"), max_length=20, required=False)
     raised_on = forms.DateField(label=_("raised on"), widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
     confidential = forms.BooleanField(label=_("confidential"), required=False)
-    sms_consent = forms.BooleanField(
-        label=_("The client agrees to an SMS with the tracking code when registered and when resolved"),
-        required=False,
-    )
     resolve_on_the_spot = forms.CharField(
         label=_("Resolved on the spot: the result"),
         required=False,
@@ -47,6 +43,15 @@ class RegisterForm(StyledFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = CaseCategory.objects.filter(campaign=campaign, active=True)
         self.fields["mode"].queryset = HandlingMode.objects.filter(campaign=campaign, active=True)
+
+
+class RegisterPageForm(RegisterForm):
+    """The registration page asks for the client's consent to SMS (sanwen.notify); the API does not."""
+
+    sms_consent = forms.BooleanField(
+        label=_("The client agrees to an SMS with the tracking code when registered and when resolved"),
+        required=False,
+    )
 
 
 class AcceptForm(VersionedForm):

@@ -32,7 +32,7 @@ from sanwen.cases.forms import (
     NoteForm,
     PartnerForm,
     ReasonForm,
-    RegisterForm,
+    RegisterPageForm,
     ResolveForm,
     ReturnVisitForm,
 )
@@ -517,7 +517,7 @@ def case_register(request):
     require_cap(request.user, Cap.HANDLE_CASES)
     campaign = _campaign_or_404(request)
     today = timezone.localdate()
-    form = RegisterForm(
+    form = RegisterPageForm(
         request.POST or None,
         campaign=campaign,
         initial={"raised_on": today, "mode": campaign.handlingmode_set.filter(code="immediate").first()},
