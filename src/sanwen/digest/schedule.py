@@ -34,10 +34,10 @@ def digest_if_due(*, now: datetime.datetime) -> int:
     today = local.date()
     if local.time() < parse_time(settings.DIGEST_AT):
         return 0
+    if DigestDay.objects.filter(day=today).exists():
+        return 0
     calendar = WorkingCalendar.load()
     if not calendar.knows(today.year) or not calendar.is_workday(today):
-        return 0
-    if DigestDay.objects.filter(day=today).exists():
         return 0
     previous = DigestDay.objects.filter(day__lt=today).order_by("-day").first()
     since = previous.at if previous else now - datetime.timedelta(days=1)
