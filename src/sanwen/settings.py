@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "sanwen.reports",
     "sanwen.api",
     "sanwen.desk",
+    "sanwen.notify",
+    "sanwen.digest",
 ]
 
 MIDDLEWARE = [
@@ -228,3 +230,54 @@ PORTAL_RATE_LIMITS = {
 }
 PORTAL_TEXT_MAX = env_int("PORTAL_TEXT_MAX", 1000)
 PORTAL_UPLOAD_MAX_MB = env_int("PORTAL_UPLOAD_MAX_MB", 10)
+
+
+# Notifications (SPEC §13): everything leaves through the outbox and `sanwen worker`.
+def _pairs(name: str) -> dict[str, str]:
+    """NAME=a=1,b=2 → {"a": "1", "b": "2"}; a pair without '=' fails loudly."""
+    pairs = {}
+    for item in env_list(name, []):
+        left, sep, right = item.partition("=")
+        if not sep or not left.strip() or not right.strip():
+            raise ImproperlyConfigured(f"{name} takes name=value pairs separated by commas, not {item!r}.")
+        pairs[left.strip()] = right.strip()
+    return pairs
+
+
+# Channels a person receives a kind of notice on until they choose (email, wecom, robot, sms).
+NOTIFY_DEFAULT_CHANNELS = env_list("NOTIFY_DEFAULT_CHANNELS", ["email", "wecom"])
+NOTIFY_QUIET_START = env_str("NOTIFY_QUIET_START", "22:00")
+NOTIFY_QUIET_END = env_str("NOTIFY_QUIET_END", "07:00")
+# Kinds of notice sent during quiet hours (reminder, supervision, return_visit, commitment, case_step,
+# integrity, digest, client).
+NOTIFY_URGENT_TOPICS = env_list("NOTIFY_URGENT_TOPICS", [])
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 12)
+NOTIFY_BACKOFF_SECONDS = env_int("NOTIFY_BACKOFF_SECONDS", 30)
+NOTIFY_BACKOFF_MAX_SECONDS = env_int("NOTIFY_BACKOFF_MAX_SECONDS", 3600)
+NOTIFY_HTTP_TIMEOUT = env_int("NOTIFY_HTTP_TIMEOUT", 10)
+# Outbound calls to WeCom and the SMS providers through this proxy (http://host:port), if set.
+NOTIFY_PROXY = env_str("NOTIFY_PROXY", "")
+WECOM_API_BASE = env_str("WECOM_API_BASE", "https://qyapi.weixin.qq.com").rstrip("/")
+WECOM_CORP_ID = env_str("WECOM_CORP_ID", "")
+WECOM_AGENT_ID = env_str("WECOM_AGENT_ID", "")
+WECOM_SECRET = env_str("WECOM_SECRET", "")
+# Group robots: name=webhook key pairs; a department's "WeCom group" names one of them.
+WECOM_ROBOT_KEYS = _pairs("WECOM_ROBOT_KEYS")
+WECOM_ROBOT_PER_MINUTE = env_int("WECOM_ROBOT_PER_MINUTE", 20)
+WECOM_TEXT_MAX_BYTES = env_int("WECOM_TEXT_MAX_BYTES", 2048)
+# aliyun or tencent (empty: no SMS is sent; SMS messages wait in the outbox)
+SMS_PROVIDER = env_str("SMS_PROVIDER", "")
+# Template name=the provider's template code: alert, digest, registered, resolved.
+SMS_TEMPLATES = _pairs("SMS_TEMPLATES")
+ALIYUN_SMS_ENDPOINT = env_str("ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
+ALIYUN_SMS_ACCESS_KEY_ID = env_str("ALIYUN_SMS_ACCESS_KEY_ID", "")
+ALIYUN_SMS_ACCESS_KEY_SECRET = env_str("ALIYUN_SMS_ACCESS_KEY_SECRET", "")
+ALIYUN_SMS_SIGN_NAME = env_str("ALIYUN_SMS_SIGN_NAME", "")
+TENCENT_SMS_ENDPOINT = env_str("TENCENT_SMS_ENDPOINT", "https://sms.tencentcloudapi.com/")
+TENCENT_SMS_SECRET_ID = env_str("TENCENT_SMS_SECRET_ID", "")
+TENCENT_SMS_SECRET_KEY = env_str("TENCENT_SMS_SECRET_KEY", "")
+TENCENT_SMS_APP_ID = env_str("TENCENT_SMS_APP_ID", "")
+TENCENT_SMS_SIGN_NAME = env_str("TENCENT_SMS_SIGN_NAME", "")
+TENCENT_SMS_REGION = env_str("TENCENT_SMS_REGION", "ap-guangzhou")
+# The daily digest: at this time on working days, for leaders and department heads.
+DIGEST_AT = env_str("DIGEST_AT", "08:00")

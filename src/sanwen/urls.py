@@ -26,6 +26,7 @@ urlpatterns = [
     path("notifications/", desk_views.notification_list, name="notification_list"),
     path("notifications/read/", desk_views.notifications_read, name="notifications_read"),
     path("calendar/", desk_views.calendar_years, name="calendar_years"),
+    path("notify/", include("sanwen.notify.urls")),
     path("api/keys/", include("sanwen.api.urls")),
     path("api/v1/", v1.urls()),
     path("api/", v1.docs_for_staff(api.urls)),

@@ -44,6 +44,7 @@ ROLE_RULES = {
     "clients/new/": {Role.LEADER, Role.DEPT_HEAD, Role.STAFF, Role.ADMIN},
     "clients/<int:household_id>/edit/": {Role.LEADER, Role.DEPT_HEAD, Role.STAFF, Role.ADMIN},
     "calendar/": {Role.ADMIN},
+    "notify/log/": {Role.ADMIN},
     "cases/new/": {Role.LEADER, Role.DEPT_HEAD, Role.STAFF},
     "cases/": set(Role),
     "cases/<int:case_id>/": set(Role),

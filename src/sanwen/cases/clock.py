@@ -11,12 +11,11 @@ Several app servers may each run the clock: one pass runs at a time, and a pass 
 running skips its turn (see _take_the_clock)."""
 
 import datetime
+import hashlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.core.mail import send_mass_mail
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -26,7 +25,9 @@ from sanwen.cases.alerts import due_in_window
 from sanwen.cases.models import AlertKind, AlertMail, Case, ClockRun
 from sanwen.core.access import Role
 from sanwen.core.calendar import WorkingCalendar
-from sanwen.core.models import Notification
+from sanwen.core.models import Notification, NotificationKind
+from sanwen.notify.models import Topic
+from sanwen.notify.outbox import Notice, enqueue, reachable
 from sanwen.org.models import Staff
 
 FIRST_EVER = datetime.date(1900, 1, 1)
@@ -159,8 +160,29 @@ def _not_logged(due) -> list:
         return cursor.fetchall()
 
 
+# The kind of notice (a person's channel preference) each alert and service notice is.
+ALERT_TOPICS = {
+    AlertKind.REMIND: Topic.REMINDER,
+    AlertKind.ESCALATE: Topic.SUPERVISION,
+    AlertKind.LEADER: Topic.SUPERVISION,
+    AlertKind.VISIT: Topic.RETURN_VISIT,
+    AlertKind.FOLLOW: Topic.RETURN_VISIT,
+}
+NOTICE_TOPICS = {NotificationKind.COMMITMENT_DUE: Topic.COMMITMENT}
+ALERTS_LISTED = 30  # cases named in one message; the rest are counted
+
+
+def notice_topic(n: Notification) -> str:
+    """Inspectors' notices of a new violation report are keyed report:<id> (accountability)."""
+    if n.key.startswith("report:"):
+        return Topic.INTEGRITY
+    return NOTICE_TOPICS.get(n.kind, Topic.CASE_STEP)
+
+
 def _email_alerts(fresh, today: datetime.date) -> int:
-    """E-mail the alerts this pass logged."""
+    """Put the alerts this pass logged into the outbox (sanwen.notify): one message per person and
+    kind of alert, listing its cases, on the channels that person chose; the worker sends them. In
+    the pass's transaction: a pass that rolls back leaves no message. Returns the messages queued."""
     if not fresh:
         return 0
     cases = Case.objects.select_related("owner", "department__supervisor").in_bulk(
@@ -174,21 +196,33 @@ def _email_alerts(fresh, today: datetime.date) -> int:
             heads.setdefault(person.department_id, []).append(person)
         else:
             leaders.setdefault(person.bureau_id, []).append(person)
-    messages = []
+    grouped, people = {}, {}
     for case_id, kind, day in fresh:
         case, kind = cases[case_id], AlertKind(kind)
         for person in recipients(case, kind, heads, leaders):
-            if person.email:
-                messages.append(
-                    (
-                        f"[{_('Sanwen')}] {kind.label}",
-                        render_alert(case, kind, day, today=today),
-                        settings.DEFAULT_FROM_EMAIL,
-                        [person.email],
-                    )
-                )
-    send_mass_mail(messages, fail_silently=True)
-    return len(messages)
+            people[person.pk] = person
+            grouped.setdefault((person.pk, kind), []).append((day, case_id))
+    notices, wanted = [], reachable(people.values())
+    for (pk, kind), items in grouped.items():
+        if (pk, ALERT_TOPICS[kind]) not in wanted:
+            continue  # no channel or no address: nothing to render
+        items.sort()
+        # A message lists the first cases and counts the rest: the bell and the lists show them all.
+        lines = [render_alert(cases[c], kind, d, today=today) for d, c in items[:ALERTS_LISTED]]
+        if len(items) > ALERTS_LISTED:
+            lines.append(_("and %(n)d more") % {"n": len(items) - ALERTS_LISTED})
+        ids = ",".join(f"{c}:{d}" for d, c in items)
+        notices.append(
+            Notice(
+                recipient=people[pk],
+                topic=ALERT_TOPICS[kind],
+                key=f"alert:{kind.value}:{today}:{hashlib.sha256(ids.encode()).hexdigest()[:24]}",
+                subject=f"[{_('Sanwen')}] {kind.label}",
+                body="\n".join(lines),
+                sms_params={"kind": str(kind.label), "count": str(len(items))},
+            )
+        )
+    return enqueue(notices)
 
 
 def recipients(case: Case, kind: AlertKind, heads: dict, leaders: dict) -> list:
@@ -224,29 +258,28 @@ def render_alert(case: Case, kind: AlertKind, day, *, today: datetime.date | Non
 
 
 def _email_notices(limit: int = 5000) -> int:
-    """E-mail the service notices (assigned, extensions, reopened) not yet e-mailed (two queries)."""
+    """Put the service notices (assigned, extensions, reopened) not yet handed on into the outbox
+    (two queries and one bulk insert); `emailed_at` marks them handed on."""
     pending = list(
         Notification.objects.filter(emailed_at__isnull=True)
-        .exclude(recipient__email="")
         .select_related("recipient", "case")
         .order_by("id")[:limit]
     )
     if not pending:
         return 0
-    send_mass_mail(
-        [
-            (
-                f"[{_('Sanwen')}] {n.get_kind_display()}",
-                render_notice(n),
-                settings.DEFAULT_FROM_EMAIL,
-                [n.recipient.email],
-            )
-            for n in pending
-        ],
-        fail_silently=True,
+    queued = enqueue(
+        Notice(
+            recipient=n.recipient,
+            topic=notice_topic(n),
+            key=f"notice:{n.pk}",
+            subject=f"[{_('Sanwen')}] {n.get_kind_display()}",
+            body=render_notice(n),
+            sms_params={"kind": str(n.get_kind_display()), "count": "1"},
+        )
+        for n in pending
     )
     Notification.objects.filter(pk__in=[n.pk for n in pending]).update(emailed_at=timezone.now())
-    return len(pending)
+    return queued
 
 
 def render_notice(n: Notification) -> str:

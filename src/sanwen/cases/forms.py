@@ -45,6 +45,15 @@ class RegisterForm(StyledFormMixin, forms.Form):
         self.fields["mode"].queryset = HandlingMode.objects.filter(campaign=campaign, active=True)
 
 
+class RegisterPageForm(RegisterForm):
+    """The registration page asks for the client's consent to SMS (sanwen.notify); the API does not."""
+
+    sms_consent = forms.BooleanField(
+        label=_("The client agrees to an SMS with the tracking code when registered and when resolved"),
+        required=False,
+    )
+
+
 class AcceptForm(VersionedForm):
     mode = forms.ModelChoiceField(label=_("handling mode"), queryset=HandlingMode.objects.none())
     deadline = forms.DateField(

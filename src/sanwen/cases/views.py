@@ -6,6 +6,7 @@ from types import SimpleNamespace
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -31,7 +32,7 @@ from sanwen.cases.forms import (
     NoteForm,
     PartnerForm,
     ReasonForm,
-    RegisterForm,
+    RegisterPageForm,
     ResolveForm,
     ReturnVisitForm,
 )
@@ -69,6 +70,7 @@ from sanwen.core.pagination import paginate
 from sanwen.core.params import parse_id, query_id
 from sanwen.core.text import mask_name, mask_phone
 from sanwen.core.views import photo_response
+from sanwen.notify.services import consent_clean, sms_consent_give
 
 DUE_SOON_DAYS = 2
 
@@ -518,7 +520,7 @@ def case_register(request):
     require_cap(request.user, Cap.HANDLE_CASES)
     campaign = _campaign_or_404(request)
     today = timezone.localdate()
-    form = RegisterForm(
+    form = RegisterPageForm(
         request.POST or None,
         campaign=campaign,
         initial={"raised_on": today, "mode": campaign.handlingmode_set.filter(code="immediate").first()},
@@ -527,15 +529,23 @@ def case_register(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         household_id = data.pop("household")
+        sms_consent = data.pop("sms_consent")
         try:
             household = (
                 get_visible_or_404(Household.objects.all(), request.user, pk=household_id)
                 if household_id
                 else None
             )
-            case = services.case_register(
-                bureau=campaign.bureau, by=request.user, household=household, **data
-            )
+            phone = data["contact_phone"] or (household.phone if household else "")
+            consent_clean(agreed=sms_consent, phone=phone)
+            with transaction.atomic():
+                case = services.case_register(
+                    bureau=campaign.bureau, by=request.user, household=household, **data
+                )
+                if sms_consent:
+                    sms_consent_give(
+                        case=case, phone=case.contact_phone or (household.phone if household else "")
+                    )
             messages.success(request, _("Case %(number)s was registered.") % {"number": case.number})
             return redirect(case)
         except ValidationError as exc:

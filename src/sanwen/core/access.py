@@ -306,6 +306,16 @@ def _notifications(qs, user):
     return qs.filter(recipient_id=user.pk)
 
 
+def _outbox(qs, user, path: str = ""):
+    """The outbox and its delivery log: a bureau's administrators read their bureau's (the pages
+    show where and how a message went, never its text); everyone else only what was sent to them."""
+    if has_cap(user, Cap.ADMINISTER) and not is_operator(user):
+        return _bureau_rows(qs, user, f"{path}bureau")
+    if is_operator(user):
+        return qs
+    return qs.filter(**{f"{path}recipient_id": user.pk})
+
+
 def _audit_events(qs, user):
     """The audit trail: for those who may read it, the entries of their bureau about records they may
     read — an entry about a record one may not see is itself not seen."""
@@ -333,6 +343,12 @@ RULES = {
     "accountability.commitment": _commitments,
     "core.notification": _notifications,
     "core.auditevent": _audit_events,
+    "notify.message": _outbox,
+    "notify.attempt": lambda qs, user: _outbox(qs, user, "message__"),
+    # Each person's own choices; a client's consent is read by no page (the worker acts on it).
+    "notify.profile": lambda qs, user: qs.filter(staff_id=user.pk),
+    "notify.smsconsent": lambda qs, user: qs.none(),
+    "notify.digestday": lambda qs, user: qs.none(),
 }
 # The audit trail narrows its entries about these kinds to the rows their rule lets one read.
 AUDITED_NARROWER = [

@@ -61,7 +61,7 @@ class StaffAdmin(VersionedAdminMixin, BureauScopedAdmin, UserAdmin):
     ordering = ("department__order", "username")
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        (_("Person"), {"fields": ("name", "phone", "email")}),
+        (_("Person"), {"fields": ("name", "phone", "email", "wecom_userid")}),
         (_("Post"), {"fields": ("bureau", "department", "title", "rank", "role", "is_active")}),
         (_("Last login"), {"fields": ("last_login", "date_joined")}),
     )

@@ -172,6 +172,13 @@ class Department(BureauOwnedModel):
         verbose_name=_("supervising leader"),
         help_text=_("分管领导: supervises the department's overdue cases."),
     )
+    # The name of the department's WeCom group robot (its webhook key is in WECOM_ROBOT_KEYS).
+    wecom_group = models.CharField(
+        _("WeCom group robot"),
+        max_length=32,
+        blank=True,
+        help_text=_("The robot's name in WECOM_ROBOT_KEYS; its key stays in the environment."),
+    )
 
     class Meta:
         verbose_name = _("department")
@@ -220,6 +227,8 @@ class Staff(AbstractUser):
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.STAFF)
     title = models.CharField(_("post"), max_length=32, blank=True, help_text=_("e.g. 局长, 站长"))
     phone = models.CharField(_("mobile phone"), max_length=11, blank=True)
+    # The person's account in the bureau's WeCom (企业微信), for application messages.
+    wecom_userid = models.CharField(_("WeCom user id"), max_length=64, blank=True)
     alerts_read_at = models.DateTimeField(_("alerts read at"), null=True, blank=True, editable=False)
     # The reference on the person's visit card (QR code to the public portal).
     card_code = models.CharField(

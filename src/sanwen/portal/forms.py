@@ -98,8 +98,18 @@ class RaiseForm(HoneypotMixin, StyledFormMixin, forms.Form):
         ),
         required=False,
     )
+    sms_consent = forms.BooleanField(
+        label=_("Send me an SMS with the tracking code when it is registered and when it is resolved"),
+        required=False,
+    )
     # Honeypot: hidden from people by the stylesheet; robots fill every field they find.
     website = forms.CharField(label=_("Leave this field empty"), required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("sms_consent") and not cleaned.get("phone"):
+            self.add_error("sms_consent", _("To receive SMS, leave a mobile phone number."))
+        return cleaned
 
     def __init__(self, *args, bureau, **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,6 +9,7 @@ import segno
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -28,6 +29,7 @@ from sanwen.core.forms import add_service_errors
 from sanwen.core.pagination import paginate
 from sanwen.core.params import query_id, query_ids
 from sanwen.core.text import mask_phone
+from sanwen.notify.services import sms_consent_give
 from sanwen.org.models import Bureau, Department, Place, PlaceLevel, Staff
 from sanwen.portal import public, services
 from sanwen.portal.forms import KIND_HINTS, MisconductForm, RaiseForm, RateForm, TrackForm
@@ -175,18 +177,21 @@ def portal_raise(request, bureau_code):
                 return _refuse(request, _wait_message(wait), 429, bureau=bureau, retry_after=wait)
             data = form.cleaned_data
             try:
-                case = services.portal_raise(
-                    bureau=bureau,
-                    kind=data["kind"],
-                    text=data["text"],
-                    township=form.place("township"),
-                    village=form.place("village"),
-                    name=data["name"],
-                    phone=data["phone"],
-                    confidential=data["confidential"],
-                    photo=data["photo"],
-                    card_staff=card,
-                )
+                with transaction.atomic():
+                    case = services.portal_raise(
+                        bureau=bureau,
+                        kind=data["kind"],
+                        text=data["text"],
+                        township=form.place("township"),
+                        village=form.place("village"),
+                        name=data["name"],
+                        phone=data["phone"],
+                        confidential=data["confidential"],
+                        photo=data["photo"],
+                        card_staff=card,
+                    )
+                    if data["sms_consent"]:
+                        sms_consent_give(case=case, phone=case.contact_phone)
             except ValidationError as exc:
                 ratelimit.refund(request, "raise")  # refused for what it contains: not an attempt
                 add_service_errors(form, exc)

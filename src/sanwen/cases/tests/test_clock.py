@@ -12,8 +12,16 @@ from sanwen.cases.clock import clock_pass
 from sanwen.cases.models import AlertKind, AlertMail, ClockRun
 from sanwen.cases.services import case_record_contact, case_resolve
 from sanwen.core.access import Role
+from sanwen.notify.worker import deliver_all
 
 D = datetime.date
+
+
+def pass_and_send(**kwargs):
+    """A clock pass, then the worker: the pass only queues messages (sanwen.notify)."""
+    result = clock_pass(**kwargs)
+    deliver_all()
+    return result
 
 
 def due(user, today, kind=None):
@@ -37,14 +45,14 @@ def test_the_owner_is_reminded_the_working_day_before_the_limit(world, assigned)
     assert due(staff, D(2026, 3, 5)) == []
     assert due(staff, D(2026, 3, 6)) == [(case.pk, AlertKind.REMIND)]
     assert due(world.a.users[Role.DEPT_HEAD], D(2026, 3, 6)) == []
-    result = clock_pass(today=D(2026, 3, 6))
+    result = pass_and_send(today=D(2026, 3, 6))
     assert result.reminded == 1
     # The pass e-mails the reminder and the earlier "assigned to you" notice, once.
     assert sorted(m.subject for m in mail.outbox) == ["[三问三解] 交您办理", "[三问三解] 时限将到（催办）"]
     reminder = next(m for m in mail.outbox if "催办" in m.subject)
     assert "2026-03-09" in reminder.body and "3天后到期" in reminder.body  # the real limit, 3 days off
     assert all(case.number in m.body and m.to == ["staff@example.org"] for m in mail.outbox)
-    assert clock_pass(today=D(2026, 3, 6)).emailed == 0
+    assert pass_and_send(today=D(2026, 3, 6)).emailed == 0
     assert len(mail.outbox) == 2 and AlertMail.objects.count() == 1
 
 
@@ -61,7 +69,7 @@ def test_an_overdue_case_goes_to_the_department_head_then_to_the_supervising_lea
         (case.pk, AlertKind.LEADER)
     ]  # two working days on
     assert case.supervision(D(2026, 3, 11)) == 2
-    result = clock_pass(today=D(2026, 3, 11))
+    result = pass_and_send(today=D(2026, 3, 11))
     assert (result.escalated, result.escalated_to_leader) == (1, 1)
 
 
@@ -89,11 +97,11 @@ def test_without_a_supervising_leader_every_leader_is_told(world, assigned):
 def test_e_mails_of_a_missed_day_are_caught_up_and_sent_once(world, assigned):
     with_email(world.a.users[Role.DEPT_HEAD], "head@example.org")
     assigned("immediate", on=D(2026, 3, 5))
-    clock_pass(today=D(2026, 3, 6))
+    pass_and_send(today=D(2026, 3, 6))
     mail.outbox.clear()
-    clock_pass(today=D(2026, 3, 12))  # nobody ran the clock on 9–11 March
+    pass_and_send(today=D(2026, 3, 12))  # nobody ran the clock on 9–11 March
     assert [m.to for m in mail.outbox] == [["head@example.org"]]
-    clock_pass(today=D(2026, 3, 12))
+    pass_and_send(today=D(2026, 3, 12))
     assert len(mail.outbox) == 1
 
 
@@ -158,7 +166,7 @@ def test_a_case_accepted_after_its_limit_is_supervised_from_that_day(world, regi
     from sanwen.cases.services import case_accept, case_assign
 
     with_email(world.a.users[Role.DEPT_HEAD], "head@example.org")
-    clock_pass(today=D(2026, 3, 20))
+    pass_and_send(today=D(2026, 3, 20))
     case = register("immediate", on=D(2026, 3, 2))  # limit 3 March, but nobody accepted it in time
     case = case_accept(case=case, by=world.a.users[Role.DEPT_HEAD], on=D(2026, 3, 20))
     case_assign(
@@ -168,7 +176,7 @@ def test_a_case_accepted_after_its_limit_is_supervised_from_that_day(world, regi
         (case.pk, AlertKind.ESCALATE)
     ]
     mail.outbox.clear()
-    clock_pass(today=D(2026, 3, 20))  # the same day's next pass still e-mails it
+    pass_and_send(today=D(2026, 3, 20))  # the same day's next pass still e-mails it
     assert [m.to for m in mail.outbox] == [["head@example.org"]]
     assert due(world.a.users[Role.LEADER], D(2026, 3, 24), AlertKind.LEADER) == [(case.pk, AlertKind.LEADER)]
 

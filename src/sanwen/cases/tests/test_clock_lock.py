@@ -16,6 +16,8 @@ from sanwen.cases.models import AlertMail, ClockRun
 from sanwen.core.access import Role
 
 ROOT = Path(__file__).resolve().parents[4]
+# `sanwen clock`, held while it queues its messages until the test opens the gate (mail_gate).
+HELD = "from sanwen.cases.tests.mail_gate import hold_the_outbox; hold_the_outbox(); from sanwen.cli import main; main()"
 
 
 def _database_env(tmp_path) -> tuple[dict, Path | None]:
@@ -37,7 +39,7 @@ def _database_env(tmp_path) -> tuple[dict, Path | None]:
 
 def _clock(env) -> subprocess.Popen:
     return subprocess.Popen(  # noqa: S603 - our own manage.py with a fixed argument list
-        [sys.executable, str(ROOT / "manage.py"), "clock", "--once", "--date", "2026-03-06"],
+        [sys.executable, "-c", HELD, "clock", "--once", "--date", "2026-03-06"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

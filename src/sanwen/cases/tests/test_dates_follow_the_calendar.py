@@ -22,10 +22,18 @@ from sanwen.cases.services import (
 from sanwen.core.access import Role
 from sanwen.core.calendar import WorkingCalendar
 from sanwen.desk.calendar import calendar_year_enter
+from sanwen.notify.worker import deliver_all
 
 D = datetime.date
 NEW_YEAR_2027 = {D(2027, 1, 1): ("holiday", "元旦")}
 DERIVED = ("accept_due", "deadline", "remind_on", "escalate_on", "escalate_leader_on", "return_visit_due")
+
+
+def pass_and_send(**kwargs):
+    """A clock pass, then the worker: the pass only queues messages (sanwen.notify)."""
+    result = clock_pass(**kwargs)
+    deliver_all()
+    return result
 
 
 @pytest.fixture
@@ -148,14 +156,14 @@ def test_no_reminder_is_sent_on_a_day_off_and_a_pass_counts_what_it_sent(world, 
     staff.email = "staff@example.org"
     staff.save(update_fields=["email"])
     assigned("on_site", on=D(2026, 3, 2))  # limit Monday 9 March; reminder due Friday 6 March
-    clock_pass(today=D(2026, 3, 5))
+    pass_and_send(today=D(2026, 3, 5))
     mail.outbox.clear()
-    saturday = clock_pass(today=D(2026, 3, 7))  # nobody ran the clock on Friday
+    saturday = pass_and_send(today=D(2026, 3, 7))  # nobody ran the clock on Friday
     assert saturday.reminded == 0 and not saturday.working_day
     assert not [m for m in mail.outbox if "催办" in m.subject]
-    monday = clock_pass(today=D(2026, 3, 9))
+    monday = pass_and_send(today=D(2026, 3, 9))
     assert monday.reminded == 1 and "sent 1 reminders" in monday.summary()
     reminder = next(m for m in mail.outbox if "催办" in m.subject)
     assert "2026-03-09" in reminder.body and "今日到期" in reminder.body
-    again = clock_pass(today=D(2026, 3, 9))
+    again = pass_and_send(today=D(2026, 3, 9))
     assert again.reminded == 0 and "sent 0 reminders" in again.summary()
