@@ -1,4 +1,5 @@
 from django.contrib import admin
+from modeltranslation.admin import TranslationStackedInline, TranslationTabularInline
 
 from sanwen.campaigns.models import (
     Campaign,
@@ -16,7 +17,9 @@ from sanwen.core.admin_scoping import AdministeredInline, BureauScopedAdmin
 from sanwen.core.versions import VersionedAdminMixin
 
 
-class ItemInline(AdministeredInline, admin.TabularInline):
+# The translated terms show one column per language (simplified required; traditional filled by OpenCC when
+# left empty; English falls back to simplified when empty).
+class ItemInline(AdministeredInline, TranslationTabularInline):
     extra = 0
     fields = ("order", "code", "name", "active")
 
@@ -30,7 +33,7 @@ class VisitRoleInline(ItemInline):
     model = VisitRole
 
 
-class HandlingModeInline(AdministeredInline, admin.StackedInline):
+class HandlingModeInline(AdministeredInline, TranslationStackedInline):
     model = HandlingMode
     extra = 0
     fields = (
