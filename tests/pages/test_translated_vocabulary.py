@@ -8,7 +8,7 @@ import html
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from sanwen.accountability import services as accountability
 from sanwen.campaigns.models import (
@@ -21,6 +21,7 @@ from sanwen.campaigns.models import (
     VisitRole,
     ZeroTarget,
 )
+from sanwen.cases import services as cases_services
 from sanwen.core.access import Role
 from sanwen.core.testing_forms import form_data
 from sanwen.core.vocabulary import to_traditional
@@ -154,3 +155,35 @@ def test_a_department_renamed_in_english_in_the_admin_shows_up(world):
     assert department.name_en == "Client service station" and department.name_zh_hant == "客戶服務站"
     page = _client(world.a.users[Role.INSPECTOR], "en").get(reverse("assessment_list")).content.decode()
     assert "Client service station" in page
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_figures_grouped_by_term_show_it_in_the_language_chosen(world, language):
+    """The deed sums and the quota table's department subtotals group by the simplified term in the database;
+    the page names each group in the language chosen, and each deed's unit too."""
+    a = world.a
+    leader = a.users[Role.LEADER]
+    Department.objects.filter(pk=a.department.pk).update(name_en="Client service station")
+    a.department.refresh_from_db()
+    kinds = list(DeedKind.objects.filter(campaign=a.campaign, active=True))
+    for index, kind in enumerate(kinds):
+        cases_services.deed_record(
+            bureau=a.bureau,
+            by=leader,
+            kind=kind,
+            quantity=index + 1,
+            on=timezone.localdate(),
+            description="记录",
+            department=a.department,
+        )
+    client = _client(leader, language)
+    page = html.unescape(client.get(reverse("deed_list")).content.decode())
+    totals = page[page.index('id="deed-totals"') : page.index("</table>", page.index('id="deed-totals"'))]
+    shown = {"zh-hans": "zh_hans", "zh-hant": "zh_hant", "en": "en"}[language]
+    for kind in kinds:
+        name, unit = getattr(kind, f"name_{shown}"), getattr(kind, f"unit_{shown}")
+        assert name in totals and f" {unit}<" in totals, (kind.code, name, unit)
+    quota = html.unescape(client.get(reverse("quota_table")).content.decode())
+    by_department = quota[quota.index('id="by-department"') :]
+    department = a.department
+    assert getattr(department, f"name_{shown}") in by_department

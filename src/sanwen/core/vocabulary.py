@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import translation
 from modeltranslation.translator import NotRegistered, translator
+from modeltranslation.utils import get_language
 from opencc import OpenCC
 
 _s2t = OpenCC("s2t")
@@ -73,3 +74,16 @@ class TranslatedVocabulary(models.Model):
         fill_terms(self)
         with translation.override(settings.MODELTRANSLATION_DEFAULT_LANGUAGE):
             super().save(*args, **kwargs)
+
+
+def in_language(model, field: str, simplified_terms) -> dict[str, str]:
+    """Each simplified term of `model.field` as the active language writes it (one query), for figures grouped
+    by the term's original column (`kind__name`); a term not found or not translated stays as it is."""
+    wanted = {term for term in simplified_terms if term}
+    language = get_language().replace("-", "_")
+    if not wanted or language == SIMPLIFIED:
+        return {}
+    rows = model._base_manager.filter(**{f"{field}_{SIMPLIFIED}__in": wanted}).values_list(
+        f"{field}_{SIMPLIFIED}", f"{field}_{language}"
+    )
+    return {simplified: shown for simplified, shown in rows if shown}
