@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 
 from sanwen.accountability import services as accountability
 from sanwen.campaigns.models import (
+    Campaign,
     CaseCategory,
     DeedKind,
     HandlingMode,
@@ -53,12 +54,15 @@ def _pages(world):
         (ZeroTarget, ("name", "description"), Role.LEADER, reverse("scorecard")),
         (ReviewDimension, ("name",), Role.INSPECTOR, reverse("assessment_detail", args=[assessment.pk])),
         (Department, ("name",), Role.INSPECTOR, reverse("assessment_list")),
+        (Campaign, ("name",), Role.ADMIN, reverse("home")),
     ]
 
 
 def _rows(model, world):
     if model is Department:
         return list(Department.objects.filter(bureau=world.a.bureau, active=True))
+    if model is Campaign:
+        return [world.a.campaign]
     return list(model.objects.filter(campaign=world.a.campaign, active=True))
 
 
@@ -75,7 +79,9 @@ def test_every_term_shows_in_the_language_chosen(world, language):
                 simplified = getattr(row, f"{field}_zh_hans")
                 english = getattr(row, f"{field}_en")
                 # The campaign's defaults carry English; a term nobody translated falls back to simplified.
-                assert english or model is Department, f"{model.__name__} {row.pk} has no English {field}"
+                assert english or model in (Department, Campaign), (
+                    f"{model.__name__} {row.pk} has no English {field}"
+                )
                 expected = {
                     "zh-hans": simplified,
                     "zh-hant": getattr(row, f"{field}_zh_hant"),

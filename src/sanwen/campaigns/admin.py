@@ -1,5 +1,5 @@
 from django.contrib import admin
-from modeltranslation.admin import TranslationStackedInline, TranslationTabularInline
+from modeltranslation.admin import TranslationAdmin, TranslationStackedInline, TranslationTabularInline
 
 from sanwen.campaigns.models import (
     Campaign,
@@ -71,7 +71,7 @@ class DeedKindInline(ItemInline):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(VersionedAdminMixin, BureauScopedAdmin):
+class CampaignAdmin(VersionedAdminMixin, BureauScopedAdmin, TranslationAdmin):
     deletable = False
     list_display = ("name", "start", "end", "active")
     inlines = [
@@ -85,3 +85,11 @@ class CampaignAdmin(VersionedAdminMixin, BureauScopedAdmin):
         CaseCategoryInline,
         DeedKindInline,
     ]
+
+    def get_fieldsets(self, request, obj=None):
+        # The translation admin lays out the form's fields, the version included: it travels in the form's own
+        # hidden field (VersionedAdminMixin), never as a laid-out model field.
+        return [
+            (name, dict(options, fields=[f for f in options["fields"] if f != "version"]))
+            for name, options in super().get_fieldsets(request, obj)
+        ]

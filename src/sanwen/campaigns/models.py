@@ -19,8 +19,8 @@ class CampaignQuerySet(models.QuerySet):
         )
 
 
-class Campaign(BureauOwnedModel):
-    """A bureau's run of the campaign, with its own vocabulary and rules."""
+class Campaign(TranslatedVocabulary, BureauOwnedModel):
+    """A bureau's run of the campaign, with its own vocabulary and rules (name and description translated)."""
 
     name = models.CharField(_("name"), max_length=100)
     start = models.DateField(_("start"))

@@ -27,10 +27,19 @@ def campaign_create(
     start: datetime.date,
     end: datetime.date | None = None,
     description: str = "",
+    name_en: str = "",
+    description_en: str = "",
     by=None,
 ) -> Campaign:
-    """A new campaign for the bureau, seeded with the report's vocabulary and rules."""
-    campaign = Campaign(bureau=bureau, name=name, start=start, end=end, description=description)
+    """A new campaign for the bureau, seeded with the report's vocabulary and rules (each term in simplified
+    Chinese and English; traditional derived by OpenCC)."""
+    campaign = Campaign(
+        bureau=bureau,
+        **terms("name", name, name_en),
+        **terms("description", description, description_en),
+        start=start,
+        end=end,
+    )
     campaign.full_clean()
     campaign.save()
     # Every language of each term is given outright: a plain name= fills only the active language's column.

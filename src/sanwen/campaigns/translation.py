@@ -4,6 +4,7 @@ Simplified Chinese is required wherever the field itself is; the other languages
 from modeltranslation.translator import TranslationOptions, register
 
 from sanwen.campaigns.models import (
+    Campaign,
     CaseCategory,
     DeedKind,
     HandlingMode,
@@ -62,3 +63,8 @@ class CaseCategoryOptions(TermOptions):
 class DeedKindOptions(TermOptions):
     fields = ("name", "unit")
     required_languages = {"zh-hans": ("name", "unit"), "default": ()}
+
+
+@register(Campaign)
+class CampaignOptions(TermOptions):
+    fields = ("name", "description")
