@@ -56,18 +56,21 @@ class ProhibitionInline(ItemInline):
     model = Prohibition
 
 
-class ZeroTargetInline(ItemInline):
+class ZeroTargetInline(AdministeredInline, TranslationStackedInline):
+    # Stacked: a name and a description in three languages each do not fit a table row.
     model = ZeroTarget
-    fields = ("order", "code", "name", "description", "active")
+    extra = 0
+    fields = (("order", "code", "active"), "name", "description")
 
 
 class CaseCategoryInline(ItemInline):
     model = CaseCategory
 
 
-class DeedKindInline(ItemInline):
+class DeedKindInline(AdministeredInline, TranslationStackedInline):
     model = DeedKind
-    fields = ("order", "code", "name", "unit", "vehicle", "active")
+    extra = 0
+    fields = (("order", "code", "vehicle", "active"), "name", "unit")
 
 
 @admin.register(Campaign)
