@@ -193,3 +193,15 @@ def test_figures_grouped_by_term_show_it_in_the_language_chosen(world, language)
     by_department = quota[quota.index('id="by-department"') :]
     department = a.department
     assert getattr(department, f"name_{shown}") in by_department
+
+
+def test_a_narrow_save_naming_a_term_writes_every_language_of_it(world, django_assert_num_queries):
+    department = Department.objects.get(pk=world.a.department.pk)
+    with django_assert_num_queries(1):  # no look-up of the terms for a save of another column
+        department.save(update_fields=["order"])
+    with translation.override("en"):
+        department.name_zh_hans = "客服中心"
+        department.save(update_fields=["name"])
+    department = Department.objects.get(pk=department.pk)
+    assert (department.name_zh_hans, department.name_zh_hant) == ("客服中心", "客服中心")
+    assert Department.objects.raw_values("name").get(pk=department.pk)["name"] == "客服中心"

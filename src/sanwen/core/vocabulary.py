@@ -71,7 +71,19 @@ class TranslatedVocabulary(models.Model):
 
     def save(self, *args, **kwargs):
         # Storage, not domain flow: the columns stay consistent whichever language the saving request uses.
-        fill_terms(self)
+        fields = translated_fields(type(self))
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            # A narrow save of other columns (a supervisor, a version) leaves the terms alone; one naming a
+            # term writes every language of it.
+            named = [f for f in fields if any(u == f or u.startswith(f"{f}_") for u in update_fields)]
+            kwargs["update_fields"] = set(update_fields) | {
+                f"{f}_{lang}" for f in named for lang in (SIMPLIFIED, TRADITIONAL, ENGLISH)
+            }
+            if named:
+                fill_terms(self)
+        else:
+            fill_terms(self)
         with translation.override(settings.MODELTRANSLATION_DEFAULT_LANGUAGE):
             super().save(*args, **kwargs)
 
