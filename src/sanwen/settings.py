@@ -27,6 +27,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 CSRF_FAILURE_VIEW = "sanwen.desk.views.csrf_failure"
 
 INSTALLED_APPS = [
+    # Translated vocabulary (campaign terms, departments): before the admin, as the package asks.
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -158,6 +160,11 @@ USE_I18N = True
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
 USE_TZ = True
 LANGUAGE_COOKIE_NAME = "sanwen_language"
+# The campaign's own vocabulary is translated in the database (django-modeltranslation): the original
+# column keeps the simplified Chinese term, which every page, export and the API show by default; English
+# and traditional columns fall back to it when empty (traditional is filled by OpenCC on save).
+MODELTRANSLATION_DEFAULT_LANGUAGE = "zh-hans"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("zh-hans",)
 
 # --- Static files -------------------------------------------------------------------------
 STATIC_URL = "/static/"

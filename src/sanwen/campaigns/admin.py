@@ -1,4 +1,5 @@
 from django.contrib import admin
+from modeltranslation.admin import TranslationAdmin, TranslationStackedInline, TranslationTabularInline
 
 from sanwen.campaigns.models import (
     Campaign,
@@ -16,7 +17,9 @@ from sanwen.core.admin_scoping import AdministeredInline, BureauScopedAdmin
 from sanwen.core.versions import VersionedAdminMixin
 
 
-class ItemInline(AdministeredInline, admin.TabularInline):
+# The translated terms show one column per language (simplified required; traditional filled by OpenCC when
+# left empty; English falls back to simplified when empty).
+class ItemInline(AdministeredInline, TranslationTabularInline):
     extra = 0
     fields = ("order", "code", "name", "active")
 
@@ -30,7 +33,7 @@ class VisitRoleInline(ItemInline):
     model = VisitRole
 
 
-class HandlingModeInline(AdministeredInline, admin.StackedInline):
+class HandlingModeInline(AdministeredInline, TranslationStackedInline):
     model = HandlingMode
     extra = 0
     fields = (
@@ -53,22 +56,25 @@ class ProhibitionInline(ItemInline):
     model = Prohibition
 
 
-class ZeroTargetInline(ItemInline):
+class ZeroTargetInline(AdministeredInline, TranslationStackedInline):
+    # Stacked: a name and a description in three languages each do not fit a table row.
     model = ZeroTarget
-    fields = ("order", "code", "name", "description", "active")
+    extra = 0
+    fields = (("order", "code", "active"), "name", "description")
 
 
 class CaseCategoryInline(ItemInline):
     model = CaseCategory
 
 
-class DeedKindInline(ItemInline):
+class DeedKindInline(AdministeredInline, TranslationStackedInline):
     model = DeedKind
-    fields = ("order", "code", "name", "unit", "vehicle", "active")
+    extra = 0
+    fields = (("order", "code", "vehicle", "active"), "name", "unit")
 
 
 @admin.register(Campaign)
-class CampaignAdmin(VersionedAdminMixin, BureauScopedAdmin):
+class CampaignAdmin(VersionedAdminMixin, BureauScopedAdmin, TranslationAdmin):
     deletable = False
     list_display = ("name", "start", "end", "active")
     inlines = [
@@ -82,3 +88,11 @@ class CampaignAdmin(VersionedAdminMixin, BureauScopedAdmin):
         CaseCategoryInline,
         DeedKindInline,
     ]
+
+    def get_fieldsets(self, request, obj=None):
+        # The translation admin lays out the form's fields, the version included: it travels in the form's own
+        # hidden field (VersionedAdminMixin), never as a laid-out model field.
+        return [
+            (name, dict(options, fields=[f for f in options["fields"] if f != "version"]))
+            for name, options in super().get_fieldsets(request, obj)
+        ]

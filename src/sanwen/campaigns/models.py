@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from sanwen.core.models import BureauOwnedModel
+from sanwen.core.vocabulary import TranslatedVocabulary
 from sanwen.org.models import Rank
 
 
@@ -18,8 +19,8 @@ class CampaignQuerySet(models.QuerySet):
         )
 
 
-class Campaign(BureauOwnedModel):
-    """A bureau's run of the campaign, with its own vocabulary and rules."""
+class Campaign(TranslatedVocabulary, BureauOwnedModel):
+    """A bureau's run of the campaign, with its own vocabulary and rules (name and description translated)."""
 
     name = models.CharField(_("name"), max_length=100)
     start = models.DateField(_("start"))
@@ -44,8 +45,9 @@ class Campaign(BureauOwnedModel):
             raise ValidationError({"end": _("The end cannot be before the start.")})
 
 
-class CampaignItem(models.Model):
-    """A term of a campaign's vocabulary; each kind below is one list an administrator edits."""
+class CampaignItem(TranslatedVocabulary):
+    """A term of a campaign's vocabulary; each kind below is one list an administrator edits. Its name (and
+    the texts registered in translation.py) are kept in simplified, traditional Chinese and English."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, verbose_name=_("campaign"))
     code = models.SlugField(_("code"), max_length=32)
@@ -213,7 +215,7 @@ class CaseCategory(CampaignItem):
 class DeedKind(CampaignItem):
     """A kind of concrete result (实事) the report sums: land secured, cabinets supplied, …"""
 
-    unit = models.CharField(_("unit"), max_length=8, help_text=_("亩, 个, 户, 次 …"))
+    unit = models.CharField(_("unit"), max_length=16, help_text=_("亩, 个, 户, 次 …"))
     vehicle = models.ForeignKey(
         Vehicle, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("usual vehicle")
     )

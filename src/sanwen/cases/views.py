@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from sanwen.campaigns.models import Campaign
+from sanwen.campaigns.models import Campaign, DeedKind
 from sanwen.cases import services
 from sanwen.cases.forms import (
     AcceptForm,
@@ -606,12 +606,22 @@ def deeds(request):
     start = campaign.start
     end = timezone.localdate()
     totals = services.deed_totals(bureau_ids=[campaign.bureau_id], start=start, end=end)
+    # The sums group by the kind's simplified name and unit; they are shown in the language chosen.
+    kinds = {(k.name_zh_hans, k.unit_zh_hans): k for k in DeedKind.objects.filter(campaign=campaign)}
+    totals = [
+        dict(t, kind__name=kind.name, unit=kind.unit)
+        if (kind := kinds.get((t["kind__name"], t["unit"])))
+        else t
+        for t in totals
+    ]
     page, query = paginate(
         request,
         visible(Deed.objects.select_related("kind", "vehicle", "department"), request.user).filter(
             bureau=campaign.bureau_id
         ),
     )
+    for deed in page:
+        deed.unit_shown = deed.kind.unit if deed.unit == deed.kind.unit_zh_hans else deed.unit
     return render(
         request,
         "cases/deeds.html",

@@ -29,6 +29,7 @@ from sanwen.core.pagination import paginate
 from sanwen.core.text import mask_phone
 from sanwen.core.versions import is_stale, keep_entry_after_conflict
 from sanwen.core.views import photo_response
+from sanwen.core.vocabulary import in_language
 from sanwen.core.xlsx import xlsx_response
 from sanwen.fieldwork import services
 from sanwen.fieldwork.forms import (
@@ -337,6 +338,12 @@ def leave_withdraw(request, leave_id):
 # --- quota compliance ---------------------------------------------------------------------
 
 
+def _departments_in_language(rows: list[dict]) -> list[dict]:
+    """The subtotals are grouped by the department's simplified name; shown in the language chosen."""
+    names = in_language(Department, "name", (r["department__name"] for r in rows))
+    return [dict(r, department__name=names.get(r["department__name"], r["department__name"])) for r in rows]
+
+
 @login_required
 def quota_table(request):
     require_cap(request.user, Cap.VIEW_FIELDWORK)
@@ -395,7 +402,7 @@ def quota_table(request):
         else [],
         "department_id": department_id,
         "totals": quota_totals(rows),
-        "by_department": quota_by_department(rows),
+        "by_department": _departments_in_language(quota_by_department(rows)),
         "page": page,
         "query": query,
         "in_progress": in_progress,

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
 
 from sanwen.core.access import Cap, has_cap
 from sanwen.core.admin_scoping import AuditedAdminMixin, BureauScopedAdmin
@@ -32,7 +33,8 @@ class BureauAdmin(BureauScopedAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(BureauScopedAdmin):
+class DepartmentAdmin(BureauScopedAdmin, TranslationAdmin):
+    # The name in three languages (traditional filled by OpenCC when left empty).
     list_display = ("name", "kind", "supervisor", "order", "active")
     list_filter = ("kind", "active")
     search_fields = ("name",)

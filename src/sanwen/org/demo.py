@@ -24,6 +24,17 @@ DEPARTMENTS = [
     ("客户服务站", DepartmentKind.CUSTOMER_SERVICE, "客户服务站站长", Role.DEPT_HEAD, 3, 8),
     ("专卖股", DepartmentKind.MONOPOLY, "专卖股股长", Role.DEPT_HEAD, 2, 7),
 ]
+# The departments' English names (traditional Chinese is derived by OpenCC).
+DEPARTMENT_ENGLISH = {
+    "局领导班子": "Bureau leadership",
+    "办公室": "General office",
+    "政工股": "Personnel section",
+    "财务股": "Finance section",
+    "纪检监察室": "Discipline inspection office",
+    "烟叶站": "Tobacco leaf station",
+    "客户服务站": "Customer service station",
+    "专卖股": "Monopoly section",
+}
 LEADERS = [
     ("局长", Role.LEADER),
     ("副局长", Role.LEADER),
@@ -101,7 +112,9 @@ def build(ctx: DemoContext) -> None:
     staff: list[Staff] = []
     departments = {}
     for order, (name, kind, head_title, head_role, key_count, staff_count) in enumerate(DEPARTMENTS):
-        department = department_create(bureau=county, name=name, kind=kind, order=order)
+        department = department_create(
+            bureau=county, name=name, name_en=DEPARTMENT_ENGLISH[name], kind=kind, order=order
+        )
         departments[name] = department
         if kind == DepartmentKind.LEADERSHIP:
             members = [(title, Rank.LEADER, role) for title, role in LEADERS]

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from sanwen.core.access import Role, has_cap
 from sanwen.core.codes import new_card_code
 from sanwen.core.models import BureauOwnedModel, TimeStampedModel
+from sanwen.core.vocabulary import TranslatedVocabulary
 
 
 class PlaceLevel(models.TextChoices):
@@ -156,7 +157,9 @@ class DepartmentKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Department(BureauOwnedModel):
+class Department(TranslatedVocabulary, BureauOwnedModel):
+    """A section of the bureau; its name is translated (translation.py)."""
+
     name = models.CharField(_("name"), max_length=64)
     kind = models.CharField(
         _("kind"), max_length=16, choices=DepartmentKind.choices, default=DepartmentKind.OTHER

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from sanwen.core.audit import audit_create, audit_note, audit_update, snapshot
 from sanwen.core.models import AuditAction
 from sanwen.core.text import clean_spaces, digits, validate_mobile
+from sanwen.core.vocabulary import terms
 from sanwen.org.models import (
     CODE_LENGTH,
     LEVEL_BY_LENGTH,
@@ -115,8 +116,13 @@ def bureau_create(
 
 
 @transaction.atomic
-def department_create(*, bureau: Bureau, name: str, kind: str, order: int = 0, by=None) -> Department:
-    department = Department(bureau=bureau, name=clean_spaces(name), kind=kind, order=order)
+def department_create(
+    *, bureau: Bureau, name: str, kind: str, order: int = 0, name_en: str = "", by=None
+) -> Department:
+    """A department named in simplified Chinese (and English if given; traditional is derived)."""
+    department = Department(
+        bureau=bureau, **terms("name", clean_spaces(name), clean_spaces(name_en)), kind=kind, order=order
+    )
     department.full_clean()
     department.save()
     audit_create(by=by, obj=department)

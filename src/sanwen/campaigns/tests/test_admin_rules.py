@@ -10,6 +10,8 @@ def test_a_bureau_administrator_edits_the_campaigns_rules_in_the_admin(client, w
     page = client.get(f"/admin/campaigns/campaign/{world.a.campaign.pk}/change/")
     assert page.status_code == 200
     html = page.content.decode()
-    assert vehicle.name in html and 'name="vehicle_set-0-name"' in html
+    # The name is edited in each language (simplified required, traditional and English beside it).
+    assert vehicle.name in html and 'name="vehicle_set-0-name_zh_hans"' in html
+    assert 'name="vehicle_set-0-name_en"' in html and 'name="vehicle_set-0-name_zh_hant"' in html
     client.force_login(world.b.users[Role.ADMIN])
     assert client.get(f"/admin/campaigns/campaign/{world.a.campaign.pk}/change/").status_code in (302, 404)
