@@ -2,10 +2,11 @@
 department head the day after it and by the supervising leader two working days later, return
 visits and follow-ups due.
 
-Who has what due is read from the cases' dates (sanwen.cases.alerts): the bell and the lists show it
+Who has what due is read from the cases' dates (sanwen.cases.alerts): the notifications page shows it
 as soon as a day comes. A pass reads, in one query, everything that fell due from the last pass's
 day to today, and e-mails it: each e-mailed alert is logged under its key (case, kind, day), so a
-second pass sends nothing again and missed days are caught up. A pass never rewrites a case.
+second pass sends nothing again and missed days are caught up. A pass never rewrites a case. The
+alerts a pass issues ring their recipients' bells (sanwen.cases.alerts.ring): the bell reads a count.
 
 Several app servers may each run the clock: one pass runs at a time, and a pass that finds another one
 running skips its turn (see _take_the_clock)."""
@@ -22,7 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sanwen.cases.alerts import due_in_window
+from sanwen.cases.alerts import due_in_window, ring
 from sanwen.cases.models import AlertKind, AlertMail, Case, ClockRun
 from sanwen.core.access import Role
 from sanwen.core.calendar import WorkingCalendar
@@ -90,8 +91,10 @@ def clock_pass(
         # No reminder goes out on a non-working day: it waits for the next working day's pass.
         result.working_day = WorkingCalendar.load().working_day_from(today) == today
         due = due_in_window(first=first, last=today, reminders=result.working_day)
-        # Alerts an earlier pass sent are logged (AlertMail): only the others count as this pass's.
-        fresh = _log_alerts(due) if send_email else _not_logged(due)
+        # Alerts an earlier pass issued are logged (AlertMail): only the others count as this pass's,
+        # and ring their recipients' bells.
+        fresh = _log_alerts(due)
+        ring(fresh, today=today)
         made = Counter(AlertKind(kind) for _case, kind, _day in fresh)
         result.reminded, result.escalated = made[AlertKind.REMIND], made[AlertKind.ESCALATE]
         result.escalated_to_leader, result.return_visits = made[AlertKind.LEADER], made[AlertKind.VISIT]
@@ -135,20 +138,6 @@ def _log_alerts(due) -> list:
             f"SELECT d.alert_case, d.alert_kind, d.alert_due, %s FROM ({sql}) d WHERE TRUE "
             f"ON CONFLICT DO NOTHING RETURNING case_id, kind, due",
             [now, *params],
-        )
-        return cursor.fetchall()
-
-
-def _not_logged(due) -> list:
-    """The due alerts no pass has sent yet, without logging them (a pass that e-mails nothing)."""
-    sql, params = due.query.sql_with_params()
-    table = AlertMail._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT d.alert_case, d.alert_kind, d.alert_due FROM ({sql}) d WHERE NOT EXISTS "  # noqa: S608
-            f"(SELECT 1 FROM {table} m WHERE m.case_id = d.alert_case AND m.kind = d.alert_kind "
-            f"AND m.due = d.alert_due)",
-            params,
         )
         return cursor.fetchall()
 

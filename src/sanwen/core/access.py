@@ -302,6 +302,10 @@ def _notifications(qs, user):
     return qs.filter(recipient_id=user.pk)
 
 
+def _own_bell(qs, user):
+    return qs.filter(staff_id=user.pk)
+
+
 def _audit_events(qs, user):
     """The audit trail: for those who may read it, the entries of their bureau about records they may
     read — an entry about a record one may not see is itself not seen."""
@@ -328,6 +332,7 @@ RULES = {
     "accountability.assessment": _assessments,
     "accountability.commitment": _commitments,
     "core.notification": _notifications,
+    "cases.bell": _own_bell,
     "core.auditevent": _audit_events,
 }
 # The audit trail narrows its entries about these kinds to the rows their rule lets one read.
