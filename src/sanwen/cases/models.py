@@ -293,7 +293,8 @@ class Case(BureauOwnedModel):
             models.Index(fields=["state", "escalate_on"]),
             models.Index(fields=["state", "escalate_leader_on"]),
             models.Index(fields=["state", "return_visit_due"]),
-            models.Index(fields=["bureau", "raised_on"]),
+            # The lists' order (-raised_on, -id) within a bureau: read from the index, never sorted.
+            models.Index(fields=["bureau", "raised_on", "id"]),
         ]
 
     def __str__(self):
