@@ -15,12 +15,14 @@ import datetime
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from sanwen.cases.alerts import due_in_window, ring
@@ -28,7 +30,7 @@ from sanwen.cases.models import AlertKind, AlertMail, Case, ClockRun
 from sanwen.core.access import Role
 from sanwen.core.calendar import WorkingCalendar
 from sanwen.core.models import Notification
-from sanwen.org.models import Staff
+from sanwen.org.models import Department, Staff
 
 FIRST_EVER = datetime.date(1900, 1, 1)
 # The PostgreSQL advisory lock a pass holds (advisory locks are per database): "sanwen" in ASCII.
@@ -146,8 +148,16 @@ def _email_alerts(fresh, today: datetime.date) -> int:
     """E-mail the alerts this pass logged."""
     if not fresh:
         return 0
-    cases = Case.objects.select_related("owner", "department__supervisor").in_bulk(
-        {case_id for case_id, _k, _d in fresh}
+    # Only what the messages and their recipients need (a pass may load tens of thousands of cases).
+    # The few people they concern are loaded once each (prefetched), not once per case.
+    cases = (
+        Case.objects.prefetch_related(
+            Prefetch("owner", queryset=Staff.objects.only("id", "email")),
+            Prefetch("department", queryset=Department.objects.only("id", "supervisor_id")),
+            Prefetch("department__supervisor", queryset=Staff.objects.only("id", "email")),
+        )
+        .only(*ALERT_FIELDS)
+        .in_bulk({case_id for case_id, _k, _d in fresh})
     )
     heads, leaders = {}, {}
     for person in Staff.objects.filter(
@@ -158,14 +168,16 @@ def _email_alerts(fresh, today: datetime.date) -> int:
         else:
             leaders.setdefault(person.bureau_id, []).append(person)
     messages = []
+    subjects = {k: f"[{_('Sanwen')}] {k.label}" for k in AlertKind}
+    texts = _alert_texts(get_language())
     for case_id, kind, day in fresh:
         case, kind = cases[case_id], AlertKind(kind)
         for person in recipients(case, kind, heads, leaders):
             if person.email:
                 messages.append(
                     (
-                        f"[{_('Sanwen')}] {kind.label}",
-                        render_alert(case, kind, day, today=today),
+                        subjects[kind],
+                        render_alert(case, kind, day, today=today, texts=texts),
                         settings.DEFAULT_FROM_EMAIL,
                         [person.email],
                     )
@@ -184,26 +196,46 @@ def recipients(case: Case, kind: AlertKind, heads: dict, leaders: dict) -> list:
     return [supervisor] if supervisor else leaders.get(case.bureau_id, [])
 
 
-def render_alert(case: Case, kind: AlertKind, day, *, today: datetime.date | None = None) -> str:
-    """The alert's text, with the real time limit (a reminder sent late says how far off it is)."""
+ALERT_FIELDS = ("id", "bureau_id", "year", "sequence", "title", "deadline", "owner_id", "department_id")
+
+
+@lru_cache(maxsize=16)
+def _alert_texts(language: str | None) -> dict:
+    """The alerts' fixed words in one language, translated once (a pass renders thousands)."""
+    texts = {
+        "time limit": _("time limit"),
+        "due today": _("due today"),
+        "due tomorrow": _("due tomorrow"),
+        "due in": _("due in %(n)d days"),
+        "remind": _("%(kind)s: %(number)s %(title)s · time limit %(deadline)s (%(when)s)"),
+    }
+    return texts | {kind: str(kind.label) for kind in AlertKind}
+
+
+def render_alert(
+    case: Case, kind: AlertKind, day, *, today: datetime.date | None = None, texts: dict | None = None
+) -> str:
+    """The alert's text, with the real time limit (a reminder sent late says how far off it is).
+    `texts`: the fixed words in the language in force (`_alert_texts`), when rendering many."""
     today = today or timezone.localdate()
-    deadline = f" · {_('time limit')} {case.deadline}" if case.deadline else ""
+    texts = texts or _alert_texts(get_language())
+    deadline = f" · {texts['time limit']} {case.deadline}" if case.deadline else ""
     if kind == AlertKind.REMIND and case.deadline:
         days = (case.deadline - today).days
         if days <= 0:
-            when = _("due today")
+            when = texts["due today"]
         elif days == 1:
-            when = _("due tomorrow")
+            when = texts["due tomorrow"]
         else:
-            when = _("due in %(n)d days") % {"n": days}
-        return _("%(kind)s: %(number)s %(title)s · time limit %(deadline)s (%(when)s)") % {
-            "kind": kind.label,
+            when = texts["due in"] % {"n": days}
+        return texts["remind"] % {
+            "kind": texts[kind],
             "number": case.number,
             "title": case.title,
             "deadline": case.deadline,
             "when": when,
         }
-    return f"{kind.label} ({day}): {case.number} {case.title}{deadline}"
+    return f"{texts[kind]} ({day}): {case.number} {case.title}{deadline}"
 
 
 def _email_notices(limit: int = 5000) -> int:

@@ -504,6 +504,7 @@ class ReturnVisit(models.Model):
         verbose_name = _("return visit")
         verbose_name_plural = _("return visits")
         ordering = ["on", "id"]
+        indexes = [models.Index(fields=["on"])]  # the period's return visits (the dashboard)
 
     def __str__(self):
         return f"{self.case.number} {self.on} {self.get_satisfaction_display()}"

@@ -135,6 +135,15 @@ def _cases(f: Filters):
     return rows
 
 
+def _of_cases(f: Filters) -> Q:
+    """A row of a case's (its timeline, its return visits) in the scope: bureau-wide, a join on the
+    case's bureau (the period's rows are found by their day's index, not by listing the bureaus'
+    cases); narrower, among the scope's cases."""
+    if not f.scoped:
+        return Q(case__bureau_id__in=f.bureau_ids)
+    return Q(case__in=_cases(f).values("pk"))
+
+
 def cases_raised(f: Filters):
     return _cases(f).filter(raised_on__gte=f.start, raised_on__lte=f.end)
 
@@ -146,9 +155,7 @@ def suggestions(f: Filters):
 def resolutions(f: Filters):
     """Resolutions (办结) in the period, read from the timeline: a case reopened later stays resolved
     in the month it was resolved, and one resolved again counts again in that month."""
-    return CaseEvent.objects.filter(
-        kind=EventKind.RESOLVED, on__gte=f.start, on__lte=f.end, case__in=_cases(f).values("pk")
-    )
+    return CaseEvent.objects.filter(kind=EventKind.RESOLVED, on__gte=f.start, on__lte=f.end).filter(_of_cases(f))
 
 
 def cases_resolved(f: Filters):
@@ -157,7 +164,7 @@ def cases_resolved(f: Filters):
 
 def return_visits(f: Filters):
     """Return visits (回访) in the period: each one a rating."""
-    return ReturnVisit.objects.filter(on__gte=f.start, on__lte=f.end, case__in=_cases(f).values("pk"))
+    return ReturnVisit.objects.filter(on__gte=f.start, on__lte=f.end).filter(_of_cases(f))
 
 
 def latest_ratings(f: Filters):

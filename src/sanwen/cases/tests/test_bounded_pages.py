@@ -42,3 +42,19 @@ def test_pages_run_the_same_queries_with_few_cases_or_many(client, world, assign
     clock_pass(today=D(2026, 3, 13))
     many = {path: queries(client, path) for path in PAGES}
     assert many == few
+
+
+def test_a_list_counts_its_rows_up_to_a_cap(client, world, assigned, settings):
+    settings.PAGE_SIZE, settings.PAGE_COUNT_CAP = 2, 5
+    client.force_login(world.a.users[Role.LEADER])
+    for _ in range(4):
+        assigned("immediate")
+    html = client.get(reverse("case_list")).content.decode()
+    assert "共 4 条" in html and "超过" not in html
+    for _ in range(3):
+        assigned("immediate")
+    with CaptureQueriesContext(connection) as captured:
+        html = client.get(reverse("case_list")).content.decode()
+    assert "超过 5 条" in html and "1 / 3" in html  # the first five rows' pages; narrowing reaches the rest
+    counts = [q["sql"] for q in captured if "COUNT(" in q["sql"] and "cases_case" in q["sql"]]
+    assert counts and all("LIMIT 6" in sql for sql in counts)
