@@ -155,7 +155,9 @@ def suggestions(f: Filters):
 def resolutions(f: Filters):
     """Resolutions (办结) in the period, read from the timeline: a case reopened later stays resolved
     in the month it was resolved, and one resolved again counts again in that month."""
-    return CaseEvent.objects.filter(kind=EventKind.RESOLVED, on__gte=f.start, on__lte=f.end).filter(_of_cases(f))
+    return CaseEvent.objects.filter(kind=EventKind.RESOLVED, on__gte=f.start, on__lte=f.end).filter(
+        _of_cases(f)
+    )
 
 
 def cases_resolved(f: Filters):
