@@ -1,5 +1,6 @@
 """Triggers that keep reports.CaseTally and reports.ResolutionTally as the cases and their timeline
-change, and the tallies of the rows already there. Every change is an upsert adding a delta."""
+change, and the tallies of the rows already there. A case or resolution added is an upsert of +1; one
+taken away an UPDATE of the row that counts it (never an insert: a flush deletes cases after tallies)."""
 
 from django.db import migrations
 
@@ -13,6 +14,34 @@ def _case_add(row: str, delta: str, month) -> str:
         f"INSERT INTO reports_casetally ({CASE_KEY}, n) VALUES ({row}.bureau_id, {month(row + '.raised_on')}, "
         f"{row}.ask_kind, {row}.concern_kind, COALESCE({row}.mode_id, 0), {row}.state, {delta}) "
         f"ON CONFLICT ({CASE_KEY}) DO UPDATE SET n = reports_casetally.n + excluded.n;"
+    )
+
+
+def _case_take(row: str, month) -> str:
+    """One case less: an UPDATE, never an insert (a flush of the tables deletes the cases after the
+    tallies, and must leave nothing behind)."""
+    return (
+        f"UPDATE reports_casetally SET n = n - 1 WHERE bureau_id = {row}.bureau_id "
+        f"AND month = {month(row + '.raised_on')} AND ask_kind = {row}.ask_kind "
+        f"AND concern_kind = {row}.concern_kind AND mode_id = COALESCE({row}.mode_id, 0) AND state = {row}.state;"
+    )
+
+
+def _resolution_take(row: str, month, on_time) -> str:
+    return (
+        f"UPDATE reports_resolutiontally SET n = n - 1 WHERE month = {month(row + ON)} "
+        f"AND on_time = {on_time(row)} AND bureau_id = (SELECT c.bureau_id FROM cases_case c WHERE c.id = {row}.case_id) "
+        f"AND on_the_spot = (SELECT c.resolved_on_the_spot FROM cases_case c WHERE c.id = {row}.case_id);"
+    )
+
+
+def _resolutions_of_case_taken(row: str, month, on_time) -> str:
+    """The case's resolutions taken away from where they were counted (an UPDATE: see _case_take)."""
+    return (
+        f"UPDATE reports_resolutiontally SET n = n - (SELECT COUNT(*) FROM cases_caseevent e "
+        f"WHERE e.case_id = {row}.id AND e.kind = 'resolved' AND e.\"on\" IS NOT NULL "
+        f"AND {month(E_ON)} = reports_resolutiontally.month AND {on_time('e')} = reports_resolutiontally.on_time) "
+        f"WHERE bureau_id = {row}.bureau_id AND on_the_spot = {row}.resolved_on_the_spot;"
     )
 
 
@@ -60,18 +89,18 @@ SQLITE_UP = [
     f"""CREATE TRIGGER reports_casetally_insert AFTER INSERT ON cases_case BEGIN
     {_case_add("NEW", "1", sqlite_month)} END;""",
     f"""CREATE TRIGGER reports_casetally_delete AFTER DELETE ON cases_case BEGIN
-    {_case_add("OLD", "-1", sqlite_month)} END;""",
+    {_case_take("OLD", sqlite_month)} END;""",
     f"""CREATE TRIGGER reports_casetally_update AFTER UPDATE ON cases_case WHEN {CHANGED} BEGIN
-    {_case_add("OLD", "-1", sqlite_month)} {_case_add("NEW", "1", sqlite_month)} END;""",
+    {_case_take("OLD", sqlite_month)} {_case_add("NEW", "1", sqlite_month)} END;""",
     f"""CREATE TRIGGER reports_resolutiontally_insert AFTER INSERT ON cases_caseevent
     WHEN NEW.kind = 'resolved' AND NEW."on" IS NOT NULL BEGIN
     {_resolution_add("NEW", "1", sqlite_month, sqlite_on_time)} END;""",
     f"""CREATE TRIGGER reports_resolutiontally_delete AFTER DELETE ON cases_caseevent
     WHEN OLD.kind = 'resolved' AND OLD."on" IS NOT NULL BEGIN
-    {_resolution_add("OLD", "-1", sqlite_month, sqlite_on_time)} END;""",
+    {_resolution_take("OLD", sqlite_month, sqlite_on_time)} END;""",
     f"""CREATE TRIGGER reports_resolutiontally_spot AFTER UPDATE ON cases_case
     WHEN OLD.resolved_on_the_spot IS NOT NEW.resolved_on_the_spot OR OLD.bureau_id IS NOT NEW.bureau_id BEGIN
-    {_resolutions_of_case("OLD", "OLD.resolved_on_the_spot", "-", sqlite_month, sqlite_on_time)}
+    {_resolutions_of_case_taken("OLD", sqlite_month, sqlite_on_time)}
     {_resolutions_of_case("NEW", "NEW.resolved_on_the_spot", "", sqlite_month, sqlite_on_time)} END;""",
 ]
 SQLITE_DOWN = [
@@ -92,15 +121,15 @@ PG_UP = [
       IF TG_OP = 'INSERT' THEN
         {_case_add("NEW", "1", pg_month)}
       ELSIF TG_OP = 'DELETE' THEN
-        {_case_add("OLD", "-1", pg_month)}
+        {_case_take("OLD", pg_month)}
       ELSE
         IF {PG_CHANGED} THEN
-          {_case_add("OLD", "-1", pg_month)}
+          {_case_take("OLD", pg_month)}
           {_case_add("NEW", "1", pg_month)}
         END IF;
         IF OLD.resolved_on_the_spot IS DISTINCT FROM NEW.resolved_on_the_spot
            OR OLD.bureau_id IS DISTINCT FROM NEW.bureau_id THEN
-          {_resolutions_of_case("OLD", "OLD.resolved_on_the_spot", "-", pg_month, pg_on_time)}
+          {_resolutions_of_case_taken("OLD", pg_month, pg_on_time)}
           {_resolutions_of_case("NEW", "NEW.resolved_on_the_spot", "", pg_month, pg_on_time)}
         END IF;
       END IF;
@@ -116,7 +145,7 @@ PG_UP = [
         END IF;
       ELSE
         IF OLD.kind = 'resolved' AND OLD."on" IS NOT NULL THEN
-          {_resolution_add("OLD", "-1", pg_month, pg_on_time)}
+          {_resolution_take("OLD", pg_month, pg_on_time)}
         END IF;
       END IF;
       RETURN NULL;
