@@ -75,11 +75,14 @@ messages: setup
 # dropped and recreated). BENCH_SCALE=0.1 runs the province at a tenth of its size.
 # The province on SQLite takes over an hour to generate on a 2-core machine: a tenth by default there.
 # `write` (before the province is generated) runs gunicorn on a free port of BENCH_PORTS on 127.0.0.1.
+# `pages` drives every page over HTTP (gunicorn, 2 workers, a port of BENCH_PAGES_PORTS) as a leader and
+# as staff: a county of 100,000 cases and 1,000,000 visits on SQLite (BENCH_COUNTY_SCALE=0.2), the
+# province (500,000 cases, 5,000,000 visits) on PostgreSQL; BENCH_REUSE=1 keeps what an earlier run made.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/sanwen_bench
 BENCH_SQLITE_SCALE ?= 0.1
 bench: setup
-	BENCH_SCALE=$(BENCH_SQLITE_SCALE) $(BIN)/python -m bench import write fieldwork
-	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench import write clock fieldwork scorecard reports
+	BENCH_SCALE=$(BENCH_SQLITE_SCALE) nice $(BIN)/python -m bench import write fieldwork pages
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) nice $(BIN)/python -m bench import write clock fieldwork scorecard reports pages
 
 clean:
 	rm -rf $(VENV) node_modules src/sanwen/static/vendor var/static

@@ -17,6 +17,7 @@ BENCHMARKS = {
     "scorecard": "bench.bench_scorecard",
     "reports": "bench.bench_reports",
     "write": "bench.bench_write",
+    "pages": "bench.bench_pages",
 }
 
 
@@ -83,7 +84,9 @@ def main(names):
             print(f"== {name}: skipped ({module.__doc__.splitlines()[0]})")
             continue
         print(f"== {name}", flush=True)
-        if not (getattr(module, "REUSES_PROVINCE", False) and reusable(scale(), fieldwork=True)):
+        if getattr(module, "MANAGES_DATA", False):
+            pass  # it makes (or, with BENCH_REUSE=1, reuses) its own data
+        elif not (getattr(module, "REUSES_PROVINCE", False) and reusable(scale(), fieldwork=True)):
             fresh_database()
         results += module.run()
     return 0 if report(results) else 1

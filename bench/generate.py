@@ -42,6 +42,13 @@ def add_weekdays(day: datetime.date, n: int) -> datetime.date:
     return day
 
 
+def _constant(value):
+    def make():
+        return value
+
+    return make
+
+
 class Writer:
     """COPY on PostgreSQL, executemany on SQLite; both in batches with a progress bar."""
 
@@ -51,6 +58,8 @@ class Writer:
 
     def write(self, table: str, columns: list[str], rows, total: int, label: str, batch: int = 20_000):
         from tqdm import tqdm
+
+        columns, rows = self._with_defaults(table, columns, rows)
 
         bar = tqdm(total=total, desc=f"  {label}", unit="row", leave=False, mininterval=1)
         buffer = []
@@ -65,6 +74,37 @@ class Writer:
             bar.update(len(buffer))
         bar.close()
 
+    @staticmethod
+    def _with_defaults(table: str, columns: list[str], rows):
+        """Columns the generator does not name (added to the models since) get their field's default,
+        or NULL: the generator keeps up with the schema."""
+        from django.apps import apps
+        from django.db.models import NOT_PROVIDED
+
+        model = next((m for m in apps.get_models() if m._meta.db_table == table), None)
+        if model is None:
+            return columns, rows
+        extra, makers = [], []
+        for f in model._meta.concrete_fields:
+            if f.column in columns or f.primary_key:
+                continue
+            if f.default is not NOT_PROVIDED:
+                if callable(f.default) and f.unique:  # a unique code: one drawn for each row
+                    maker = f.default
+                else:
+                    maker = _constant(f.default() if callable(f.default) else f.default)
+            elif f.null:
+                maker = _constant(None)
+            elif f.get_internal_type() in ("CharField", "TextField", "SlugField", "EmailField"):
+                maker = _constant("")
+            else:
+                continue  # left to the database (and its error, if it has no default either)
+            extra.append(f.column)
+            makers.append(maker)
+        if not extra:
+            return columns, rows
+        return [*columns, *extra], (tuple(row) + tuple(m() for m in makers) for row in rows)
+
     def _flush(self, table, columns, rows):
         columns = [f'"{c}"' for c in columns]  # "on" is a keyword
         with self.connection.cursor() as cursor:
@@ -77,8 +117,22 @@ class Writer:
                 cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
 
-def generate(scale: float = 1.0, *, say=print, fieldwork: bool = False) -> dict:
-    """Build the province into the (empty, migrated) database. Returns what was made."""
+def generate(
+    scale: float = 1.0,
+    *,
+    say=print,
+    fieldwork: bool = False,
+    cities: int = CITIES,
+    counties_per_city: int = COUNTIES // CITIES,
+    staff_per_bureau: int = STAFF_PER_BUREAU,
+) -> dict:
+    """Build the province into the (empty, migrated) database. Returns what was made.
+
+    `cities=1, counties_per_city=1` makes one county holding every household, case and visit (the
+    page benchmark's county). Time limits, reminder and supervision days are counted on the
+    working-day calendar as the product counts them, the per-bureau case counters are advanced past
+    the generated numbers (a registration afterwards gets the next one) and every case has the
+    timeline the figures read (registered, accepted, assigned; resolved and visited when closed)."""
     from django.contrib.auth.hashers import make_password
     from django.db import connection, transaction
     from django.utils import timezone
@@ -99,7 +153,7 @@ def generate(scale: float = 1.0, *, say=print, fieldwork: bool = False) -> dict:
             name="基准省烟草专卖局", short_name="省局", code="46", level="province", area=province_area
         )
         counties = []
-        for c in range(CITIES):
+        for c in range(cities):
             city_area = Place.objects.create(
                 code=f"46{c + 1:02d}", name=f"基准市{c + 1}", level="city", parent=province_area
             )
@@ -111,7 +165,7 @@ def generate(scale: float = 1.0, *, say=print, fieldwork: bool = False) -> dict:
                 area=city_area,
                 parent=province,
             )
-            for k in range(COUNTIES // CITIES):
+            for k in range(counties_per_city):
                 area = Place.objects.create(
                     code=f"{city_area.code}{k + 1:02d}",
                     name=f"基准县{c + 1}-{k + 1}",
@@ -159,7 +213,7 @@ def generate(scale: float = 1.0, *, say=print, fieldwork: bool = False) -> dict:
     staff_rows = []
     for bureau in bureaus:
         depts = sorted(departments[bureau.pk], key=lambda d: d.order)
-        for i in range(max(20, int(STAFF_PER_BUREAU * scale))):  # leaders, heads and a team, at any scale
+        for i in range(max(20, int(staff_per_bureau * scale))):  # leaders, heads and a team, at any scale
             if i < 4:
                 dept, role, rank = depts[0], "leader", "leader"
             elif i < 8:
@@ -289,9 +343,7 @@ def generate(scale: float = 1.0, *, say=print, fieldwork: bool = False) -> dict:
             code = mode_codes[i % len(mode_codes)]
             limit = MODE_LIMITS[code]
             raised = BENCH_TODAY - datetime.timedelta(days=rng.randrange(0, 90))
-            deadline = add_weekdays(raised, limit)
-            remind, escalate = add_weekdays(deadline, -1), add_weekdays(deadline, 1)
-            escalate_leader = add_weekdays(escalate, 2)
+            deadline, remind, escalate, escalate_leader = clock_days(raised, limit)
             owner, department, _role = rng.choice(staff_by_bureau[county.pk][8:])
             state, resolved, visit_due, visited, satisfaction, reopened = (
                 rng.choice(["accepted", "assigned", "in_progress", "in_progress"]),
@@ -303,9 +355,9 @@ def generate(scale: float = 1.0, *, say=print, fieldwork: bool = False) -> dict:
             )
             if closed_share and rng.random() < closed_share:
                 # A closed case: resolved within its limit mostly, late sometimes; visited or not yet.
-                resolved = min(add_weekdays(raised, rng.randrange(0, limit + 4)), BENCH_TODAY)
+                resolved = min(working_days(raised, rng.randrange(0, limit + 4)), BENCH_TODAY)
                 resolved = max(resolved, raised)
-                visit_due = add_weekdays(resolved, 1)
+                visit_due = working_days(resolved, 1)
                 if visit_due < BENCH_TODAY and rng.random() < 0.9:
                     visited, state = visit_due, rng.choice(["visited", "visited", "archived"])
                     satisfaction = rng.choice(["satisfied"] * 8 + ["basic"] * 2)
@@ -326,7 +378,7 @@ def generate(scale: float = 1.0, *, say=print, fieldwork: bool = False) -> dict:
                 "",
                 "",
                 False,
-                False,
+                i % 10 == 0,  # one case in ten handled publicly (公开办): the portal's board lists them
                 modes[(campaign, code)],
                 state,
                 raised,
@@ -338,7 +390,7 @@ def generate(scale: float = 1.0, *, say=print, fieldwork: bool = False) -> dict:
                 escalate,
                 escalate_leader,
                 raised,
-                add_weekdays(raised, 1),
+                working_days(raised, 1),
                 resolved,
                 visit_due,
                 visited,
@@ -352,6 +404,8 @@ def generate(scale: float = 1.0, *, say=print, fieldwork: bool = False) -> dict:
                 1,
                 now,
                 now,
+                raised,
+                limit,
             )
 
     writer.write(
@@ -396,14 +450,24 @@ def generate(scale: float = 1.0, *, say=print, fieldwork: bool = False) -> dict:
             "version",
             "created_at",
             "updated_at",
+            "limit_from",
+            "limit_days",
         ],
         cases(),
         n_cases,
         "cases",
     )
-    extra = {}
+    first_case = _scalar(connection, "SELECT MIN(id) FROM cases_case")
+    with connection.cursor() as cursor:
+        # The next registration in each bureau and year gets the number after the last generated one.
+        cursor.execute(
+            "INSERT INTO cases_casecounter (bureau_id, year, last) "
+            "SELECT bureau_id, year, MAX(sequence) FROM cases_case GROUP BY bureau_id, year"
+        )
+    _timeline(writer, connection, now=now, first_case=first_case, n_cases=n_cases)
+    extra = {"long_case": first_case}
     if fieldwork:
-        extra = _fieldwork(
+        extra |= _fieldwork(
             scale,
             writer=writer,
             rng=rng,
@@ -432,6 +496,114 @@ def generate(scale: float = 1.0, *, say=print, fieldwork: bool = False) -> dict:
     }
     say(f"  generated {made}")
     return made
+
+
+def _calendar():
+    from sanwen.core.calendar import WorkingCalendar
+
+    return WorkingCalendar.load()
+
+
+_DAYS: dict = {}
+
+
+def working_days(day: datetime.date, n: int) -> datetime.date:
+    """`n` working days after `day` on the product's working-day calendar (memoised: a few thousand
+    distinct (day, n) pairs cover the whole province)."""
+    key = (day, n)
+    if key not in _DAYS:
+        if "calendar" not in _DAYS:
+            _DAYS["calendar"] = _calendar()
+        _DAYS[key] = _DAYS["calendar"].add_working_days(day, n)
+    return _DAYS[key]
+
+
+def clock_days(raised: datetime.date, limit: int):
+    """(deadline, remind_on, escalate_on, escalate_leader_on) as the product sets them on acceptance
+    (sanwen.cases.services.set_time_limit with the day of the step = the day raised)."""
+    key = ("clock", raised, limit)
+    if key not in _DAYS:
+        if "calendar" not in _DAYS:
+            _DAYS["calendar"] = _calendar()
+        calendar = _DAYS["calendar"]
+        deadline = calendar.add_working_days(raised, limit)
+        remind = calendar.previous_working_day(deadline) if deadline > raised else deadline
+        if remind < raised:
+            remind = calendar.working_day_from(raised)
+        if remind > deadline:
+            remind = None
+        escalate = calendar.add_working_days_or_weekdays(deadline, 1)
+        leader = calendar.add_working_days_or_weekdays(escalate, 2)
+        _DAYS[key] = (deadline, remind, escalate, leader)
+    return _DAYS[key]
+
+
+LONG_CASE_NOTES = 120  # progress notes on the first case: a detail page with a long timeline
+
+
+def _timeline(writer, connection, *, now, first_case, n_cases):
+    """Each case's steps as the services write them (registered, accepted, assigned on the day raised;
+    resolved and return visit when closed), and 120 progress notes on the first case."""
+    from django.utils import timezone
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, raised_on, owner_id, deadline, resolved_on, return_visit_due, visited_on "
+            "FROM cases_case ORDER BY id"
+        )
+        cases = cursor.fetchall()
+
+    def at(day):
+        return timezone.make_aware(datetime.datetime.combine(_as_date(day), datetime.time(9)))
+
+    def events():
+        for case_id, raised, owner, deadline, resolved, visit_due, visited in cases:
+            raised = _as_date(raised)
+            for kind in ("registered", "accepted", "assigned"):
+                yield (case_id, at(raised), None, kind, "", False, raised, deadline, None)
+            if resolved:
+                resolved = _as_date(resolved)
+                yield (case_id, at(resolved), owner, "resolved", "办结", False, resolved, deadline, visit_due)
+            if visited:
+                yield (
+                    case_id,
+                    at(visited),
+                    owner,
+                    "return_visit",
+                    "",
+                    False,
+                    _as_date(visited),
+                    deadline,
+                    None,
+                )
+            if case_id == first_case:
+                for k in range(LONG_CASE_NOTES):
+                    yield (
+                        case_id,
+                        at(raised),
+                        owner,
+                        "note",
+                        f"进展{k + 1}",
+                        k % 2 == 0,
+                        raised,
+                        deadline,
+                        None,
+                    )
+
+    writer.write(
+        "cases_caseevent",
+        ["case_id", "at", "by_id", "kind", "text", "public", "on", "deadline", "due_on"],
+        events(),
+        int(n_cases * 3.7),
+        "case timeline",
+        batch=50_000,
+    )
+
+
+def _as_date(value) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value)[:10])
 
 
 VISITS = 5_000_000

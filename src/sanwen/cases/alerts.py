@@ -6,6 +6,7 @@ The bell, the notifications page and the clock's e-mails all use these rules, so
 shown is always the cases' present state: an overdue case stays under supervision until resolved."""
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass
 
 from django.db.models import F, IntegerField, Q, QuerySet, Value
@@ -83,14 +84,102 @@ def due_for(user, *, today: datetime.date, since: datetime.date) -> QuerySet:
     return parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
 
 
-def unread_count(user, *, today: datetime.date) -> int:
-    """Alerts that fell due after the user last read them (the bell), within the last 30 days."""
-    since = today - datetime.timedelta(days=30)
-    if user.alerts_read_at:
-        since = max(since, user.alerts_read_at.date() + datetime.timedelta(days=1))
-    if since > today:
+# The bell counts at most this many notices from others' steps (it shows "99+" beyond): a bounded
+# probe of the (recipient, read_at) index, whatever a person has piled up.
+BELL_NOTICES_CAP = 100
+BELL_WINDOW = datetime.timedelta(days=30)
+
+
+def unread_count(user) -> int:
+    """The bell's count of alerts: one row, kept by the clock pass (ring) and the reading (silence)."""
+    from sanwen.cases.models import Bell
+    from sanwen.core.access import visible
+
+    row = visible(Bell.objects.all(), user).values_list("unread", flat=True).first()
+    return row or 0
+
+
+def alert_recipients(alerts) -> Counter:
+    """How many of `alerts` [(case, kind, day)] each person gets, by the rules of `due_for`
+    (three queries whatever their number: the cases' owners and departments, the departments' heads,
+    the bureaus' leaders)."""
+    from sanwen.org.models import Staff
+
+    alerts = list(alerts)
+    if not alerts:
+        return Counter()
+    case_ids = {case_id for case_id, _k, _d in alerts}
+    cases = {}
+    for chunk in _chunks(sorted(case_ids), 5000):
+        for row in Case.objects.filter(pk__in=chunk).values_list(
+            "pk", "owner_id", "department_id", "bureau_id", "department__supervisor_id"
+        ):
+            cases[row[0]] = row[1:]
+    bureaus = {bureau for _o, _d, bureau, _s in cases.values()}
+    heads: dict[int, list[int]] = {}
+    leaders: dict[int, list[int]] = {}
+    for pk, role, department, bureau in Staff.objects.filter(
+        bureau_id__in=bureaus, is_active=True, role__in=[Role.DEPT_HEAD, Role.LEADER]
+    ).values_list("pk", "role", "department_id", "bureau_id"):
+        if role == Role.DEPT_HEAD:
+            if department:
+                heads.setdefault(department, []).append(pk)
+        else:
+            leaders.setdefault(bureau, []).append(pk)
+    counts: Counter = Counter()
+    for case_id, kind, _day in alerts:
+        if case_id not in cases:
+            continue
+        owner, department, bureau, supervisor = cases[case_id]
+        if kind in (AlertKind.REMIND, AlertKind.VISIT, AlertKind.FOLLOW):
+            people = [owner] if owner else []
+        elif kind == AlertKind.ESCALATE:
+            people = heads.get(department, []) if department else leaders.get(bureau, [])
+        else:
+            people = [supervisor] if supervisor else leaders.get(bureau, [])
+        counts.update(people)
+    return counts
+
+
+def ring(alerts, *, today: datetime.date) -> int:
+    """Add the alerts a clock pass issued to their recipients' bells (alerts due more than 30 days
+    before today, a first pass's history, ring no bell). One statement per 500 people."""
+    from django.db import connection
+
+    from sanwen.cases.models import Bell
+
+    oldest = today - BELL_WINDOW
+    counts = alert_recipients(a for a in alerts if _as_date(a[2]) >= oldest)
+    if not counts:
         return 0
-    return due_for(user, today=today, since=since).count()
+    table = connection.ops.quote_name(Bell._meta.db_table)
+    rows = sorted(counts.items())
+    with connection.cursor() as cursor:
+        for chunk in _chunks(rows, 500):
+            marks = ", ".join(["(%s, %s)"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {table} (staff_id, unread) VALUES {marks} "  # noqa: S608
+                f"ON CONFLICT (staff_id) DO UPDATE SET unread = {table}.unread + excluded.unread",
+                [value for pair in chunk for value in pair],
+            )
+    return sum(counts.values())
+
+
+def silence(user) -> None:
+    """The person has read their alerts: the bell's count starts again from nought."""
+    from sanwen.cases.models import Bell
+
+    Bell.objects.filter(staff_id=user.pk).update(unread=0)
+
+
+def _as_date(value) -> datetime.date:
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value)[:10])
+
+
+def _chunks(items, size):
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 REMIND_CATCH_UP = datetime.timedelta(days=14)

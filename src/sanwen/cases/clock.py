@@ -2,10 +2,11 @@
 department head the day after it and by the supervising leader two working days later, return
 visits and follow-ups due.
 
-Who has what due is read from the cases' dates (sanwen.cases.alerts): the bell and the lists show it
+Who has what due is read from the cases' dates (sanwen.cases.alerts): the notifications page shows it
 as soon as a day comes. A pass reads, in one query, everything that fell due from the last pass's
-day to today, and e-mails it: each e-mailed alert is logged under its key (case, kind, day), so a
-second pass sends nothing again and missed days are caught up. A pass never rewrites a case.
+day to today, logs each alert under its key (case, kind, day) and queues its messages in the outbox
+(sanwen.notify; the worker sends them), so a second pass sends nothing again and missed days are caught up. A pass never rewrites a case. The
+alerts a pass issues ring their recipients' bells (sanwen.cases.alerts.ring): the bell reads a count.
 
 Several app servers may each run the clock: one pass runs at a time, and a pass that finds another one
 running skips its turn (see _take_the_clock)."""
@@ -15,20 +16,22 @@ import hashlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from sanwen.cases.alerts import due_in_window
+from sanwen.cases.alerts import due_in_window, ring
 from sanwen.cases.models import AlertKind, AlertMail, Case, ClockRun
 from sanwen.core.access import Role
 from sanwen.core.calendar import WorkingCalendar
 from sanwen.core.models import Notification, NotificationKind
 from sanwen.notify.models import Topic
 from sanwen.notify.outbox import Notice, enqueue, reachable
-from sanwen.org.models import Staff
+from sanwen.org.models import Department, Staff
 
 FIRST_EVER = datetime.date(1900, 1, 1)
 # The PostgreSQL advisory lock a pass holds (advisory locks are per database): "sanwen" in ASCII.
@@ -70,7 +73,7 @@ class PassResult:
             f"{since}: sent {self.reminded} reminders, {self.escalated} cases to the "
             f"department head's supervision and {self.escalated_to_leader} to the leader's, "
             f"{self.return_visits} return visits and {self.follow_ups} follow-ups due, "
-            f"{self.commitments} notices of commitments past due, {self.emailed} e-mails{held}"
+            f"{self.commitments} notices of commitments past due, {self.emailed} messages queued{held}"
         )
 
 
@@ -97,8 +100,10 @@ def clock_pass(
         # No reminder goes out on a non-working day: it waits for the next working day's pass.
         result.working_day = WorkingCalendar.load().working_day_from(today) == today
         due = due_in_window(first=first, last=today, reminders=result.working_day)
-        # Alerts an earlier pass sent are logged (AlertMail): only the others count as this pass's.
-        fresh = _log_alerts(due) if send_email else _not_logged(due)
+        # Alerts an earlier pass issued are logged (AlertMail): only the others count as this pass's,
+        # and ring their recipients' bells.
+        fresh = _log_alerts(due)
+        ring(fresh, today=today)
         made = Counter(AlertKind(kind) for _case, kind, _day in fresh)
         result.reminded, result.escalated = made[AlertKind.REMIND], made[AlertKind.ESCALATE]
         result.escalated_to_leader, result.return_visits = made[AlertKind.LEADER], made[AlertKind.VISIT]
@@ -146,20 +151,6 @@ def _log_alerts(due) -> list:
         return cursor.fetchall()
 
 
-def _not_logged(due) -> list:
-    """The due alerts no pass has sent yet, without logging them (a pass that e-mails nothing)."""
-    sql, params = due.query.sql_with_params()
-    table = AlertMail._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT d.alert_case, d.alert_kind, d.alert_due FROM ({sql}) d WHERE NOT EXISTS "  # noqa: S608
-            f"(SELECT 1 FROM {table} m WHERE m.case_id = d.alert_case AND m.kind = d.alert_kind "
-            f"AND m.due = d.alert_due)",
-            params,
-        )
-        return cursor.fetchall()
-
-
 # The kind of notice (a person's channel preference) each alert and service notice is.
 ALERT_TOPICS = {
     AlertKind.REMIND: Topic.REMINDER,
@@ -185,8 +176,16 @@ def _email_alerts(fresh, today: datetime.date) -> int:
     the pass's transaction: a pass that rolls back leaves no message. Returns the messages queued."""
     if not fresh:
         return 0
-    cases = Case.objects.select_related("owner", "department__supervisor").in_bulk(
-        {case_id for case_id, _k, _d in fresh}
+    # Only what the messages and their recipients need (a pass may load tens of thousands of cases).
+    # The few people they concern are loaded once each (prefetched), not once per case.
+    cases = (
+        Case.objects.prefetch_related(
+            Prefetch("owner", queryset=Staff.objects.all()),
+            Prefetch("department", queryset=Department.objects.only("id", "supervisor_id")),
+            Prefetch("department__supervisor", queryset=Staff.objects.all()),
+        )
+        .only(*ALERT_FIELDS)
+        .in_bulk({case_id for case_id, _k, _d in fresh})
     )
     heads, leaders = {}, {}
     for person in Staff.objects.filter(
@@ -196,6 +195,7 @@ def _email_alerts(fresh, today: datetime.date) -> int:
             heads.setdefault(person.department_id, []).append(person)
         else:
             leaders.setdefault(person.bureau_id, []).append(person)
+    texts = _alert_texts(get_language())
     grouped, people = {}, {}
     for case_id, kind, day in fresh:
         case, kind = cases[case_id], AlertKind(kind)
@@ -208,7 +208,7 @@ def _email_alerts(fresh, today: datetime.date) -> int:
             continue  # no channel or no address: nothing to render
         items.sort()
         # A message lists the first cases and counts the rest: the bell and the lists show them all.
-        lines = [render_alert(cases[c], kind, d, today=today) for d, c in items[:ALERTS_LISTED]]
+        lines = [render_alert(cases[c], kind, d, today=today, texts=texts) for d, c in items[:ALERTS_LISTED]]
         if len(items) > ALERTS_LISTED:
             lines.append(_("and %(n)d more") % {"n": len(items) - ALERTS_LISTED})
         ids = ",".join(f"{c}:{d}" for d, c in items)
@@ -235,26 +235,46 @@ def recipients(case: Case, kind: AlertKind, heads: dict, leaders: dict) -> list:
     return [supervisor] if supervisor else leaders.get(case.bureau_id, [])
 
 
-def render_alert(case: Case, kind: AlertKind, day, *, today: datetime.date | None = None) -> str:
-    """The alert's text, with the real time limit (a reminder sent late says how far off it is)."""
+ALERT_FIELDS = ("id", "bureau_id", "year", "sequence", "title", "deadline", "owner_id", "department_id")
+
+
+@lru_cache(maxsize=16)
+def _alert_texts(language: str | None) -> dict:
+    """The alerts' fixed words in one language, translated once (a pass renders thousands)."""
+    texts = {
+        "time limit": _("time limit"),
+        "due today": _("due today"),
+        "due tomorrow": _("due tomorrow"),
+        "due in": _("due in %(n)d days"),
+        "remind": _("%(kind)s: %(number)s %(title)s · time limit %(deadline)s (%(when)s)"),
+    }
+    return texts | {kind: str(kind.label) for kind in AlertKind}
+
+
+def render_alert(
+    case: Case, kind: AlertKind, day, *, today: datetime.date | None = None, texts: dict | None = None
+) -> str:
+    """The alert's text, with the real time limit (a reminder sent late says how far off it is).
+    `texts`: the fixed words in the language in force (`_alert_texts`), when rendering many."""
     today = today or timezone.localdate()
-    deadline = f" · {_('time limit')} {case.deadline}" if case.deadline else ""
+    texts = texts or _alert_texts(get_language())
+    deadline = f" · {texts['time limit']} {case.deadline}" if case.deadline else ""
     if kind == AlertKind.REMIND and case.deadline:
         days = (case.deadline - today).days
         if days <= 0:
-            when = _("due today")
+            when = texts["due today"]
         elif days == 1:
-            when = _("due tomorrow")
+            when = texts["due tomorrow"]
         else:
-            when = _("due in %(n)d days") % {"n": days}
-        return _("%(kind)s: %(number)s %(title)s · time limit %(deadline)s (%(when)s)") % {
-            "kind": kind.label,
+            when = texts["due in"] % {"n": days}
+        return texts["remind"] % {
+            "kind": texts[kind],
             "number": case.number,
             "title": case.title,
             "deadline": case.deadline,
             "when": when,
         }
-    return f"{kind.label} ({day}): {case.number} {case.title}{deadline}"
+    return f"{texts[kind]} ({day}): {case.number} {case.title}{deadline}"
 
 
 def _email_notices(limit: int = 5000) -> int:

@@ -74,9 +74,14 @@ class Household(BureauOwnedModel):
     class Meta:
         verbose_name = _("household")
         verbose_name_plural = _("households")
-        ordering = ["township__code", "village__code", "name", "id"]
+        # By place (townships and villages are numbered in their code's order as they are loaded), then
+        # name: read from the index within a bureau, never a sort of the bureau's households.
+        ordering = ["township_id", "village_id", "name", "id"]
         indexes = [
             models.Index(fields=["bureau", "kind", "township", "village"]),
+            models.Index(fields=["bureau", "township", "village", "name", "id"]),
+            # The home page's counts of a bureau's active households by kind, from the index alone.
+            models.Index(fields=["bureau", "active", "kind"]),
         ]
 
     def __str__(self):

@@ -316,6 +316,10 @@ def _outbox(qs, user, path: str = ""):
     return qs.filter(**{f"{path}recipient_id": user.pk})
 
 
+def _own_bell(qs, user):
+    return qs.filter(staff_id=user.pk)
+
+
 def _audit_events(qs, user):
     """The audit trail: for those who may read it, the entries of their bureau about records they may
     read — an entry about a record one may not see is itself not seen."""
@@ -342,6 +346,7 @@ RULES = {
     "accountability.assessment": _assessments,
     "accountability.commitment": _commitments,
     "core.notification": _notifications,
+    "cases.bell": _own_bell,
     "core.auditevent": _audit_events,
     "notify.message": _outbox,
     "notify.attempt": lambda qs, user: _outbox(qs, user, "message__"),

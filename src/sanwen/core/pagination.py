@@ -1,10 +1,33 @@
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.utils.functional import cached_property
+
+# A list counts its rows up to this many (then says "more than"): the count of a page costs the same
+# for a county with 100,000 cases as for one with 100. Pages beyond it are reached by narrowing.
+COUNT_CAP = 10_000
+
+
+class BoundedPaginator(Paginator):
+    """Counts at most `cap` + 1 rows (a COUNT over a LIMIT): `capped` says there are more."""
+
+    def __init__(self, *args, cap: int = COUNT_CAP, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cap = cap
+        self.capped = False
+
+    @cached_property
+    def count(self):
+        rows = self.object_list
+        found = rows[: self.cap + 1].count() if hasattr(rows, "query") else len(rows)
+        self.capped = found > self.cap
+        return min(found, self.cap)
 
 
 def paginate(request, queryset, per_page: int | None = None):
-    """A page of the queryset (a COUNT and one slice), and the query string without `page` for links."""
-    paginator = Paginator(queryset, per_page or settings.PAGE_SIZE)
+    """A page of the queryset (a bounded COUNT and one slice), and the query string without `page`."""
+    paginator = BoundedPaginator(
+        queryset, per_page or settings.PAGE_SIZE, cap=getattr(settings, "PAGE_COUNT_CAP", COUNT_CAP)
+    )
     page = paginator.get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)

@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from sanwen.campaigns.models import Campaign
-from sanwen.cases.alerts import due_for
+from sanwen.cases.alerts import due_for, silence
 from sanwen.cases.clock import render_alert, render_notice
 from sanwen.cases.models import AlertKind, Case
 from sanwen.cases.views import DUE_SOON_DAYS
@@ -150,8 +151,10 @@ def notification_list(request):
 @require_POST
 def notifications_read(request):
     now = timezone.now()
-    visible(Notification.objects.filter(read_at__isnull=True), request.user).update(read_at=now)
-    Staff.objects.filter(pk=request.user.pk).update(alerts_read_at=now)
+    with transaction.atomic():
+        visible(Notification.objects.filter(read_at__isnull=True), request.user).update(read_at=now)
+        Staff.objects.filter(pk=request.user.pk).update(alerts_read_at=now)
+        silence(request.user)
     return redirect("notification_list")
 
 

@@ -135,6 +135,15 @@ def _cases(f: Filters):
     return rows
 
 
+def _of_cases(f: Filters) -> Q:
+    """A row of a case's (its timeline, its return visits) in the scope: bureau-wide, a join on the
+    case's bureau (the period's rows are found by their day's index, not by listing the bureaus'
+    cases); narrower, among the scope's cases."""
+    if not f.scoped:
+        return Q(case__bureau_id__in=f.bureau_ids)
+    return Q(case__in=_cases(f).values("pk"))
+
+
 def cases_raised(f: Filters):
     return _cases(f).filter(raised_on__gte=f.start, raised_on__lte=f.end)
 
@@ -146,8 +155,8 @@ def suggestions(f: Filters):
 def resolutions(f: Filters):
     """Resolutions (办结) in the period, read from the timeline: a case reopened later stays resolved
     in the month it was resolved, and one resolved again counts again in that month."""
-    return CaseEvent.objects.filter(
-        kind=EventKind.RESOLVED, on__gte=f.start, on__lte=f.end, case__in=_cases(f).values("pk")
+    return CaseEvent.objects.filter(kind=EventKind.RESOLVED, on__gte=f.start, on__lte=f.end).filter(
+        _of_cases(f)
     )
 
 
@@ -157,7 +166,7 @@ def cases_resolved(f: Filters):
 
 def return_visits(f: Filters):
     """Return visits (回访) in the period: each one a rating."""
-    return ReturnVisit.objects.filter(on__gte=f.start, on__lte=f.end, case__in=_cases(f).values("pk"))
+    return ReturnVisit.objects.filter(on__gte=f.start, on__lte=f.end).filter(_of_cases(f))
 
 
 def latest_ratings(f: Filters):
@@ -213,9 +222,124 @@ def _by_bureau_month(rows, field: str, bureau: str = "bureau_id", **counts):
     return [(r.pop(bureau), r.pop("m").strftime("%Y-%m"), r) for r in grouped]
 
 
-def compute(f: Filters) -> dict:
+def _month_start(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def _next_month(day: datetime.date) -> datetime.date:
+    return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+def split_months(start: datetime.date, end: datetime.date):
+    """The whole months of a period (first and last month's first days, or None) and the days at its
+    edges outside them ([(start, end)], at most two stretches shorter than a month)."""
+    first = start if start.day == 1 else _next_month(start)
+    last = _month_start(end) if _next_month(end) - datetime.timedelta(days=1) == end else None
+    if last is None:
+        last = _month_start(end) - datetime.timedelta(days=1)
+        last = _month_start(last)
+    if first > last:
+        return None, None, [(start, end)]
+    edges = []
+    if start < first:
+        edges.append((start, first - datetime.timedelta(days=1)))
+    after = _next_month(last)
+    if after <= end:
+        edges.append((after, end))
+    return first, last, edges
+
+
+def _edge(f: Filters, start: datetime.date, end: datetime.date) -> Filters:
+    return Filters(bureau_ids=f.bureau_ids, start=start, end=end, extra=f.extra)
+
+
+RAISED_COUNTS = {
+    "cases": Count("pk"),
+    "suggestions": Count("pk", filter=Q(ask_kind=AskKind.SUGGESTION)),
+    **{f"ask_{k}": Count("pk", filter=Q(ask_kind=k)) for k in AskKind.values},
+    **{f"concern_{k}": Count("pk", filter=Q(concern_kind=k)) for k in ConcernKind.values},
+}
+RESOLVED_COUNTS = {
+    "resolved": Count("pk"),
+    "on_time": Count("pk", filter=Q(on__lte=F("deadline"))),
+    "on_the_spot": Count("pk", filter=Q(case__resolved_on_the_spot=True)),
+}
+
+
+def _tallied(f: Filters):
+    """Bureau-wide figures of cases raised and resolved, and cases by mode and present state, read
+    from the tallies kept on write (reports.models) for the period's whole months and counted from
+    the rows only for the days at its edges: the same groups as the rows would give."""
+    from sanwen.campaigns.models import HandlingMode
+    from sanwen.reports.models import CaseTally, ResolutionTally
+
+    first, last, edges = split_months(f.start, f.end)
+    raised, resolved, modes = {}, {}, {}
+    if first is not None:
+        tallies = CaseTally.objects.filter(bureau_id__in=f.bureau_ids, month__gte=first, month__lte=last)
+        for row in tallies.values(
+            "bureau_id", "month", "ask_kind", "concern_kind", "mode_id", "state"
+        ).annotate(total=Sum("n")):
+            n = row["total"] or 0
+            counts = raised.setdefault(
+                (row["bureau_id"], row["month"].strftime("%Y-%m")), dict.fromkeys(RAISED_COUNTS, 0)
+            )
+            counts["cases"] += n
+            if row["ask_kind"] == AskKind.SUGGESTION:
+                counts["suggestions"] += n
+            if f"ask_{row['ask_kind']}" in counts:
+                counts[f"ask_{row['ask_kind']}"] += n
+            if f"concern_{row['concern_kind']}" in counts:
+                counts[f"concern_{row['concern_kind']}"] += n
+            key = (row["mode_id"], row["state"])
+            modes[key] = modes.get(key, 0) + n
+        for row in (
+            ResolutionTally.objects.filter(bureau_id__in=f.bureau_ids, month__gte=first, month__lte=last)
+            .values("bureau_id", "month", "on_time", "on_the_spot")
+            .annotate(total=Sum("n"))
+        ):
+            n = row["total"] or 0
+            counts = resolved.setdefault(
+                (row["bureau_id"], row["month"].strftime("%Y-%m")), dict.fromkeys(RESOLVED_COUNTS, 0)
+            )
+            counts["resolved"] += n
+            counts["on_time"] += n if row["on_time"] else 0
+            counts["on_the_spot"] += n if row["on_the_spot"] else 0
+    raised_rows = [(b, m, c) for (b, m), c in raised.items()]
+    resolved_rows = [(b, m, c) for (b, m), c in resolved.items()]
+    for start, end in edges:
+        part = _edge(f, start, end)
+        raised_rows += _by_bureau_month(cases_raised(part), "raised_on", **RAISED_COUNTS)
+        resolved_rows += _by_bureau_month(resolutions(part), "on", "case__bureau_id", **RESOLVED_COUNTS)
+        for row in cases_raised(part).order_by().values("mode_id", "state").annotate(n=Count("pk")):
+            key = (row["mode_id"] or 0, row["state"])
+            modes[key] = modes.get(key, 0) + row["n"]
+    named = {m.pk: m for m in HandlingMode.objects.filter(pk__in={k[0] for k in modes if k[0]})}
+    mode_state = [
+        {
+            "mode__code": named[mode_id].code if mode_id in named else None,
+            "mode__name": named[mode_id].name if mode_id in named else None,
+            "mode__order": named[mode_id].order if mode_id in named else None,
+            "state_then": state,
+            "n": n,
+        }
+        for (mode_id, state), n in modes.items()
+        if n
+    ]
+    return raised_rows, resolved_rows, mode_state
+
+
+def compute(f: Filters, *, today: datetime.date | None = None) -> dict:
     """Figures, month-by-month trends and per-bureau figures from a few grouped queries (each table
-    read once, grouped by bureau and month); the totals are sums of those groups."""
+    read once, grouped by bureau and month); the totals are sums of those groups.
+
+    Bureau-wide, for a period that reaches today (where the cases' state at its end is their present
+    state), cases raised and resolved and cases by mode and state come from the tallies kept on write:
+    the dashboard of a year reads a few hundred rows, not the year's cases."""
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    tallied = _tallied(f) if not f.scoped and f.end >= today else None
     if f.scoped:
         visit_rows = _by_bureau_month(household_visits(f), "on", n=Count("pk"))
     else:  # bureau-wide: the day counts kept with each visit, not every 户次
@@ -223,22 +347,11 @@ def compute(f: Filters) -> dict:
         visit_rows = _by_bureau_month(days, "on", n=Sum("household_visits"))
     meeting_rows = _by_bureau_month(meetings(f), "on", n=Count("pk"))
     book_rows = _by_bureau_month(ledger_books(f), "opened_on", n=Count("pk"))
-    raised_rows = _by_bureau_month(
-        cases_raised(f),
-        "raised_on",
-        cases=Count("pk"),
-        suggestions=Count("pk", filter=Q(ask_kind=AskKind.SUGGESTION)),
-        **{f"ask_{k}": Count("pk", filter=Q(ask_kind=k)) for k in AskKind.values},
-        **{f"concern_{k}": Count("pk", filter=Q(concern_kind=k)) for k in ConcernKind.values},
-    )
-    resolved_rows = _by_bureau_month(
-        resolutions(f),
-        "on",
-        "case__bureau_id",
-        resolved=Count("pk"),
-        on_time=Count("pk", filter=Q(on__lte=F("deadline"))),
-        on_the_spot=Count("pk", filter=Q(case__resolved_on_the_spot=True)),
-    )
+    if tallied is not None:
+        raised_rows, resolved_rows, mode_state = tallied
+    else:
+        raised_rows = _by_bureau_month(cases_raised(f), "raised_on", **RAISED_COUNTS)
+        resolved_rows = _by_bureau_month(resolutions(f), "on", "case__bureau_id", **RESOLVED_COUNTS)
     ratings = {k: Count("pk", filter=Q(satisfaction=k)) for k in Satisfaction.values}
     # Satisfaction two ways, both named: per return visit (every rating counts), and per case (the
     # latest rating of each case rated in the period). A dissatisfied visit later put right still
@@ -246,15 +359,16 @@ def compute(f: Filters) -> dict:
     rated = return_visits(f).aggregate(rated=Count("pk"), **ratings)
     per_case = latest_ratings(f).aggregate(cases_rated=Count("pk"), **ratings)
     # By state as the cases stood at the period's end.
-    state_then, step_then = state_on(f.end)
-    mode_state = list(
-        cases_raised(f)
-        .order_by()
-        .annotate(step_then=step_then)
-        .annotate(state_then=state_then)
-        .values("mode__code", "mode__name", "mode__order", "state_then")
-        .annotate(n=Count("pk"))
-    )
+    if tallied is None:
+        state_then, step_then = state_on(f.end)
+        mode_state = list(
+            cases_raised(f)
+            .order_by()
+            .annotate(step_then=step_then)
+            .annotate(state_then=state_then)
+            .values("mode__code", "mode__name", "mode__order", "state_then")
+            .annotate(n=Count("pk"))
+        )
     deed_rows = list(
         deeds(f)
         .values("kind__code", "kind__name", "unit", "kind__vehicle__name")

@@ -105,16 +105,69 @@ def test_e_mails_of_a_missed_day_are_caught_up_and_sent_once(world, assigned):
     assert len(mail.outbox) == 1
 
 
-def test_the_bell_counts_what_fell_due_since_last_read(client, world, assigned):
-    head = world.a.users[Role.DEPT_HEAD]
-    assigned("immediate", on=D(2026, 3, 5))
-    assert unread_count(head, today=D(2026, 3, 9)) == 1
-    from django.utils import timezone
+def test_the_bell_counts_what_the_clock_issued_since_last_read(client, world, assigned):
+    head, leader, staff = (world.a.users[r] for r in (Role.DEPT_HEAD, Role.LEADER, Role.STAFF))
+    assigned("immediate", on=D(2026, 3, 5))  # limit Friday 6 March: supervised from Monday 9 March
+    clock_pass(today=D(2026, 3, 6))  # the owner's reminder (the day of the limit, caught up)
+    assert unread_count(head) == 0
+    clock_pass(today=D(2026, 3, 9))
+    assert unread_count(head) == 1 and unread_count(world.b.users[Role.DEPT_HEAD]) == 0
+    clock_pass(today=D(2026, 3, 9))  # a second pass issues nothing again
+    assert unread_count(head) == 1
+    client.force_login(head)
+    client.post(reverse("notifications_read"))
+    assert unread_count(head) == 0
+    clock_pass(today=D(2026, 3, 10))
+    assert unread_count(head) == 0  # nothing new fell due
+    clock_pass(today=D(2026, 3, 11))
+    assert unread_count(leader) == 1  # the supervising leader, two working days on
+    assert unread_count(head) == 0 and unread_count(staff) == 1  # the reminder, still unread
 
-    head.alerts_read_at = timezone.make_aware(datetime.datetime(2026, 3, 9, 18, 0))
-    head.save()
-    assert unread_count(head, today=D(2026, 3, 9)) == 0
-    assert unread_count(head, today=D(2026, 3, 10)) == 0  # nothing new fell due
+
+def test_the_bell_rings_for_whom_the_alerts_are_due(world, assigned):
+    """Whatever the cases, after a pass each person's bell counts exactly what due_for shows them
+    that fell due within the pass's days."""
+    import random
+
+    rng = random.Random(5)
+    modes = ["immediate", "on_site", "proactive", "tracked"]
+    for _ in range(12):
+        case = assigned(rng.choice(modes), on=D(2026, 3, 2) + datetime.timedelta(days=rng.randrange(4)))
+        if rng.random() < 0.3:
+            case.department = None
+            case.save(update_fields=["department"])
+    ClockRun.objects.create(last_day=D(2026, 3, 6), passes=1)
+    clock_pass(today=D(2026, 3, 13))
+    for side in (world.a, world.b):
+        for person in side.users.values():
+            expected = due_for(person, today=D(2026, 3, 13), since=D(2026, 3, 6))
+            mine = {(r["alert_case"], r["alert_kind"], r["alert_due"]) for r in expected}
+            issued = {(m.case_id, m.kind, m.due) for m in AlertMail.objects.all()}
+            assert unread_count(person) == len(mine & issued), person.role
+
+
+def test_the_bell_costs_two_queries_whatever_the_cases(client, world, assigned):
+    from django.test.utils import CaptureQueriesContext as Capture
+
+    from sanwen.desk.context_processors import navigation
+
+    leader = world.a.users[Role.LEADER]
+
+    class Request:
+        user = leader
+
+    def queries():
+        with Capture(connection) as captured:
+            navigation(Request())
+        return [q["sql"] for q in captured]
+
+    few = queries()
+    for _ in range(20):
+        assigned("immediate", on=D(2026, 3, 5))
+    clock_pass(today=D(2026, 3, 12))
+    many = queries()
+    assert len(many) == len(few) == 2
+    assert not any("cases_case" in sql for sql in many)
 
 
 def test_the_timeline_shows_the_reminder_and_supervision_days(client, world, assigned):
@@ -148,6 +201,7 @@ def test_follow_ups_due_are_shown_to_the_owner(world, assigned):
 def test_a_pass_runs_the_same_queries_whatever_the_number_of_cases(world, assigned):
     def first_pass(today):
         ClockRun.objects.all().delete()
+        AlertMail.objects.all().delete()  # nothing issued yet
         with CaptureQueriesContext(connection) as captured:
             result = clock_pass(today=today, send_email=False)
         return len(captured), result

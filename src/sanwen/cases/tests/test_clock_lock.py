@@ -86,7 +86,7 @@ def test_two_servers_starting_a_pass_together_run_it_once(world, assigned, tmp_p
     (tmp_path / "gate").touch()
     outputs = [p.communicate(timeout=60) for p in (first, second)]
     assert [p.returncode for p in (first, second)] == [0, 0], outputs
-    assert "1 reminders" in outputs[0][0] and "2 e-mails" in outputs[0][0], outputs
+    assert "1 reminders" in outputs[0][0] and "2 messages queued" in outputs[0][0], outputs
     assert "skipped: another pass was running" in outputs[1][0], outputs
 
     if sqlite_file and connection.is_in_memory_db():

@@ -1,0 +1,51 @@
+"""Figures kept up to date on write, so that a dashboard reads a few hundred rows per bureau and year
+instead of the period's cases: database triggers (migration 0001/0002 of this app) keep them as cases
+are registered, change state or are deleted, and as resolutions are entered, on SQLite and
+PostgreSQL alike, whatever writes the rows (services, the admin, bulk updates)."""
+
+from django.db import models
+
+
+class CaseTally(models.Model):
+    """Cases raised per bureau and month (the first day of the month raised), by ask and concern
+    kind, handling mode (0: none yet) and present state."""
+
+    bureau = models.ForeignKey("org.Bureau", on_delete=models.CASCADE, related_name="+", db_index=False)
+    month = models.DateField()
+    ask_kind = models.CharField(max_length=16)
+    concern_kind = models.CharField(max_length=16)
+    mode_id = models.IntegerField()
+    state = models.CharField(max_length=16)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bureau", "month", "ask_kind", "concern_kind", "mode_id", "state"],
+                name="case_tally_once",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.bureau_id} {self.month:%Y-%m}: {self.n}"
+
+
+class ResolutionTally(models.Model):
+    """Resolutions (办结 events) per bureau and month of the step, on time or not (the day of the step
+    within the limit then in force), and whether the case stands resolved on the spot."""
+
+    bureau = models.ForeignKey("org.Bureau", on_delete=models.CASCADE, related_name="+", db_index=False)
+    month = models.DateField()
+    on_time = models.BooleanField()
+    on_the_spot = models.BooleanField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bureau", "month", "on_time", "on_the_spot"], name="resolution_tally_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.bureau_id} {self.month:%Y-%m}: {self.n}"
