@@ -26,7 +26,7 @@ def test_a_new_user_chooses_channels_and_quiet_hours(
     page.fill("#id_quiet_end", "07:30")
     screenshot(page, "notify-preferences")
     page.click("button.btn-primary")
-    page.wait_for_selector(".alert-success, .alert")
+    page.wait_for_selector(".alert-success")
     profile = Profile.objects.get(staff=head)
     assert "sms" in profile.channels["digest"] and "email" not in profile.channels["reminder"]
     assert str(profile.quiet_start) == "21:30:00"
