@@ -1,0 +1,146 @@
+"""Field work without signal, tried the way a cadre in a village would: a page never opened before,
+two tabs, a visit with several households and photos refused and corrected, another person on the
+same phone after a session expired. Chromium on a 390 px phone."""
+
+import datetime
+import re
+
+from sanwen.testing import PASSWORD
+
+from .conftest import ARTIFACTS, log_in
+from .test_offline import _phone, _photo, _ready, _visit, _wait, _waiting
+
+
+def test_a_page_never_kept_opened_offline_says_so_in_chinese(browser, live_server, transactional_db):
+    from sanwen.testing import build_world
+
+    world = build_world()
+    context, page = _phone(browser)
+    log_in(page, live_server, world.a.users["staff"].username, PASSWORD)
+    _ready(page, live_server)
+    context.set_offline(True)
+    page.goto(f"{live_server.url}/field/visits/?mine=1")  # never opened on this phone
+    page.wait_for_selector("#offline-fallback")
+    assert "没有保存在这部手机上" in page.inner_text("body")
+    page.screenshot(path=str(ARTIFACTS / "offline-page-not-kept-phone.png"), full_page=True)
+    page.click("#offline-fallback a[href$='/field/visits/new/']")  # the kept form opens from there
+    page.wait_for_selector("#visit-form")
+    context.close()
+
+
+def test_two_tabs_offline_upload_each_record_once(browser, live_server, transactional_db):
+    from sanwen.fieldwork.models import Visit
+    from sanwen.testing import build_world
+
+    world = build_world()
+    context, page = _phone(browser)
+    log_in(page, live_server, world.a.users["staff"].username, PASSWORD)
+    _ready(page, live_server)
+    second = context.new_page()
+    second.set_default_timeout(20000)
+    second.goto(f"{live_server.url}/field/outbox/")
+    _wait(second, "data-offline-ready='1'")
+    context.set_offline(True)
+    _visit(page, live_server, "zl", "第一个标签页的走访")
+    _visit(second, live_server, "钟林", "第二个标签页的走访")
+    context.set_offline(False)  # both tabs hear 'online' and upload at once
+    _wait(page, "data-outbox-waiting='0'")
+    _wait(second, "data-outbox-waiting='0'")
+    page.wait_for_timeout(500)
+    assert sorted(Visit.objects.values_list("diary", flat=True)) == [
+        "第一个标签页的走访",
+        "第二个标签页的走访",
+    ]
+    context.close()
+
+
+def test_a_visit_with_households_and_photos_refused_for_its_date_goes_whole_once_corrected(
+    browser, live_server, transactional_db
+):
+    from django.utils import timezone
+
+    from sanwen.clients.services import household_create
+    from sanwen.fieldwork.models import Visit, VisitPhoto
+    from sanwen.testing import build_world
+
+    world = build_world()
+    w = world.a
+    household_create(
+        bureau=w.bureau,
+        by=None,
+        kind="farmer",
+        name="周大福",
+        phone="13700005678",
+        township=w.township,
+        village=w.village,
+        address="大龙村5组",
+    )
+    context, page = _phone(browser)
+    log_in(page, live_server, w.users["staff"].username, PASSWORD)
+    _ready(page, live_server)
+    context.set_offline(True)
+    today = timezone.localdate()
+    page.goto(f"{live_server.url}/field/visits/new/")
+    for query in ("钟林", "周大福"):
+        page.fill("#household-q", query)
+        page.wait_for_selector(f"#household-results [data-household]:has-text('{query}')")
+        page.click(f"#household-results [data-household]:has-text('{query}')")
+    page.fill("#id_on", str(today - datetime.timedelta(days=31)))  # one day outside the window
+    page.fill("#id_diary", "两户一起走访，拍了三张烤房照片")
+    colours = [(200, 40, 40), (40, 200, 40), (40, 40, 200)]
+    page.set_input_files(
+        "#id_photos",
+        files=[
+            {"name": f"IMG_{n}.jpg", "mimeType": "image/jpeg", "buffer": _photo(c)}
+            for n, c in enumerate(colours)
+        ],
+    )
+    page.click("#visit-form button[type=submit]")
+    page.wait_for_selector("#outbox-saved")
+    assert _waiting(page) == 1
+    context.set_offline(False)
+    page.wait_for_selector(".outbox-record[data-state=refused] .outbox-reason")
+    assert "超出了补录期限" in page.inner_text(".outbox-reason")
+    assert not Visit.objects.exists()
+    page.click(".outbox-record[data-state=refused] >> text=修改")
+    page.wait_for_selector("#offline-editing:not(.d-none)")
+    assert page.locator("#chosen .chip").count() == 2
+    page.fill("#id_on", str(today - datetime.timedelta(days=30)))  # the last day still accepted
+    page.click("#visit-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/field/visits/\d+/$"))
+    _wait(page, "data-outbox-waiting='0'")
+    visit = Visit.objects.get()
+    assert visit.on == today - datetime.timedelta(days=30)
+    assert sorted(visit.household_links.values_list("household__name", flat=True)) == ["周大福", "钟林"]
+    assert VisitPhoto.objects.filter(visit=visit).count() == 3
+    context.close()
+
+
+def test_another_person_after_an_expired_session_never_sees_the_first_ones_kept_pages(
+    browser, live_server, transactional_db
+):
+    from sanwen.fieldwork.models import Visit
+    from sanwen.testing import build_world
+
+    world = build_world()
+    first, second = world.a.users["staff"], world.b.users["staff"]  # another bureau
+    context, page = _phone(browser)
+    log_in(page, live_server, first.username, PASSWORD)
+    _ready(page, live_server, "/field/visits/new/")
+    page.fill("#household-q", "zl")
+    page.click("#household-results [data-household]")
+    page.fill("#id_diary", "只有我能看的走访")
+    page.click("#visit-form button[type=submit]")
+    page.wait_for_url(
+        re.compile(r"/field/visits/\d+/$")
+    )  # online: sent at once; its page is kept by the worker
+    detail = page.url
+    assert Visit.objects.count() == 1
+    context.clear_cookies()  # the session ends without logging out
+    log_in(page, live_server, second.username, PASSWORD)
+    _ready(page, live_server)
+    context.set_offline(True)
+    page.goto(detail)
+    page.wait_for_selector("#offline-fallback")
+    assert "只有我能看的走访" not in page.inner_text("body")
+    context.close()
