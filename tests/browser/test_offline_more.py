@@ -144,3 +144,80 @@ def test_another_person_after_an_expired_session_never_sees_the_first_ones_kept_
     page.wait_for_selector("#offline-fallback")
     assert "只有我能看的走访" not in page.inner_text("body")
     context.close()
+
+
+def test_a_household_merged_while_the_visit_waits_is_refused_and_chosen_again(
+    browser, live_server, transactional_db
+):
+    from sanwen.clients.services import household_create
+    from sanwen.fieldwork.models import Visit
+    from sanwen.testing import build_world
+
+    world = build_world()
+    w = world.a
+    context, page = _phone(browser)
+    log_in(page, live_server, w.users["staff"].username, PASSWORD)
+    _ready(page, live_server)
+    context.set_offline(True)
+    _visit(page, live_server, "zl", "钟林家的走访，等着上传")
+    # Meanwhile the office merges the farmer into another record of the same person.
+    w.farmer.active = False
+    w.farmer.save(update_fields=["active"])
+    kept = household_create(
+        bureau=w.bureau,
+        by=None,
+        kind="farmer",
+        name="钟林",
+        phone="13812340000",
+        township=w.township,
+        village=w.village,
+        address="大龙村3组",
+    )
+    context.set_offline(False)
+    page.wait_for_selector(".outbox-record[data-state=refused] .outbox-reason")
+    assert "合并" in page.inner_text(".outbox-reason") and str(w.farmer.pk) in page.inner_text(
+        ".outbox-reason"
+    )
+    assert not Visit.objects.exists()
+    page.click(".outbox-record[data-state=refused] >> text=修改")
+    page.wait_for_selector("#offline-editing:not(.d-none)")
+    page.click("#chosen .chip .remove-chip")
+    page.fill("#household-q", "0000")  # online: the server's search finds the record kept
+    page.click(f"#household-results [data-household='{kept.pk}']")
+    page.click("#visit-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/field/visits/\d+/$"))
+    visit = Visit.objects.get()
+    assert list(visit.household_links.values_list("household_id", flat=True)) == [kept.pk]
+    assert visit.diary == "钟林家的走访，等着上传"
+    context.close()
+
+
+def test_a_phone_clock_a_day_ahead_dates_the_visit_tomorrow_refused_then_corrected(
+    browser, live_server, transactional_db
+):
+    from django.utils import timezone
+
+    from sanwen.fieldwork.models import Visit
+    from sanwen.testing import build_world
+
+    world = build_world()
+    context, page = _phone(browser)
+    log_in(page, live_server, world.a.users["staff"].username, PASSWORD)
+    _ready(page, live_server)
+    context.set_offline(True)
+    page.clock.set_system_time(timezone.now() + datetime.timedelta(days=1))
+    _visit(page, live_server, "zl", "手机时钟快了一天")
+    today = timezone.localdate()
+    context.set_offline(False)
+    page.wait_for_selector(".outbox-record[data-state=refused] .outbox-reason")
+    reason = page.inner_text(".outbox-reason")
+    assert "不能晚于今天" in reason, reason
+    page.screenshot(path=str(ARTIFACTS / "outbox-clock-ahead-phone.png"), full_page=True)
+    page.click(".outbox-record[data-state=refused] >> text=修改")
+    page.wait_for_selector("#offline-editing:not(.d-none)")
+    assert page.input_value("#id_on") == str(today + datetime.timedelta(days=1))
+    page.fill("#id_on", str(today))
+    page.click("#visit-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/field/visits/\d+/$"))
+    assert Visit.objects.get().on == today
+    context.close()
