@@ -221,3 +221,72 @@ def test_a_phone_clock_a_day_ahead_dates_the_visit_tomorrow_refused_then_correct
     page.wait_for_url(re.compile(r"/field/visits/\d+/$"))
     assert Visit.objects.get().on == today
     context.close()
+
+
+UPDATED = """async () => {
+  const r = await navigator.serviceWorker.getRegistration('/field/');
+  await r.update();
+  for (let i = 0; i < 200 && (r.installing || r.waiting); i += 1) await new Promise((ok) => setTimeout(ok, 100));
+  return [r.active && r.active.state, r.installing && r.installing.state, r.waiting && r.waiting.state].join('/');
+}"""
+
+
+def test_a_new_deploy_of_the_worker_while_records_wait_keeps_them_and_the_pages(
+    browser, live_server, transactional_db, monkeypatch
+):
+    """The service worker changes (a new deploy) while a visit, a meeting and a field day of the
+    same day wait: nothing is lost, the pages still open without signal, each record goes once;
+    every request of the session stays on this site and the pages keep their CSP."""
+    from django.utils import timezone
+
+    from sanwen.fieldwork.models import FieldDay, Meeting, Visit
+    from sanwen.testing import build_world
+
+    from .test_offline import _meeting
+
+    world = build_world()
+    staff = world.a.users["staff"]
+    context, page = _phone(browser)
+    seen, policies = [], {}
+    context.on("request", lambda r: seen.append(r.url))
+
+    def response(r):
+        if r.request.resource_type == "document":
+            policies[r.url] = r.headers.get("content-security-policy", "")
+
+    context.on("response", response)
+    log_in(page, live_server, staff.username, PASSWORD)
+    _ready(page, live_server)
+    context.set_offline(True)
+    _visit(page, live_server, "zl", "同一天：走访")
+    _meeting(page, live_server)
+    page.goto(f"{live_server.url}/field/")
+    page.fill("#id_activity", "同一天：到烟站查看收购")
+    page.click("#field-day-form button")
+    page.wait_for_selector("#outbox-saved")
+    assert _waiting(page) == 3
+
+    # A new deploy: the worker the server sends differs by a byte (the browser checks it on reload).
+    import sanwen.fieldwork.views as field_views
+
+    monkeypatch.setattr(field_views, "STAFF_CSP", field_views.STAFF_CSP + " ")
+    context.route("**/api/v1/offline/**", lambda route: route.abort("internetdisconnected"))
+    context.set_offline(False)
+    page.reload()
+    _wait(page, "data-offline-ready='1'")
+    assert page.evaluate(UPDATED) in ("activating//", "activated//")  # the new worker took over
+    assert _waiting(page) == 3 and not Visit.objects.exists()
+    context.set_offline(True)
+    page.goto(f"{live_server.url}/field/visits/new/")  # the new worker still has the kept pages
+    page.wait_for_selector("#visit-form")
+    context.unroute("**/api/v1/offline/**")
+    context.set_offline(False)
+    page.goto(f"{live_server.url}/field/outbox/")
+    _wait(page, "data-outbox-waiting='0'")
+    today = timezone.localdate()
+    assert Visit.objects.get().on == today and Meeting.objects.get().on == today
+    assert FieldDay.objects.get(staff=staff).on == today
+    host = live_server.url
+    assert [u for u in seen if not u.startswith(host) and not u.startswith(("data:", "blob:"))] == []
+    assert policies and all("default-src 'none'" in p and "script-src 'self'" in p for p in policies.values())
+    context.close()
