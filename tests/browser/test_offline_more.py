@@ -5,6 +5,8 @@ same phone after a session expired. Chromium on a 390 px phone."""
 import datetime
 import re
 
+import pytest
+
 from sanwen.testing import PASSWORD
 
 from .conftest import ARTIFACTS, log_in
@@ -289,4 +291,52 @@ def test_a_new_deploy_of_the_worker_while_records_wait_keeps_them_and_the_pages(
     host = live_server.url
     assert [u for u in seen if not u.startswith(host) and not u.startswith(("data:", "blob:"))] == []
     assert policies and all("default-src 'none'" in p and "script-src 'self'" in p for p in policies.values())
+    context.close()
+
+
+@pytest.mark.parametrize("cut", ["before the request", "reload once applied"])
+def test_an_upload_cut_before_the_request_or_by_a_reload_goes_once(
+    browser, live_server, transactional_db, cut
+):
+    from sanwen.fieldwork.models import Visit
+    from sanwen.testing import build_world
+
+    world = build_world()
+    context, page = _phone(browser)
+    log_in(page, live_server, world.a.users["staff"].username, PASSWORD)
+    _ready(page, live_server)
+    context.set_offline(True)
+    _visit(page, live_server, "zl", "上传被打断的走访")
+    calls, reloads = [], []
+
+    def interrupt(route):
+        calls.append(route.request.url)
+        if len(calls) > 1:
+            route.continue_()
+        elif cut == "before the request":
+            route.abort("internetdisconnected")  # nothing reached the server
+        else:
+            route.fetch()  # the server applied it; the person reloads before the answer
+            reloads.append(True)
+            route.abort("aborted")
+
+    context.route("**/api/v1/offline/visits", interrupt)
+    context.set_offline(False)
+    for _ in range(200):
+        if calls:
+            break
+        page.wait_for_timeout(50)
+    if cut == "reload once applied":
+        for _ in range(200):
+            if reloads:
+                break
+            page.wait_for_timeout(50)
+        page.reload()  # the page loads again and uploads what still waits
+    else:
+        page.wait_for_timeout(300)
+        assert _waiting(page) == 1 and not Visit.objects.exists()
+        page.click("#outbox-sync")
+    _wait(page, "data-outbox-waiting='0'")
+    assert len(calls) >= 2
+    assert list(Visit.objects.values_list("diary", flat=True)) == ["上传被打断的走访"]
     context.close()
