@@ -1,4 +1,5 @@
 import datetime
+import json
 
 from django.conf import settings
 from django.contrib import messages
@@ -9,6 +10,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -25,6 +27,7 @@ from sanwen.core.access import (
     unmasks_numbers,
     visible,
 )
+from sanwen.core.csp import STAFF_CSP
 from sanwen.core.pagination import paginate
 from sanwen.core.text import mask_phone
 from sanwen.core.versions import is_stale, keep_entry_after_conflict
@@ -144,8 +147,31 @@ def fieldwork_home(request):
 def service_worker(request):
     """The service worker of the field pages (scope /field/). It holds no data, so it is served to
     anyone; the browser checks it for updates on every visit (no-cache)."""
+    # Offline, a field page never opened on this phone cannot be shown: the worker answers with this
+    # page instead of the browser's own error (the links are the pages every phone keeps).
+    fallback = {
+        "lang": get_language() or settings.LANGUAGE_CODE,
+        "title": _("Not on this phone"),
+        "text": _(
+            "This page is not saved on this phone, and there is no signal to fetch it. "
+            "The pages below are kept on the phone and work without signal:"
+        ),
+        "links": [
+            (reverse("visit_record"), _("Record a visit")),
+            (reverse("meeting_record"), _("Record a meeting")),
+            (reverse("fieldwork_home"), _("Field work")),
+            (reverse("outbox"), _("Waiting to upload")),
+        ],
+    }
     response = render(
-        request, "fieldwork/sw.js", {"static_prefix": settings.STATIC_URL}, content_type="text/javascript"
+        request,
+        "fieldwork/sw.js",
+        {
+            "static_prefix": settings.STATIC_URL,
+            "fallback": json.dumps(fallback, ensure_ascii=False),
+            "csp": json.dumps(STAFF_CSP),
+        },
+        content_type="text/javascript",
     )
     response["Cache-Control"] = "no-cache"
     return response

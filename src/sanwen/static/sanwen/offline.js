@@ -13,6 +13,7 @@
   const USER = T.user;
   const URLS = { visit: T.visitUrl, meeting: T.meetingUrl, field_day: T.fieldDayUrl };
   const FORMS = { 'visit-form': 'visit', 'meeting-form': 'meeting', 'field-day-form': 'field_day' };
+  const PAGES_CACHE = 'sanwen-pages-v1'; // the service worker's cache of pages (sw.js, PAGES)
   const SUPPORTED = 'indexedDB' in window && 'serviceWorker' in navigator && window.isSecureContext;
   const html = document.documentElement;
 
@@ -158,6 +159,7 @@
       // when they log in again.
       await run('households', 'readwrite', (st) => st.clear());
       localStorage.removeItem('sanwen-households-owner');
+      localStorage.removeItem('sanwen-pages-owner');
       // The kept pages are gone: whoever logs in next has them fetched again.
       Object.keys(localStorage).filter((k) => k.startsWith('sanwen-warm-')).forEach((k) => localStorage.removeItem(k));
       form.dataset.confirmed = '1';
@@ -416,6 +418,13 @@
     // The pages outside /field/ are not the worker's, but they install it and keep its pages fresh.
     const registration = await navigator.serviceWorker.register(T.swUrl, { scope: T.swScope });
     const worker = await activated(registration);
+    if (localStorage.getItem('sanwen-pages-owner') !== String(USER)) {
+      // Someone else's pages may still be kept here (their session ended without logging out): they
+      // go before this person's are kept, so that nobody opens another's pages offline.
+      await caches.delete(PAGES_CACHE);
+      Object.keys(localStorage).filter((k) => k.startsWith('sanwen-warm-')).forEach((k) => localStorage.removeItem(k));
+      localStorage.setItem('sanwen-pages-owner', String(USER));
+    }
     const warmKey = `sanwen-warm-${USER}`;
     const stale = Date.now() - Number(localStorage.getItem(warmKey) || 0) > 10 * 60 * 1000;
     if (navigator.onLine && (stale || location.pathname.startsWith(T.swScope))) {

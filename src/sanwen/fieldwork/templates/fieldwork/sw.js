@@ -40,6 +40,29 @@ workbox.routing.registerRoute(
   })
 );
 
+// Offline, a field page never opened on this phone: our own page, in the person's language, with
+// links to the pages every phone keeps, instead of the browser's error. It loads only kept assets.
+const FALLBACK = {{ fallback|safe }};
+const CSP = {{ csp|safe }};
+const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+function fallbackPage() {
+  const links = FALLBACK.links.map(([href, label]) => `<a class="list-group-item list-group-item-action" href="${escapeHtml(href)}">${escapeHtml(label)}</a>`).join('');
+  const body = `<!doctype html><html lang="${escapeHtml(FALLBACK.lang)}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(FALLBACK.title)}</title>
+<link rel="stylesheet" href="{% static 'vendor/bootstrap/bootstrap.min.css' %}">
+<link rel="stylesheet" href="{% static 'vendor/bootstrap-icons/bootstrap-icons.min.css' %}"></head>
+<body><main class="container py-3" id="offline-fallback">
+<h1 class="h5"><i class="bi bi-wifi-off"></i> ${escapeHtml(FALLBACK.title)}</h1>
+<p class="small">${escapeHtml(FALLBACK.text)}</p>
+<div class="list-group">${links}</div></main></body></html>`;
+  return new Response(body, {
+    status: 503,
+    headers: { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': CSP, 'Cache-Control': 'no-store' },
+  });
+}
+workbox.routing.setCatchHandler(async ({ request }) => (request.mode === 'navigate' ? fallbackPage() : Response.error()));
+
 const ASSET_IN_PAGE = /(?:src|href)="([^"]+)"/g;
 
 async function warm(pages, assetList) {
