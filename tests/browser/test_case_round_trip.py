@@ -19,6 +19,9 @@ def test_a_case_from_registration_to_return_visit(browser, live_server, transact
     page.set_default_timeout(15000)
     log_in(page, live_server, staff.username, PASSWORD)
     page.click("text=登记事项")
+    # The search input answers once htmx has read the page: typing before the page's scripts ran sends
+    # nothing (a person types again; a test must wait).
+    page.wait_for_load_state("load")
     page.fill("#household-q", "zl")
     page.click("#household-results [data-household]")
     page.fill("#id_description", "烤房温控器坏了，烘烤时温度忽高忽低，担心烤坏烟叶")

@@ -30,6 +30,7 @@ def test_a_visit_recorded_on_a_phone_raises_a_case(browser, live_server, transac
     page.wait_for_selector("#my-field-days")
     page.click("#my-field-days >> text=记录走访")
     page.wait_for_selector("#visit-form")
+    page.wait_for_load_state("load")  # htmx reads the search input once the page's scripts ran
     page.fill("#household-q", "zl")
     page.click("#household-results [data-household]")
     page.fill("#household-q", "三丰")
