@@ -131,8 +131,20 @@ check_one() {
   [ "$got" = "200 text/css; charset=\"utf-8\"" ] || fail "GET $css answered $got"
   [ -s "$WORK/static" ] || fail "GET $css was empty"
 
+  # The phone's service worker and every script it imports (by their hashed names), as a phone would load them.
+  got=$(http "$base/field/sw.js") || fail "GET /field/sw.js"
+  [ "${got%% *}" = 200 ] || fail "GET /field/sw.js answered $got"
+  cp "$WORK/body" "$WORK/sw.js"
+  local imported
+  imported=$(grep -o '"/static/vendor/workbox/[^"]*\.js"' "$WORK/sw.js" | tr -d '"')
+  [ -n "$imported" ] || fail "the service worker imports no Workbox script"
+  for script in $imported; do
+    got=$(curl -sS --max-time 30 -o /dev/null -w '%{http_code}' "$base$script") || fail "GET $script"
+    [ "$got" = 200 ] || fail "GET $script (imported by the service worker) answered $got"
+  done
+
   stop_gunicorn
-  echo "ok: $database — collectstatic, migrate, gunicorn on port $port; login, /, /admin/ and $css answered 200"
+  echo "ok: $database — collectstatic, migrate, gunicorn on port $port; login, /, /admin/, $css, /field/sw.js and its $(echo "$imported" | wc -w) scripts answered 200"
 }
 
 databases=("$@")
