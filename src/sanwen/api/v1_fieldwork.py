@@ -24,7 +24,7 @@ from sanwen.clients.models import Household
 from sanwen.core.access import Cap, get_visible_or_404, require_cap, visible
 from sanwen.core.text import mask_licence, mask_phone, search_key
 from sanwen.fieldwork import outbox, services
-from sanwen.fieldwork.models import Channel, FieldDay, Meeting, MeetingKind, Visit, VisitHousehold
+from sanwen.fieldwork.models import Channel, FieldDay, Meeting, MeetingKind, Visit, VisitHousehold, VisitStaff
 from sanwen.org.models import ContactPoint, Place, Staff
 
 router = Router(tags=["field work"])
@@ -295,10 +295,13 @@ def list_visits(request, filters: VisitFilters = Query(...), paging: PageParams 
     if filters.end:
         visits = visits.filter(on__lte=filters.end)
     if filters.mine:
-        visits = visits.filter(staff_links__staff_id=user.pk)
+        visits = visits.filter(pk__in=VisitStaff.objects.filter(staff_id=user.pk).values("visit_id"))
     if filters.household:
-        visits = visits.filter(household_links__household_id=filters.household)
-    result = page(visits.distinct(), paging)
+        visits = visits.filter(
+            pk__in=VisitHousehold.objects.filter(household_id=filters.household).values("visit_id")
+        )
+    # Filters by subquery keep one row per visit: no DISTINCT, so a page reads the index in its order.
+    result = page(visits, paging)
     result["items"] = [_visit_out(v) for v in result["items"]]
     return result
 

@@ -377,7 +377,13 @@ class CaseEvent(models.Model):
         verbose_name = _("case event")
         verbose_name_plural = _("case timeline")
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["kind", "on"]), models.Index(fields=["case", "on"])]
+        indexes = [
+            models.Index(fields=["kind", "on"]),
+            models.Index(fields=["case", "on"]),
+            # A case's timeline as it stood on a day, latest step first, read from the index alone
+            # (the scorecard's open cases: the step and the time limit in force then).
+            models.Index(fields=["case", "-at", "-id", "on", "kind", "deadline"], name="caseevent_timeline"),
+        ]
 
     def __str__(self):
         return f"{self.case.number} {self.get_kind_display()}"

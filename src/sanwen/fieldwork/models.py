@@ -162,7 +162,10 @@ class Visit(BureauOwnedModel):
         verbose_name = _("visit")
         verbose_name_plural = _("visits")
         ordering = ["-on", "-id"]
-        indexes = [models.Index(fields=["bureau", "on", "id"])]  # the list's order, read from the index
+        indexes = [
+            models.Index(fields=["bureau", "on", "id"]),  # the list's order, read from the index
+            models.Index(fields=["bureau", "id"]),  # the API's cursor order (newest id first)
+        ]
 
     def __str__(self):
         return f"{self.on} {self.diary[:20]}"
@@ -289,7 +292,10 @@ class Meeting(BureauOwnedModel):
         verbose_name = _("meeting")
         verbose_name_plural = _("meetings")
         ordering = ["-on", "-id"]
-        indexes = [models.Index(fields=["bureau", "on", "id"])]  # the list's order, read from the index
+        indexes = [
+            models.Index(fields=["bureau", "on", "id"]),  # the list's order, read from the index
+            models.Index(fields=["bureau", "id"]),  # the API's cursor order (newest id first)
+        ]
 
     def __str__(self):
         return f"{self.on} {self.title}"

@@ -5,7 +5,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from sanwen.campaigns.models import Campaign
+from sanwen.cases.models import Case
 from sanwen.clients.models import Household
 from sanwen.core.access import (
     Cap,
@@ -59,6 +61,7 @@ from sanwen.fieldwork.models import (
     Visit,
     VisitHousehold,
     VisitPhoto,
+    VisitStaff,
     month_end,
 )
 from sanwen.fieldwork.quota import my_progress, quota_by_department, quota_rows, quota_totals, short_only
@@ -194,20 +197,32 @@ def visit_list(request):
     q = request.GET.get("q", "").strip()
     if q:
         matches = visible(Household.objects.all(), request.user).search(q).values("pk")
-        visits = visits.filter(household_links__household_id__in=matches)
+        # Filters by subquery, not by join: a visit stays one row, so the list needs no DISTINCT and keeps
+        # reading the (bureau, on, id) index in its order.
+        visits = visits.filter(
+            pk__in=VisitHousehold.objects.filter(household_id__in=matches).values("visit_id")
+        )
     if request.GET.get("mine"):
-        visits = visits.filter(staff_links__staff=request.user)
+        visits = visits.filter(pk__in=VisitStaff.objects.filter(staff=request.user).values("visit_id"))
     for key, lookup in (("from", "on__gte"), ("to", "on__lte")):
         try:
             if request.GET.get(key):
                 visits = visits.filter(**{lookup: datetime.date.fromisoformat(request.GET[key])})
         except ValueError:
             messages.error(request, _("Dates are written as 2026-03-05."))
+    # The items raised on a visit are counted for the page's rows only (a correlated subquery on
+    # cases.visit_id), never grouped over the bureau's visits.
+    n_cases = (
+        Case.objects.filter(visit_id=OuterRef("pk"))
+        .order_by()
+        .values("visit_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
     visits = (
-        visits.distinct()
-        .select_related("village", "recorded_by")
+        visits.select_related("village", "recorded_by")
         .prefetch_related("households", "staff")
-        .annotate(n_cases=Count("cases", distinct=True))
+        .annotate(n_cases=Coalesce(Subquery(n_cases), 0))
         .order_by("-on", "-id")
     )
     page, query = paginate(request, visits)

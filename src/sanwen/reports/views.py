@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from sanwen.accountability.scorecard import Period, card, completed_months
-from sanwen.campaigns.models import Campaign
+from sanwen.campaigns.models import Campaign, DeedKind, HandlingMode, Vehicle
 from sanwen.cases.models import AskKind, ConcernKind, Satisfaction, State
 from sanwen.core.access import (
     Cap,
@@ -25,6 +25,7 @@ from sanwen.core.access import (
 from sanwen.core.pagination import paginate
 from sanwen.core.params import query_date
 from sanwen.core.text import mask_name
+from sanwen.core.vocabulary import in_language
 from sanwen.core.xlsx import xlsx_response
 from sanwen.fieldwork.quota import quota_rows, quota_totals
 from sanwen.org.models import Bureau, Department, Place, PlaceLevel
@@ -84,11 +85,30 @@ def _zeros(f: stats.Filters, bureau, today, viewer):
     return card(scope, Period(f.start, f.end, "custom", f"{f.start}..{f.end}"), today, viewer=viewer)
 
 
+def _vocabulary_in_language(data: dict) -> dict:
+    """The handling modes and deed kinds (grouped by their simplified names) as the active language
+    writes them: one query per vocabulary, none in simplified Chinese."""
+    modes = in_language(HandlingMode, "name", (m["mode__name"] for m in data["by_mode"]))
+    kinds = in_language(DeedKind, "name", (d["kind__name"] for d in data["deeds"]))
+    vehicles = in_language(Vehicle, "name", (d["kind__vehicle__name"] for d in data["deeds"]))
+    return data | {
+        "by_mode": [m | {"mode__name": modes.get(m["mode__name"], m["mode__name"])} for m in data["by_mode"]],
+        "deeds": [
+            d
+            | {
+                "kind__name": kinds.get(d["kind__name"], d["kind__name"]),
+                "kind__vehicle__name": vehicles.get(d["kind__vehicle__name"], d["kind__vehicle__name"]),
+            }
+            for d in data["deeds"]
+        ],
+    }
+
+
 @login_required
 def dashboard(request):
     f, bureau, label = report_filters(request)
     computed = stats.compute(f)
-    data = computed["figures"]
+    data = _vocabulary_in_language(computed["figures"])
     children = []
     if not f.scoped and bureau.children.exists():
         kids = list(bureau.children.order_by("code"))
