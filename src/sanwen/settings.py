@@ -258,6 +258,11 @@ NOTIFY_QUIET_END = env_str("NOTIFY_QUIET_END", "07:00")
 # Kinds of notice sent during quiet hours (reminder, supervision, return_visit, commitment, case_step,
 # integrity, digest, client).
 NOTIFY_URGENT_TOPICS = env_list("NOTIFY_URGENT_TOPICS", [])
+# Kinds of notice a department's WeCom group robot may carry: everyone in the group reads them, so never
+# the integrity register's notices nor a person's digest (which holds them for inspectors).
+NOTIFY_GROUP_TOPICS = env_list(
+    "NOTIFY_GROUP_TOPICS", ["reminder", "supervision", "return_visit", "commitment", "case_step"]
+)
 NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 12)
 NOTIFY_BACKOFF_SECONDS = env_int("NOTIFY_BACKOFF_SECONDS", 30)
 NOTIFY_BACKOFF_MAX_SECONDS = env_int("NOTIFY_BACKOFF_MAX_SECONDS", 3600)

@@ -20,7 +20,7 @@ def test_a_new_user_chooses_channels_and_quiet_hours(
     page.goto(f"{live_server.url}/notify/preferences/")
     assert "通知设置" in page.inner_text("h1")
     assert "139****5678" in page.content()
-    page.check("#id_t_digest_3")  # daily digest by SMS too (email, wecom, robot, sms)
+    page.check("input[name=t_digest][value=sms]")  # daily digest by SMS too
     page.uncheck("#id_t_reminder_0")  # no reminders by e-mail
     page.fill("#id_quiet_start", "21:30")
     page.fill("#id_quiet_end", "07:30")
@@ -33,7 +33,7 @@ def test_a_new_user_chooses_channels_and_quiet_hours(
 
     log_in(phone_page, live_server, head.username, PASSWORD)
     phone_page.goto(f"{live_server.url}/notify/preferences/")
-    assert phone_page.is_checked("#id_t_digest_3")
+    assert phone_page.is_checked("input[name=t_digest][value=sms]")
     screenshot(phone_page, "notify-preferences-phone")
 
 

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sanwen.core.forms import StyledFormMixin
 from sanwen.notify.models import Channel, Status
+from sanwen.notify.outbox import group_may_carry
 from sanwen.notify.services import CHOOSABLE, STAFF_TOPICS
 
 TIME = {"type": "time", "step": 60}
@@ -24,7 +25,10 @@ class PreferencesForm(StyledFormMixin, forms.Form):
         for topic in STAFF_TOPICS:
             self.fields[f"t_{topic.value}"] = forms.MultipleChoiceField(
                 label=topic.label,
-                choices=[(c.value, c.label) for c in CHOOSABLE],
+                # A group robot is offered only for what the whole department group may read.
+                choices=[
+                    (c.value, c.label) for c in CHOOSABLE if c != Channel.ROBOT or group_may_carry(topic)
+                ],
                 required=False,
                 initial=chosen.get(topic.value, []),
                 widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),

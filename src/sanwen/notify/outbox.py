@@ -43,12 +43,19 @@ def default_channels() -> list[str]:
     return [c for c in settings.NOTIFY_DEFAULT_CHANNELS if c in Channel.values]
 
 
+def group_may_carry(topic: str) -> bool:
+    """Whether a department's group robot may carry this kind of notice: everyone in the group reads
+    it, so never what the access policy keeps to one person (integrity reports, a person's digest)."""
+    return topic in set(settings.NOTIFY_GROUP_TOPICS) - {Topic.INTEGRITY, Topic.DIGEST, Topic.CLIENT}
+
+
 def channels_for(profile: Profile | None, topic: str) -> list[str]:
-    """The channels a person receives `topic` on: their choice, else the defaults."""
+    """The channels a person receives `topic` on: their choice, else the defaults (a group robot only
+    for what the whole group may read)."""
     chosen = (profile.channels or {}).get(topic) if profile else None
     if chosen is None:
-        return default_channels()
-    return [c for c in chosen if c in Channel.values]
+        chosen = default_channels()
+    return [c for c in chosen if c in Channel.values and (c != Channel.ROBOT or group_may_carry(topic))]
 
 
 def quiet_hours(profile: Profile | None) -> tuple[datetime.time, datetime.time]:

@@ -156,3 +156,38 @@ def test_the_delivery_log_is_for_administrators_and_shows_no_text(client, world,
     assert "举报内容不可外泄" not in html and "13912345678" not in html and "139****5678" in html
     client.force_login(world.b.users[Role.ADMIN])
     assert "139****5678" not in client.get(reverse("notify_log")).content.decode()
+
+
+def test_a_group_robot_never_carries_what_only_one_person_may_read(world, settings):
+    """Everyone in a department's WeCom group reads its robot: integrity notices and a person's digest
+    (an inspector's holds the new reports) never go there, whatever the person or the defaults chose."""
+    person = _person(world)
+    person.department.wecom_group = "leaf"
+    person.department.save()
+    for defaults, chosen in ((["robot"], None), (["email"], {t: ["robot"] for t in Topic.values})):
+        Message.objects.all().delete()
+        Profile.objects.filter(staff=person).delete()
+        settings.NOTIFY_DEFAULT_CHANNELS = defaults
+        if chosen is not None:
+            Profile.objects.create(staff=person, channels=chosen)
+        enqueue([_notice(person, topic=t, key=f"k-{t}") for t in Topic.values], now=local(10))
+        on_robot = set(Message.objects.filter(channel=Channel.ROBOT).values_list("topic", flat=True))
+        assert on_robot == set(settings.NOTIFY_GROUP_TOPICS)
+        assert not on_robot & {Topic.INTEGRITY, Topic.DIGEST, Topic.CLIENT}
+    # Even a setting that names them does not send them to a group.
+    settings.NOTIFY_GROUP_TOPICS = list(Topic.values)
+    Message.objects.all().delete()
+    enqueue([_notice(person, topic=Topic.INTEGRITY, key="i"), _notice(person, topic=Topic.DIGEST, key="d")])
+    assert not Message.objects.filter(channel=Channel.ROBOT).exists()
+
+
+def test_the_preferences_page_offers_no_group_robot_for_integrity_or_the_digest(client, world):
+    person = _person(world)
+    client.force_login(person)
+    page = client.get(reverse("notify_preferences")).content.decode()
+    assert 'name="t_reminder" value="robot"' in page
+    assert 'name="t_integrity" value="robot"' not in page and 'name="t_digest" value="robot"' not in page
+    response = client.post(reverse("notify_preferences"), {"t_integrity": ["robot"], "t_digest": ["robot"]})
+    assert response.status_code == 400  # refused, the form shown again with the reason
+    profile = Profile.objects.filter(staff=person).first()
+    assert profile is None or "robot" not in (profile.channels or {}).get("integrity", [])
