@@ -254,3 +254,19 @@ def parse_month(value: str | None, today: datetime.date | None = None) -> dateti
     except ValueError:
         return today.replace(day=1)
     return month if FIRST_DAY <= month <= LAST_DAY else today.replace(day=1)  # 9999-12 overflows later
+
+
+def items_from(formset, households) -> list[dict]:
+    """The item forms as service dicts; an item's client is one of the chosen households
+    (the page and the phone's outbox read the item forms the same way)."""
+    by_id = {str(h.pk): h for h in households}
+    items = []
+    for form in formset.forms:
+        data = form.cleaned_data
+        if not data or data.get("DELETE"):
+            continue
+        household = by_id.get(str(data.get("household") or ""))
+        if household is None and len(households) == 1:
+            household = households[0]
+        items.append({**data, "household": household})
+    return items

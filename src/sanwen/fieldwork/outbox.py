@@ -15,7 +15,7 @@ from sanwen.campaigns.models import Campaign
 from sanwen.clients.models import Household
 from sanwen.core.access import visible
 from sanwen.fieldwork import services
-from sanwen.fieldwork.forms import FieldDayForm, ItemFormSet, MeetingForm, VisitForm
+from sanwen.fieldwork.forms import FieldDayForm, ItemFormSet, MeetingForm, VisitForm, items_from
 from sanwen.fieldwork.models import FieldDay, Meeting, Visit
 
 
@@ -99,20 +99,6 @@ def _households(user, ids: list[int], errors: dict) -> list:
     return [found[i] for i in ids if i in found]
 
 
-def _items(formset, households) -> list[dict]:
-    by_id = {str(h.pk): h for h in households}
-    items = []
-    for form in formset.forms:
-        data = form.cleaned_data
-        if not data or data.get("DELETE"):
-            continue
-        household = by_id.get(str(data.get("household") or ""))
-        if household is None and len(households) == 1:
-            household = households[0]
-        items.append({**data, "household": household})
-    return items
-
-
 def _note(recorded_at: str) -> str:
     """The audit trail's note: when the phone recorded it (the entry's own time is its arrival)."""
     at = (recorded_at or "").strip()[:40]
@@ -154,7 +140,7 @@ def visit_submit(*, user, data, files) -> Visit:
         latitude=cleaned["latitude"],
         longitude=cleaned["longitude"],
         accuracy=cleaned["accuracy"],
-        items=_items(items, households),
+        items=items_from(items, households),
         note=_note(data.get("recorded_at")),
     )
 
@@ -180,7 +166,7 @@ def meeting_submit(*, user, data, files=None) -> Meeting:
         by=user,
         households=households,
         staff=list(cleaned.pop("staff")) or [user],
-        items=_items(items, households),
+        items=items_from(items, households),
         note=_note(data.get("recorded_at")),
         **cleaned,
     )

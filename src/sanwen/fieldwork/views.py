@@ -48,6 +48,7 @@ from sanwen.fieldwork.forms import (
     ResearchUpdateForm,
     ReviewForm,
     VisitForm,
+    items_from,
     parse_month,
 )
 from sanwen.fieldwork.ledger import book_households, household_records, notebook
@@ -91,21 +92,6 @@ def _households(request, ids):
         )
     }
     return [found[i] for i in ids if i in found]
-
-
-def _items(formset, households):
-    """The item forms as service dicts; an item's client is one of the chosen households."""
-    by_id = {str(h.pk): h for h in households}
-    items = []
-    for form in formset.forms:
-        data = form.cleaned_data
-        if not data or data.get("DELETE"):
-            continue
-        household = by_id.get(str(data.get("household") or ""))
-        if household is None and len(households) == 1:
-            household = households[0]
-        items.append({**data, "household": household})
-    return items
 
 
 # --- my field work ------------------------------------------------------------------------
@@ -266,7 +252,7 @@ def visit_record(request):
                     latitude=data["latitude"],
                     longitude=data["longitude"],
                     accuracy=data["accuracy"],
-                    items=_items(items, households),
+                    items=items_from(items, households),
                 )
                 raised = visit.cases.count()
                 messages.success(
@@ -496,7 +482,7 @@ def meeting_record(request):
                     by=user,
                     households=households,
                     staff=list(data.pop("staff")) or [user],
-                    items=_items(items, households),
+                    items=items_from(items, households),
                     **data,
                 )
                 messages.success(request, _("Meeting recorded."))
