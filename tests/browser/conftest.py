@@ -1,7 +1,10 @@
 """Playwright driving Debian's chromium (Playwright's own browser download does not work here)."""
 
+import contextlib
 import os
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -35,6 +38,35 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         yield browser
         browser.close()
+
+
+def _requests_in_flight():
+    return [
+        t
+        for t in threading.enumerate()
+        if getattr(getattr(t, "_target", None), "__name__", "") == "process_request_thread"
+    ]
+
+
+@pytest.fixture(autouse=True)
+def _contexts_closed_before_the_flush(request):
+    """Every browser context a test opened is closed when it ends, failed or not, and the live
+    server has answered its last request before the database is flushed: a context left open
+    (its service worker still warming pages) would otherwise reach into the next test's database."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    browser = request.getfixturevalue("browser")
+    request.getfixturevalue("live_server")
+    request.getfixturevalue("transactional_db")
+    yield
+    for context in list(browser.contexts):
+        # Closing what is left; the test's own failure, if any, is what gets reported.
+        with contextlib.suppress(Exception):
+            context.close()
+    deadline = time.monotonic() + 10
+    while _requests_in_flight() and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 @pytest.fixture

@@ -343,3 +343,34 @@ def test_an_upload_cut_before_the_request_or_by_a_reload_goes_once(
     assert len(calls) >= 2
     assert list(Visit.objects.values_list("diary", flat=True)) == ["上传被打断的走访"]
     context.close()
+
+
+def test_a_busy_server_is_tried_again_within_seconds_without_a_tap(browser, live_server, transactional_db):
+    """The first upload meets a busy server (503): the phone tries again by itself within seconds
+    (2 s, then longer), not at the next minute's round, and the visit arrives once."""
+    from sanwen.fieldwork.models import Visit
+    from sanwen.testing import build_world
+
+    world = build_world()
+    staff = world.a.users["staff"]
+    context, page = _phone(browser)
+    log_in(page, live_server, staff.username, PASSWORD)
+    _ready(page, live_server)
+    context.set_offline(True)
+    _visit(page, live_server, "zl", "信号回来时服务器正忙")
+    assert _waiting(page) == 1
+    refused = []
+
+    def busy_once(route):
+        if refused:
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.fulfill(status=503, content_type="text/plain", body="busy")
+
+    context.route("**/api/v1/offline/visits", busy_once)
+    context.set_offline(False)
+    page.wait_for_selector("html[data-outbox-waiting='0']", state="attached", timeout=15000)
+    assert len(refused) == 1
+    assert Visit.objects.filter(staff=staff).count() == 1
+    context.close()

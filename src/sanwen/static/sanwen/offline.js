@@ -169,9 +169,20 @@
 
   // --- uploading -----------------------------------------------------------------------------
   let syncing = null;
+  let retryTimer = null;
+  let failures = 0;
   function sync() {
     if (!syncing) {
-      const work = () => upload().finally(() => { syncing = null; show(); });
+      const work = () => upload().then((outcome) => {
+        clearTimeout(retryTimer);
+        if (outcome === AGAIN) {
+          // No answer, or a busy or failing server: try again soon, then less often (2 s … 60 s).
+          failures += 1;
+          retryTimer = setTimeout(() => { if (navigator.onLine) sync(); }, Math.min(60, 2 ** failures) * 1000);
+        } else {
+          failures = 0;
+        }
+      }).finally(() => { syncing = null; show(); });
       // One tab at a time (the server would apply a record once anyway).
       syncing = navigator.locks ? navigator.locks.request('sanwen-outbox', work) : work();
     }
@@ -186,6 +197,7 @@
     return fetch(url, { ...options, signal: controller.signal }).finally(() => clearTimeout(timer));
   }
 
+  const AGAIN = 'again';
   async function upload() {
     if (!navigator.onLine) return;
     const waiting = mine(await records()).filter((r) => r.state === 'waiting');
@@ -194,9 +206,9 @@
     try {
       const response = await timed(T.meUrl, { credentials: 'same-origin', headers: { Accept: 'application/json' } }, 15);
       if (response.status === 401 || response.status === 403) { localStorage.setItem('sanwen-outbox-login', '1'); return; }
-      if (!response.ok) return;
+      if (!response.ok) return AGAIN;
       me = await response.json();
-    } catch (e) { return; }
+    } catch (e) { return AGAIN; }
     localStorage.removeItem('sanwen-outbox-login');
     for (const record of waiting) {
       if (String(record.owner) !== String(me.user)) continue;
@@ -211,7 +223,7 @@
           method: 'POST', body, credentials: 'same-origin',
           headers: { 'X-CSRFToken': me.csrf_token, Accept: 'application/json' },
         }, 120);
-      } catch (e) { return; } // the network went: the record stays and goes next time
+      } catch (e) { return AGAIN; } // the network went: the record stays and goes next time
       if (response.ok) {
         try { sessionStorage.setItem(`sanwen-uploaded-${record.id}`, (await response.json()).url); } catch (e) { /* no matter */ }
         await removeRecord(record.id);
@@ -219,7 +231,7 @@
         continue;
       }
       if (response.status === 401) { localStorage.setItem('sanwen-outbox-login', '1'); return; }
-      if (response.status >= 500 || response.status === 429 || response.status === 408) return;
+      if (response.status >= 500 || response.status === 429 || response.status === 408) return AGAIN;
       let error = {};
       try { error = (await response.json()).error || {}; } catch (e) { /* not JSON: a proxy's page */ }
       record.state = 'refused';
