@@ -34,6 +34,8 @@ from sanwen.accountability.models import Commitment, CommitmentState, ReportStat
 from sanwen.campaigns.models import Campaign, ClosingRule, ZeroTarget
 from sanwen.cases.models import (
     CLOSED_STATES,
+    LIFECYCLE,
+    OPEN_AFTER,
     Case,
     CaseEvent,
     CasePartner,
@@ -117,28 +119,6 @@ def _cases(scope: Scope):
     return cases
 
 
-# Steps that change a case's state, and those after which its time limit runs (open).
-LIFECYCLE = (
-    EventKind.REGISTERED,
-    EventKind.ACCEPTED,
-    EventKind.DECLINED,
-    EventKind.ASSIGNED,
-    EventKind.STARTED,
-    EventKind.RESOLVED,
-    EventKind.RETURN_VISIT,
-    EventKind.REOPENED,
-    EventKind.ARCHIVED,
-    EventKind.MERGED,
-)
-OPEN_AFTER = (
-    EventKind.REGISTERED,
-    EventKind.ACCEPTED,
-    EventKind.ASSIGNED,
-    EventKind.STARTED,
-    EventKind.REOPENED,
-)
-
-
 def _timeline_until(day: datetime.date):
     """The case's events up to the end of `day`, the latest first."""
     return CaseEvent.objects.filter(case=OuterRef("pk"), on__lte=day).order_by("-at", "-id")
@@ -161,8 +141,16 @@ def open_on(cases, day: datetime.date):
 
 def open_past_limit(cases, day: datetime.date):
     """Cases that, as their timeline stood at the end of `day`, were open with a time limit that had
-    passed before it."""
-    return open_on(cases, day).filter(limit_then__lt=day)
+    passed before it. A case whose latest step is on or before `day` stood then as it stands after
+    that step (`latest`, `open_after` and its limit, read from an index of the open ones); only the
+    cases with a step after `day` are read from their timeline as it stood (none, for a period that
+    runs to today)."""
+    settled = CaseEvent.objects.filter(latest=True, open_after=True, deadline__lt=day, on__lte=day)
+    moved = cases.filter(pk__in=CaseEvent.objects.filter(on__gt=day).values("case_id"))
+    then = open_on(moved, day)
+    return cases.filter(raised_on__lte=day).filter(
+        Q(pk__in=settled.values("case_id")) | Q(pk__in=then.filter(limit_then__lt=day).values("pk"))
+    )
 
 
 def _of_cases(scope: Scope) -> Q:
@@ -213,18 +201,13 @@ def omission_events(scope, period, today):
     skipped = _events(scope, EventKind.RESOLVED, period, today).filter(
         Q(case__accepted_on__gt=F("case__accept_due")) | unmet
     )
-    answered = CaseEvent.objects.filter(
-        case=OuterRef("case_id"),
-        kind__in=[EventKind.RETURN_VISIT, EventKind.REOPENED],
-        id__gt=OuterRef("id"),
-        on__lte=OuterRef("due_on"),
-    )
+    # Not answered by its due day: no return visit or reopening recorded after it on or before that day.
     missed = CaseEvent.objects.filter(
         kind=EventKind.RESOLVED,
         due_on__gte=period.start,
         due_on__lte=cutoff,
         due_on__lt=today,
-    ).filter(_of_cases(scope), ~Exists(answered))
+    ).filter(Q(answered_on__isnull=True) | Q(answered_on__gt=F("due_on")), _of_cases(scope))
     return skipped, missed
 
 

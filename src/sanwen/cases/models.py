@@ -355,6 +355,75 @@ class EventKind(models.TextChoices):
     EVALUATED = "evaluated", _("Suggestion evaluated")
 
 
+# Steps that change a case's state, and those after which its time limit runs (open).
+LIFECYCLE = (
+    EventKind.REGISTERED,
+    EventKind.ACCEPTED,
+    EventKind.DECLINED,
+    EventKind.ASSIGNED,
+    EventKind.STARTED,
+    EventKind.RESOLVED,
+    EventKind.RETURN_VISIT,
+    EventKind.REOPENED,
+    EventKind.ARCHIVED,
+    EventKind.MERGED,
+)
+OPEN_AFTER = (
+    EventKind.REGISTERED,
+    EventKind.ACCEPTED,
+    EventKind.ASSIGNED,
+    EventKind.STARTED,
+    EventKind.REOPENED,
+)
+# Steps that answer a resolution (its return visit made, or the case reopened).
+ANSWERS = (EventKind.RETURN_VISIT, EventKind.REOPENED)
+
+
+def restamp(
+    events, *, lifecycle=LIFECYCLE, open_after=OPEN_AFTER, answers=ANSWERS, resolved=EventKind.RESOLVED
+) -> int:
+    """Set `latest`, `open_after` and `answered_on` on `events` (a CaseEvent queryset: one case's steps, or all) from
+    their timelines, ordered by (at, id) as the timeline is: one UPDATE, whatever was inserted where
+    (a step entered back-dated between two others included). Returns the rows updated."""
+    from django.db.models import Exists, Min, OuterRef, Subquery, Value
+    from django.db.models import When as _When
+    from django.db.models.functions import Coalesce
+
+    model = events.model  # the present model, or a migration's
+    at_or_before = Q(at__lt=OuterRef("at")) | Q(at=OuterRef("at"), id__lte=OuterRef("id"))
+    later = model.objects.filter(case_id=OuterRef("case_id")).filter(
+        Q(at__gt=OuterRef("at")) | Q(at=OuterRef("at"), id__gt=OuterRef("id"))
+    )
+    step = (
+        model.objects.filter(case_id=OuterRef("case_id"), kind__in=lifecycle)
+        .filter(at_or_before)
+        .order_by("-at", "-id")
+        .annotate(
+            opens=models.Case(
+                _When(kind__in=open_after, then=Value(True)),
+                default=Value(False),
+                output_field=models.BooleanField(),
+            )
+        )
+        .values("opens")[:1]
+    )
+    answer = (
+        model.objects.filter(case_id=OuterRef("case_id"), kind__in=answers, id__gt=OuterRef("id"))
+        .order_by()
+        .values("case_id")
+        .annotate(first=Min("on"))
+        .values("first")
+    )
+    return events.update(
+        latest=~Exists(later),
+        open_after=Coalesce(Subquery(step, output_field=models.BooleanField()), Value(False)),
+        answered_on=models.Case(
+            _When(kind=resolved, then=Subquery(answer, output_field=models.DateField())),
+            default=Value(None, output_field=models.DateField()),
+        ),
+    )
+
+
 class CaseEvent(models.Model):
     """One step on a case's timeline, with who and when."""
 
@@ -372,6 +441,15 @@ class CaseEvent(models.Model):
     deadline = models.DateField(_("time limit in force"), null=True, blank=True)
     # A resolution's return visit is due on this day (the working day after it).
     due_on = models.DateField(_("return visit due"), null=True, blank=True)
+    # Kept by `restamp` whenever a case's timeline changes: whether this is the case's latest step, and
+    # whether the case was open just after it (its latest lifecycle step so far opens the time limit).
+    # A case whose latest step is on or before a day stood then as it stands after that step: the
+    # scorecard reads such cases from these two fields instead of walking each timeline.
+    latest = models.BooleanField(_("latest step"), default=False, editable=False)
+    open_after = models.BooleanField(_("open after this step"), default=False, editable=False)
+    # A resolution's: the earliest day of a return visit or reopening recorded after it (零疏忽 counts
+    # a resolution whose return visit fell due without one by its day). Kept by `restamp` too.
+    answered_on = models.DateField(_("answered on"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("case event")
@@ -383,6 +461,20 @@ class CaseEvent(models.Model):
             # A case's timeline as it stood on a day, latest step first, read from the index alone
             # (the scorecard's open cases: the step and the time limit in force then).
             models.Index(fields=["case", "-at", "-id", "on", "kind", "deadline"], name="caseevent_timeline"),
+            # Cases open now past a limit, as of any day on or after their latest step.
+            models.Index(
+                fields=["deadline", "on", "case"],
+                condition=Q(latest=True, open_after=True),
+                name="caseevent_open_latest",
+            ),
+            # Cases with a step after a day (read from their timeline as it stood on that day).
+            models.Index(fields=["on", "case"], name="caseevent_day"),
+            # Resolutions by the day their return visit fell due, and whether it was answered by then.
+            models.Index(
+                fields=["due_on", "answered_on", "case"],
+                condition=Q(kind="resolved"),
+                name="caseevent_visit_due",
+            ),
         ]
 
     def __str__(self):

@@ -34,6 +34,7 @@ from sanwen.cases.models import (
     Satisfaction,
     Source,
     State,
+    restamp,
 )
 from sanwen.core.access import Cap, Role, has_cap
 from sanwen.core.audit import audit_create, audit_update, snapshot
@@ -71,7 +72,7 @@ def _event(
     case: Case, by, kind: str, text: str = "", *, public: bool = False, on=None, due_on=None
 ) -> CaseEvent:
     at = _at(on)
-    return CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case=case,
         by=by if getattr(by, "pk", None) else None,
         kind=kind,
@@ -82,6 +83,9 @@ def _event(
         deadline=case.deadline,
         due_on=due_on,
     )
+    # The case's latest step and whether it stood open after each (a back-dated step may fall between).
+    restamp(CaseEvent.objects.filter(case_id=case.pk))
+    return event
 
 
 def _lock(case: Case, expected_version: int | None) -> Case:
