@@ -382,9 +382,10 @@ ANSWERS = (EventKind.RETURN_VISIT, EventKind.REOPENED)
 def restamp(
     events, *, lifecycle=LIFECYCLE, open_after=OPEN_AFTER, answers=ANSWERS, resolved=EventKind.RESOLVED
 ) -> int:
-    """Set `latest`, `open_after` and `answered_on` on `events` (a CaseEvent queryset: one case's steps, or all) from
-    their timelines, ordered by (at, id) as the timeline is: one UPDATE, whatever was inserted where
-    (a step entered back-dated between two others included). Returns the rows updated."""
+    """Set `latest`, `open_after` and `answered_on` on `events` (a CaseEvent queryset: one case's
+    steps, or all) from their timelines, ordered by (at, id) as the timeline is: one UPDATE, whatever
+    was inserted where (a step entered back-dated between two others included). Returns the rows
+    updated."""
     from django.db.models import Exists, Min, OuterRef, Subquery, Value
     from django.db.models import When as _When
     from django.db.models.functions import Coalesce
