@@ -21,7 +21,7 @@ def _phone(browser):
         has_touch=True,
     )
     page = context.new_page()
-    page.set_default_timeout(20000)
+    page.set_default_timeout(30000)
     page.on("console", lambda m: print("console:", m.type, m.text))
     page.on("pageerror", lambda e: print("pageerror:", e))
     page.on("requestfailed", lambda r: print("failed:", r.url))
@@ -31,7 +31,7 @@ def _phone(browser):
 def _ready(page, live_server, path="/field/"):
     page.goto(f"{live_server.url}{path}")
     _wait(page, "data-offline-ready='1'")
-    for _ in range(100):
+    for _ in range(400):  # a loaded machine can take tens of seconds to install the worker
         if page.evaluate("() => navigator.serviceWorker.controller !== null"):
             break
         page.wait_for_timeout(100)
