@@ -446,8 +446,10 @@ class CaseEvent(models.Model):
     # whether the case was open just after it (its latest lifecycle step so far opens the time limit).
     # A case whose latest step is on or before a day stood then as it stands after that step: the
     # scorecard reads such cases from these two fields instead of walking each timeline.
-    latest = models.BooleanField(_("latest step"), default=False, editable=False)
-    open_after = models.BooleanField(_("open after this step"), default=False, editable=False)
+    # (Nullable, with no default: SQLite adds such a column in place instead of remaking the table,
+    # which the reports' triggers on the timeline would not survive. NULL only until stamped.)
+    latest = models.BooleanField(_("latest step"), null=True, editable=False)
+    open_after = models.BooleanField(_("open after this step"), null=True, editable=False)
     # A resolution's: the earliest day of a return visit or reopening recorded after it (零疏忽 counts
     # a resolution whose return visit fell due without one by its day). Kept by `restamp` too.
     answered_on = models.DateField(_("answered on"), null=True, blank=True, editable=False)

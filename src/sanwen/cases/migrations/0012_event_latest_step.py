@@ -36,12 +36,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='caseevent',
             name='latest',
-            field=models.BooleanField(default=False, editable=False, verbose_name='latest step'),
+            field=models.BooleanField(editable=False, null=True, verbose_name='latest step'),
         ),
         migrations.AddField(
             model_name='caseevent',
             name='open_after',
-            field=models.BooleanField(default=False, editable=False, verbose_name='open after this step'),
+            field=models.BooleanField(editable=False, null=True, verbose_name='open after this step'),
         ),
         migrations.AddField(
             model_name='caseevent',
