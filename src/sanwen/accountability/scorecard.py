@@ -139,18 +139,20 @@ def open_on(cases, day: datetime.date):
     )
 
 
-def open_past_limit(cases, day: datetime.date):
+def open_past_limit(cases, day: datetime.date, *, narrow: bool = False):
     """Cases that, as their timeline stood at the end of `day`, were open with a time limit that had
     passed before it. A case whose latest step is on or before `day` stood then as it stands after
     that step (`latest`, `open_after` and its limit, read from an index of the open ones); only the
     cases with a step after `day` are read from their timeline as it stood (none, for a period that
     runs to today)."""
     settled = CaseEvent.objects.filter(latest=True, open_after=True, deadline__lt=day, on__lte=day)
+    if narrow:  # a person's or a department's few cases, each looked up in the index
+        settled = Q(Exists(settled.filter(case=OuterRef("pk"))))
+    else:  # a bureau's: the index's open cases listed once
+        settled = Q(pk__in=settled.values("case_id"))
     moved = cases.filter(pk__in=CaseEvent.objects.filter(on__gt=day).values("case_id"))
-    then = open_on(moved, day)
-    return cases.filter(raised_on__lte=day).filter(
-        Q(pk__in=settled.values("case_id")) | Q(pk__in=then.filter(limit_then__lt=day).values("pk"))
-    )
+    then = open_on(moved, day).filter(limit_then__lt=day)
+    return cases.filter(raised_on__lte=day).filter(settled | Q(pk__in=then.values("pk")))
 
 
 def _of_cases(scope: Scope) -> Q:
@@ -175,7 +177,8 @@ def delay_cases(scope, period, today):
     """零延误: cases resolved late in the period, or open past their limit at its end (as they stood)."""
     cutoff = period.cutoff(today)
     late = late_resolutions(scope, period, today).values("case_id")
-    overdue = open_past_limit(_cases(scope), cutoff).values("pk")
+    narrow = scope.staff is not None or scope.department is not None
+    overdue = open_past_limit(_cases(scope), cutoff, narrow=narrow).values("pk")
     return _cases(scope).filter(Q(pk__in=late) | Q(pk__in=overdue))
 
 

@@ -459,25 +459,24 @@ class CaseEvent(models.Model):
         verbose_name_plural = _("case timeline")
         ordering = ["at", "id"]
         indexes = [
-            models.Index(fields=["kind", "on"]),
+            # Steps of a kind in a period, with their limit and case read from the index alone (零延误's
+            # late resolutions).
+            models.Index(fields=["kind", "on", "deadline", "case"], name="caseevent_kind_day"),
             models.Index(fields=["case", "on"]),
             # A case's timeline as it stood on a day, latest step first, read from the index alone
             # (the scorecard's open cases: the step and the time limit in force then).
             models.Index(fields=["case", "-at", "-id", "on", "kind", "deadline"], name="caseevent_timeline"),
-            # Cases open now past a limit, as of any day on or after their latest step.
+            # The open cases' latest steps: as of any day on or after them, which are past their limit
+            # (a person's cases each looked up by case, a bureau's read whole; covering both ways).
             models.Index(
-                fields=["deadline", "on", "case"],
+                fields=["case", "on", "deadline", "latest", "open_after"],
                 condition=Q(latest=True, open_after=True),
                 name="caseevent_open_latest",
             ),
             # Cases with a step after a day (read from their timeline as it stood on that day).
             models.Index(fields=["on", "case"], name="caseevent_day"),
             # Resolutions by the day their return visit fell due, and whether it was answered by then.
-            models.Index(
-                fields=["due_on", "answered_on", "case"],
-                condition=Q(kind="resolved"),
-                name="caseevent_visit_due",
-            ),
+            models.Index(fields=["kind", "due_on", "answered_on", "case"], name="caseevent_visit_due"),
         ]
 
     def __str__(self):

@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
         migrations.RunPython(fill, migrations.RunPython.noop),
         migrations.AddIndex(
             model_name='caseevent',
-            index=models.Index(condition=models.Q(('latest', True), ('open_after', True)), fields=['deadline', 'on', 'case'], name='caseevent_open_latest'),
+            index=models.Index(condition=models.Q(('latest', True), ('open_after', True)), fields=['case', 'on', 'deadline', 'latest', 'open_after'], name='caseevent_open_latest'),
         ),
         migrations.AddIndex(
             model_name='caseevent',
@@ -59,6 +59,14 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='caseevent',
-            index=models.Index(condition=models.Q(('kind', 'resolved')), fields=['due_on', 'answered_on', 'case'], name='caseevent_visit_due'),
+            index=models.Index(fields=['kind', 'due_on', 'answered_on', 'case'], name='caseevent_visit_due'),
+        ),
+        migrations.RemoveIndex(
+            model_name='caseevent',
+            name='cases_casee_kind_e73079_idx',
+        ),
+        migrations.AddIndex(
+            model_name='caseevent',
+            index=models.Index(fields=['kind', 'on', 'deadline', 'case'], name='caseevent_kind_day'),
         ),
     ]
