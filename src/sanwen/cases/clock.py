@@ -17,21 +17,21 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from django.db import connection, transaction
-from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from sanwen.cases.alerts import due_in_window, ring
+from sanwen.cases.alerts import _chunks, due_in_window, ring
 from sanwen.cases.models import AlertKind, AlertMail, Case, ClockRun
 from sanwen.core.access import Role
 from sanwen.core.calendar import WorkingCalendar
 from sanwen.core.models import Notification, NotificationKind
 from sanwen.notify.models import Topic
 from sanwen.notify.outbox import Notice, enqueue, reachable
-from sanwen.org.models import Department, Staff
+from sanwen.org.models import Staff
 
 FIRST_EVER = datetime.date(1900, 1, 1)
 # The PostgreSQL advisory lock a pass holds (advisory locks are per database): "sanwen" in ASCII.
@@ -176,32 +176,30 @@ def _email_alerts(fresh, today: datetime.date) -> int:
     the pass's transaction: a pass that rolls back leaves no message. Returns the messages queued."""
     if not fresh:
         return 0
-    # Only what the messages and their recipients need (a pass may load tens of thousands of cases).
-    # The few people they concern are loaded once each (prefetched), not once per case.
-    cases = (
-        Case.objects.prefetch_related(
-            Prefetch("owner", queryset=Staff.objects.all()),
-            Prefetch("department", queryset=Department.objects.only("id", "supervisor_id")),
-            Prefetch("department__supervisor", queryset=Staff.objects.all()),
-        )
-        .only(*ALERT_FIELDS)
-        .in_bulk({case_id for case_id, _k, _d in fresh})
-    )
+    # Only what the messages and their recipients need, as plain rows (a pass may concern tens of
+    # thousands of cases: model instances cost more than the rest of the pass); the few people
+    # they concern are loaded once each.
+    cases = {}
+    for chunk in _chunks(sorted({case_id for case_id, _k, _d in fresh}), 5000):
+        for row in Case.objects.filter(pk__in=chunk).values_list(*ALERT_FIELDS, "department__supervisor_id"):
+            cases[row[0]] = AlertCase(*row)
     heads, leaders = {}, {}
-    for person in Staff.objects.filter(
-        bureau_id__in={c.bureau_id for c in cases.values()}, is_active=True
-    ).filter(Q(role=Role.DEPT_HEAD) | Q(role=Role.LEADER)):
-        if person.role == Role.DEPT_HEAD:
-            heads.setdefault(person.department_id, []).append(person)
+    for pk, role, department, bureau in Staff.objects.filter(
+        bureau_id__in={c.bureau_id for c in cases.values()},
+        is_active=True,
+        role__in=[Role.DEPT_HEAD, Role.LEADER],
+    ).values_list("pk", "role", "department_id", "bureau_id"):
+        if role == Role.DEPT_HEAD:
+            heads.setdefault(department, []).append(pk)
         else:
-            leaders.setdefault(person.bureau_id, []).append(person)
+            leaders.setdefault(bureau, []).append(pk)
     texts = _alert_texts(get_language())
-    grouped, people = {}, {}
+    grouped = {}
     for case_id, kind, day in fresh:
         case, kind = cases[case_id], AlertKind(kind)
         for person in recipients(case, kind, heads, leaders):
-            people[person.pk] = person
-            grouped.setdefault((person.pk, kind), []).append((day, case_id))
+            grouped.setdefault((person, kind), []).append((day, case_id))
+    people = Staff.objects.in_bulk({pk for pk, _kind in grouped})
     notices, wanted = [], reachable(people.values())
     for (pk, kind), items in grouped.items():
         if (pk, ALERT_TOPICS[kind]) not in wanted:
@@ -225,17 +223,32 @@ def _email_alerts(fresh, today: datetime.date) -> int:
     return enqueue(notices)
 
 
-def recipients(case: Case, kind: AlertKind, heads: dict, leaders: dict) -> list:
-    """Whom an alert concerns: the same rules as sanwen.cases.alerts.due_for."""
+def recipients(case: "AlertCase", kind: AlertKind, heads: dict, leaders: dict) -> list[int]:
+    """Whom an alert concerns (their ids): the same rules as sanwen.cases.alerts.due_for."""
     if kind in (AlertKind.REMIND, AlertKind.VISIT, AlertKind.FOLLOW):
-        return [case.owner] if case.owner_id else []
+        return [case.owner_id] if case.owner_id else []
     if kind == AlertKind.ESCALATE:
         return heads.get(case.department_id, []) if case.department_id else leaders.get(case.bureau_id, [])
-    supervisor = case.department.supervisor if case.department_id else None
-    return [supervisor] if supervisor else leaders.get(case.bureau_id, [])
+    return [case.supervisor_id] if case.supervisor_id else leaders.get(case.bureau_id, [])
 
 
 ALERT_FIELDS = ("id", "bureau_id", "year", "sequence", "title", "deadline", "owner_id", "department_id")
+
+
+class AlertCase(NamedTuple):
+    """What an alert's message and recipients need of its case."""
+
+    id: int
+    bureau_id: int
+    year: int
+    sequence: int
+    title: str
+    deadline: datetime.date | None
+    owner_id: int | None
+    department_id: int | None
+    supervisor_id: int | None
+
+    number = Case.number  # the same property: year and sequence
 
 
 @lru_cache(maxsize=16)

@@ -39,8 +39,14 @@ def parse_time(text: str) -> datetime.time:
     return datetime.time.fromisoformat(text)
 
 
+# The enums' values, listed once (Django's `.values` builds a new list on every use; the clock asks
+# for each person and topic).
+CHANNELS = frozenset(Channel.values)
+TOPICS = tuple(Topic.values)
+
+
 def default_channels() -> list[str]:
-    return [c for c in settings.NOTIFY_DEFAULT_CHANNELS if c in Channel.values]
+    return [c for c in settings.NOTIFY_DEFAULT_CHANNELS if c in CHANNELS]
 
 
 def group_may_carry(topic: str) -> bool:
@@ -55,7 +61,7 @@ def channels_for(profile: Profile | None, topic: str) -> list[str]:
     chosen = (profile.channels or {}).get(topic) if profile else None
     if chosen is None:
         chosen = default_channels()
-    return [c for c in chosen if c in Channel.values and (c != Channel.ROBOT or group_may_carry(topic))]
+    return [c for c in chosen if c in CHANNELS and (c != Channel.ROBOT or group_may_carry(topic))]
 
 
 def quiet_hours(profile: Profile | None) -> tuple[datetime.time, datetime.time]:
@@ -108,7 +114,7 @@ def reachable(people) -> set[tuple[int, str]]:
     groups = _groups(p.department_id for p in people)
     out = set()
     for person in people:
-        for topic in Topic.values:
+        for topic in TOPICS:
             if any(address_on(person, c, groups) for c in channels_for(profiles.get(person.pk), topic)):
                 out.add((person.pk, topic))
     return out
