@@ -54,30 +54,28 @@ def meetings(f: Filters):
     rows = Meeting.objects.filter(bureau_id__in=f.bureau_ids, on__gte=f.start, on__lte=f.end)
     if f.township is not None:
         rows = rows.filter(_in_township("village", f.township))
+    # A person's or a department's meetings found from the people (an index on the attendees), not
+    # by testing each of the period's meetings.
+    attended = Meeting.staff.through.objects
     if f.staff is not None:
-        rows = rows.filter(
-            Exists(Meeting.staff.through.objects.filter(meeting=OuterRef("pk"), staff=f.staff))
-        )
+        rows = rows.filter(pk__in=attended.filter(staff=f.staff).values("meeting_id"))
     elif f.department is not None:
-        rows = rows.filter(
-            Exists(
-                Meeting.staff.through.objects.filter(meeting=OuterRef("pk"), staff__department=f.department)
-            )
-        )
+        rows = rows.filter(pk__in=attended.filter(staff__department=f.department).values("meeting_id"))
     return rows
 
 
 def household_visits(f: Filters):
-    """户次: one per household per visit."""
+    """户次: one per household per visit. A person's or a department's are found from the people's
+    visits of the period (VisitStaff's index of person and day), not by testing each of the period's
+    户次."""
     rows = VisitHousehold.objects.filter(bureau_id__in=f.bureau_ids, on__gte=f.start, on__lte=f.end)
     if f.township is not None:
         rows = rows.filter(household__township=f.township)
+    theirs = VisitStaff.objects.filter(on__gte=f.start, on__lte=f.end)
     if f.staff is not None:
-        rows = rows.filter(Exists(VisitStaff.objects.filter(visit=OuterRef("visit"), staff=f.staff)))
+        rows = rows.filter(visit_id__in=theirs.filter(staff=f.staff).values("visit_id"))
     elif f.department is not None:
-        rows = rows.filter(
-            Exists(VisitStaff.objects.filter(visit=OuterRef("visit"), staff__department=f.department))
-        )
+        rows = rows.filter(visit_id__in=theirs.filter(staff__department=f.department).values("visit_id"))
     return rows
 
 
