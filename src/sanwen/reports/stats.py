@@ -21,6 +21,7 @@ from sanwen.cases.models import (
     Satisfaction,
     State,
 )
+from sanwen.clients.models import Household
 from sanwen.fieldwork.models import LedgerBook, Meeting, VisitDay, VisitHousehold, VisitStaff
 from sanwen.reports.models import CaseTally, ResolutionTally, ScopeCaseTally, ScopeDim, ScopeResolutionTally
 
@@ -69,8 +70,11 @@ def household_visits(f: Filters):
     visits of the period (VisitStaff's index of person and day), not by testing each of the period's
     户次."""
     rows = VisitHousehold.objects.filter(bureau_id__in=f.bureau_ids, on__gte=f.start, on__lte=f.end)
-    if f.township is not None:
-        rows = rows.filter(household__township=f.township)
+    people = f.staff is not None or f.department is not None
+    if f.township is not None and people:
+        rows = rows.filter(household__township=f.township)  # among the people's visits
+    elif f.township is not None:  # the township's households' 户次, by their index of household and day
+        rows = rows.filter(household_id__in=Household.objects.filter(township=f.township).values("pk"))
     theirs = VisitStaff.objects.filter(on__gte=f.start, on__lte=f.end)
     if f.staff is not None:
         rows = rows.filter(visit_id__in=theirs.filter(staff=f.staff).values("visit_id"))
@@ -142,12 +146,18 @@ def _cases(f: Filters):
 
 
 def _of_cases(f: Filters) -> Q:
-    """A row of a case's (its timeline, its return visits) in the scope: bureau-wide, a join on the
-    case's bureau (the period's rows are found by their day's index, not by listing the bureaus'
-    cases); narrower, among the scope's cases."""
-    if not f.scoped:
-        return Q(case__bureau_id__in=f.bureau_ids)
-    return Q(case__in=_cases(f).values("pk"))
+    """A row of a case's (its timeline, its return visits) in the scope, as a join on its case: the
+    period's rows are found by their day's index and their case read by its key, for every scope —
+    never a list of the scope's cases built first (a person's are found along three indexes, two of
+    which the planner may take for unselective, and then reads every case)."""
+    q = Q(case__bureau_id__in=f.bureau_ids)
+    if f.township is not None:
+        q &= Q(case__township=f.township)
+    if f.staff is not None:
+        q &= Q(case__owner=f.staff) | Q(case__raised_by=f.staff) | Q(case__via_card_of=f.staff)
+    elif f.department is not None:
+        q &= Q(case__department=f.department)
+    return q
 
 
 def cases_raised(f: Filters):
