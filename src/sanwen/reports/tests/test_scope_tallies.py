@@ -193,7 +193,12 @@ class Busy:
         )
         if len(open_) >= 2:
             case_merge(case=open_[0], into=open_[1], by=self.leader)
-        resolved = CaseEvent.objects.filter(case__in=self.cases, kind="resolved").order_by("?").first()
+        # A resolution struck from the timeline of a case reopened since (its state stays what the
+        # timeline says), chosen at random.
+        struck = CaseEvent.objects.filter(
+            case__in=self.cases, case__state=State.IN_PROGRESS, kind="resolved"
+        ).order_by("pk")
+        resolved = rng.choice(list(struck) or [None])
         if resolved is not None:
             resolved.delete()
         victim = self.cases.pop(rng.randrange(len(self.cases)))
