@@ -49,3 +49,77 @@ class ResolutionTally(models.Model):
 
     def __str__(self):
         return f"{self.bureau_id} {self.month:%Y-%m}: {self.n}"
+
+
+class ScopeDim(models.TextChoices):
+    """What a scoped tally row is kept for: a department (ref 0: the cases of no department), or a
+    person (the owner, the registrar or the person whose visit card brought the case in)."""
+
+    DEPARTMENT = "d", "department"
+    PERSON = "p", "person"
+
+
+class ScopeCaseTally(models.Model):
+    """CaseTally for the scopes narrower than a bureau, by township (0: none): each case counts once
+    under its department and once under each distinct person it is of (owner, raised_by,
+    via_card_of: a person who registered and owns a case counts it once), as stats._cases reads them.
+    Kept by triggers (migration 0004), like CaseTally."""
+
+    bureau = models.ForeignKey("org.Bureau", on_delete=models.CASCADE, related_name="+", db_index=False)
+    month = models.DateField()
+    dim = models.CharField(max_length=1, choices=ScopeDim.choices)
+    ref_id = models.IntegerField()
+    township_id = models.IntegerField()
+    ask_kind = models.CharField(max_length=16)
+    concern_kind = models.CharField(max_length=16)
+    mode_id = models.IntegerField()
+    state = models.CharField(max_length=16)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "dim",
+                    "ref_id",
+                    "month",
+                    "bureau",
+                    "township_id",
+                    "ask_kind",
+                    "concern_kind",
+                    "mode_id",
+                    "state",
+                ],
+                name="scope_case_tally_once",
+            )
+        ]
+        indexes = [models.Index(fields=["township_id", "month"], name="scope_case_tally_township")]
+
+    def __str__(self):
+        return f"{self.dim}{self.ref_id} {self.month:%Y-%m}: {self.n}"
+
+
+class ScopeResolutionTally(models.Model):
+    """ResolutionTally for the scopes narrower than a bureau (see ScopeCaseTally): a resolution counts
+    under its case's department, township and people as they are now."""
+
+    bureau = models.ForeignKey("org.Bureau", on_delete=models.CASCADE, related_name="+", db_index=False)
+    month = models.DateField()
+    dim = models.CharField(max_length=1, choices=ScopeDim.choices)
+    ref_id = models.IntegerField()
+    township_id = models.IntegerField()
+    on_time = models.BooleanField()
+    on_the_spot = models.BooleanField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dim", "ref_id", "month", "bureau", "township_id", "on_time", "on_the_spot"],
+                name="scope_resolution_tally_once",
+            )
+        ]
+        indexes = [models.Index(fields=["township_id", "month"], name="scope_res_tally_township")]
+
+    def __str__(self):
+        return f"{self.dim}{self.ref_id} {self.month:%Y-%m}: {self.n}"

@@ -9,6 +9,7 @@ from django.db.models import Case as DbCase
 from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import TruncMonth
 
+from sanwen.campaigns.models import HandlingMode
 from sanwen.cases.models import (
     AskKind,
     Case,
@@ -20,7 +21,9 @@ from sanwen.cases.models import (
     Satisfaction,
     State,
 )
+from sanwen.clients.models import Household
 from sanwen.fieldwork.models import LedgerBook, Meeting, VisitDay, VisitHousehold, VisitStaff
+from sanwen.reports.models import CaseTally, ResolutionTally, ScopeCaseTally, ScopeDim, ScopeResolutionTally
 
 
 @dataclass
@@ -52,30 +55,31 @@ def meetings(f: Filters):
     rows = Meeting.objects.filter(bureau_id__in=f.bureau_ids, on__gte=f.start, on__lte=f.end)
     if f.township is not None:
         rows = rows.filter(_in_township("village", f.township))
+    # A person's or a department's meetings found from the people (an index on the attendees), not
+    # by testing each of the period's meetings.
+    attended = Meeting.staff.through.objects
     if f.staff is not None:
-        rows = rows.filter(
-            Exists(Meeting.staff.through.objects.filter(meeting=OuterRef("pk"), staff=f.staff))
-        )
+        rows = rows.filter(pk__in=attended.filter(staff=f.staff).values("meeting_id"))
     elif f.department is not None:
-        rows = rows.filter(
-            Exists(
-                Meeting.staff.through.objects.filter(meeting=OuterRef("pk"), staff__department=f.department)
-            )
-        )
+        rows = rows.filter(pk__in=attended.filter(staff__department=f.department).values("meeting_id"))
     return rows
 
 
 def household_visits(f: Filters):
-    """户次: one per household per visit."""
+    """户次: one per household per visit. A person's or a department's are found from the people's
+    visits of the period (VisitStaff's index of person and day), not by testing each of the period's
+    户次."""
     rows = VisitHousehold.objects.filter(bureau_id__in=f.bureau_ids, on__gte=f.start, on__lte=f.end)
-    if f.township is not None:
-        rows = rows.filter(household__township=f.township)
+    people = f.staff is not None or f.department is not None
+    if f.township is not None and people:
+        rows = rows.filter(household__township=f.township)  # among the people's visits
+    elif f.township is not None:  # the township's households' 户次, by their index of household and day
+        rows = rows.filter(household_id__in=Household.objects.filter(township=f.township).values("pk"))
+    theirs = VisitStaff.objects.filter(on__gte=f.start, on__lte=f.end)
     if f.staff is not None:
-        rows = rows.filter(Exists(VisitStaff.objects.filter(visit=OuterRef("visit"), staff=f.staff)))
+        rows = rows.filter(visit_id__in=theirs.filter(staff=f.staff).values("visit_id"))
     elif f.department is not None:
-        rows = rows.filter(
-            Exists(VisitStaff.objects.filter(visit=OuterRef("visit"), staff__department=f.department))
-        )
+        rows = rows.filter(visit_id__in=theirs.filter(staff__department=f.department).values("visit_id"))
     return rows
 
 
@@ -92,7 +96,8 @@ def ledger_books(f: Filters):
     return rows
 
 
-# The state a case is in after each step of its timeline (a reassignment keeps it assigned).
+# The state a case is in after each step of its timeline. A reassignment (交办 again) changes the state
+# only of a case accepted and not yet assigned: one in progress stays in progress.
 STATE_AFTER = {
     EventKind.REGISTERED: State.REGISTERED,
     EventKind.ACCEPTED: State.ACCEPTED,
@@ -108,14 +113,19 @@ STATE_AFTER = {
 
 
 def state_on(day: datetime.date):
-    """An expression for a case's state at the end of `day`, read from its timeline."""
+    """An expression for a case's state at the end of `day`, read from its timeline: the state after
+    its last step other than an assignment, or assigned if that step was its acceptance and it has
+    been assigned since (an assignment comes only after the acceptance)."""
+    steps = [kind for kind in STATE_AFTER if kind != EventKind.ASSIGNED]
     last = (
-        CaseEvent.objects.filter(case=OuterRef("pk"), on__lte=day, kind__in=list(STATE_AFTER))
+        CaseEvent.objects.filter(case=OuterRef("pk"), on__lte=day, kind__in=steps)
         .order_by("-at", "-id")
         .values("kind")[:1]
     )
+    assigned = CaseEvent.objects.filter(case=OuterRef("pk"), on__lte=day, kind=EventKind.ASSIGNED)
     return DbCase(
-        *[When(step_then=kind, then=Value(state.value)) for kind, state in STATE_AFTER.items()],
+        When(Exists(assigned), step_then=EventKind.ACCEPTED, then=Value(State.ASSIGNED.value)),
+        *[When(step_then=kind, then=Value(STATE_AFTER[kind].value)) for kind in steps],
         default=F("state"),
         output_field=CharField(),
     ), Subquery(last)
@@ -136,12 +146,18 @@ def _cases(f: Filters):
 
 
 def _of_cases(f: Filters) -> Q:
-    """A row of a case's (its timeline, its return visits) in the scope: bureau-wide, a join on the
-    case's bureau (the period's rows are found by their day's index, not by listing the bureaus'
-    cases); narrower, among the scope's cases."""
-    if not f.scoped:
-        return Q(case__bureau_id__in=f.bureau_ids)
-    return Q(case__in=_cases(f).values("pk"))
+    """A row of a case's (its timeline, its return visits) in the scope, as a join on its case: the
+    period's rows are found by their day's index and their case read by its key, for every scope —
+    never a list of the scope's cases built first (a person's are found along three indexes, two of
+    which the planner may take for unselective, and then reads every case)."""
+    q = Q(case__bureau_id__in=f.bureau_ids)
+    if f.township is not None:
+        q &= Q(case__township=f.township)
+    if f.staff is not None:
+        q &= Q(case__owner=f.staff) | Q(case__raised_by=f.staff) | Q(case__via_card_of=f.staff)
+    elif f.department is not None:
+        q &= Q(case__department=f.department)
+    return q
 
 
 def cases_raised(f: Filters):
@@ -250,7 +266,15 @@ def split_months(start: datetime.date, end: datetime.date):
 
 
 def _edge(f: Filters, start: datetime.date, end: datetime.date) -> Filters:
-    return Filters(bureau_ids=f.bureau_ids, start=start, end=end, extra=f.extra)
+    return Filters(
+        bureau_ids=f.bureau_ids,
+        start=start,
+        end=end,
+        department=f.department,
+        township=f.township,
+        staff=f.staff,
+        extra=f.extra,
+    )
 
 
 RAISED_COUNTS = {
@@ -266,17 +290,33 @@ RESOLVED_COUNTS = {
 }
 
 
-def _tallied(f: Filters):
-    """Bureau-wide figures of cases raised and resolved, and cases by mode and present state, read
-    from the tallies kept on write (reports.models) for the period's whole months and counted from
-    the rows only for the days at its edges: the same groups as the rows would give."""
-    from sanwen.campaigns.models import HandlingMode
-    from sanwen.reports.models import CaseTally, ResolutionTally
+def _tallies(f: Filters, first: datetime.date, last: datetime.date):
+    """The tally rows (cases, resolutions) of the scope's whole months first..last: the bureau-wide
+    ones, or the scoped ones of the person, the department, or every department (a township of the
+    bureau: each case counts once under its department), narrowed to the township if one is asked."""
+    # Rows counting nothing (their cases moved or deleted) leave no trace, as no row would.
+    where = Q(bureau_id__in=f.bureau_ids, month__gte=first, month__lte=last) & ~Q(n=0)
+    if not f.scoped:
+        return CaseTally.objects.filter(where), ResolutionTally.objects.filter(where)
+    if f.staff is not None:
+        where &= Q(dim=ScopeDim.PERSON, ref_id=f.staff.pk)
+    elif f.department is not None:
+        where &= Q(dim=ScopeDim.DEPARTMENT, ref_id=f.department.pk)
+    else:
+        where &= Q(dim=ScopeDim.DEPARTMENT)
+    if f.township is not None:
+        where &= Q(township_id=f.township.pk)
+    return ScopeCaseTally.objects.filter(where), ScopeResolutionTally.objects.filter(where)
 
+
+def _tallied(f: Filters):
+    """Figures of cases raised and resolved, and cases by mode and present state, read from the
+    tallies kept on write (reports.models) for the period's whole months and counted from the rows
+    only for the days at its edges: the same groups as the rows would give, for any scope."""
     first, last, edges = split_months(f.start, f.end)
     raised, resolved, modes = {}, {}, {}
     if first is not None:
-        tallies = CaseTally.objects.filter(bureau_id__in=f.bureau_ids, month__gte=first, month__lte=last)
+        tallies, resolution_tallies = _tallies(f, first, last)
         for row in tallies.values(
             "bureau_id", "month", "ask_kind", "concern_kind", "mode_id", "state"
         ).annotate(total=Sum("n")):
@@ -293,10 +333,8 @@ def _tallied(f: Filters):
                 counts[f"concern_{row['concern_kind']}"] += n
             key = (row["mode_id"], row["state"])
             modes[key] = modes.get(key, 0) + n
-        for row in (
-            ResolutionTally.objects.filter(bureau_id__in=f.bureau_ids, month__gte=first, month__lte=last)
-            .values("bureau_id", "month", "on_time", "on_the_spot")
-            .annotate(total=Sum("n"))
+        for row in resolution_tallies.values("bureau_id", "month", "on_time", "on_the_spot").annotate(
+            total=Sum("n")
         ):
             n = row["total"] or 0
             counts = resolved.setdefault(
@@ -329,17 +367,19 @@ def _tallied(f: Filters):
     return raised_rows, resolved_rows, mode_state
 
 
-def compute(f: Filters, *, today: datetime.date | None = None) -> dict:
+def compute(f: Filters, *, today: datetime.date | None = None, rollups: bool = True) -> dict:
     """Figures, month-by-month trends and per-bureau figures from a few grouped queries (each table
     read once, grouped by bureau and month); the totals are sums of those groups.
 
-    Bureau-wide, for a period that reaches today (where the cases' state at its end is their present
-    state), cases raised and resolved and cases by mode and state come from the tallies kept on write:
-    the dashboard of a year reads a few hundred rows, not the year's cases."""
+    Cases raised and resolved come from the tallies kept on write (bureau-wide, or a department's,
+    township's or person's), and so do the cases by mode and state for a period that reaches today
+    (where the cases' state at its end is their present state; a past period reads them from the
+    timeline): the dashboard of a year reads a few hundred rows, not the year's cases.
+    `rollups=False` counts everything from the rows (what the tests compare the tallies with)."""
     from django.utils import timezone
 
     today = today or timezone.localdate()
-    tallied = _tallied(f) if not f.scoped and f.end >= today else None
+    tallied = _tallied(f) if rollups else None
     if f.scoped:
         visit_rows = _by_bureau_month(household_visits(f), "on", n=Count("pk"))
     else:  # bureau-wide: the day counts kept with each visit, not every 户次
@@ -347,8 +387,11 @@ def compute(f: Filters, *, today: datetime.date | None = None) -> dict:
         visit_rows = _by_bureau_month(days, "on", n=Sum("household_visits"))
     meeting_rows = _by_bureau_month(meetings(f), "on", n=Count("pk"))
     book_rows = _by_bureau_month(ledger_books(f), "opened_on", n=Count("pk"))
+    mode_state = None
     if tallied is not None:
         raised_rows, resolved_rows, mode_state = tallied
+        if f.end < today:  # the state as it stood at a past period's end: from the timeline
+            mode_state = None
     else:
         raised_rows = _by_bureau_month(cases_raised(f), "raised_on", **RAISED_COUNTS)
         resolved_rows = _by_bureau_month(resolutions(f), "on", "case__bureau_id", **RESOLVED_COUNTS)
@@ -359,7 +402,7 @@ def compute(f: Filters, *, today: datetime.date | None = None) -> dict:
     rated = return_visits(f).aggregate(rated=Count("pk"), **ratings)
     per_case = latest_ratings(f).aggregate(cases_rated=Count("pk"), **ratings)
     # By state as the cases stood at the period's end.
-    if tallied is None:
+    if mode_state is None:
         state_then, step_then = state_on(f.end)
         mode_state = list(
             cases_raised(f)

@@ -149,9 +149,25 @@ def dashboard(request):
             "townships": Place.objects.within(bureau.area.code)
             .filter(level=PlaceLevel.TOWNSHIP)
             .order_by("code"),
-            "people": people_in_view(user, bureau).order_by("name") if user.role != Role.STAFF else [],
+            "people": _people(user, bureau, f),
         },
     )
+
+
+def _people(user, bureau, f: stats.Filters):
+    """The people the person chooser offers: for those who see the whole bureau (a province's leader:
+    thousands), the people of the department chosen (or of the person's department) only — a
+    department first, then a person; for a department's head, their department's people."""
+    if user.role == Role.STAFF:
+        return []
+    people = people_in_view(user, bureau).order_by("name")
+    if not sees_whole_bureau(user):
+        return people
+    if f.staff is not None:
+        return people.filter(department_id=f.staff.department_id) if f.staff.department_id else [f.staff]
+    if f.department is not None:
+        return people.filter(department=f.department)
+    return []
 
 
 def _dashboard_xlsx(data, children, f, label):

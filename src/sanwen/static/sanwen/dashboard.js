@@ -28,3 +28,15 @@
   });
   window.addEventListener("resize", () => chart.resize());
 })();
+
+// The person chooser lists the people of the department shown: choosing another department clears
+// the person (who would otherwise win over it), and the page lists that department's people once shown.
+(function () {
+  const department = document.getElementById("department");
+  const staff = document.getElementById("staff");
+  if (!department || !staff) return;
+  department.addEventListener("change", () => {
+    staff.value = "";
+    staff.disabled = true;
+  });
+})();
