@@ -49,7 +49,7 @@ from sanwen.core.access import (
     Cap,
     Scope,
     has_cap,
-    people_in_view,
+    people_to_choose,
     reads_integrity,
     require_cap,
     scope_from_request,
@@ -103,7 +103,7 @@ def scorecard_view(request):
     departments = (
         Department.objects.filter(bureau=scope.bureau).order_by("order") if sees_whole_bureau(user) else []
     )
-    people = people_in_view(user, scope.bureau).order_by("name") if user.role != Role.STAFF else []
+    people = people_to_choose(user, scope.bureau, staff=scope.staff, department=scope.department)
     return render(
         request,
         "accountability/scorecard.html",

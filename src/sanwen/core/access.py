@@ -715,6 +715,23 @@ def people_in_view(user, bureau) -> models.QuerySet:
     return people.filter(pk=user.pk)
 
 
+def people_to_choose(user, bureau, *, staff=None, department=None):
+    """The people a person chooser offers (dashboard, scorecard): for those who see the whole bureau
+    (a province's leader: thousands), the people of the department chosen (or of the chosen person's
+    department) only — a department first, then a person; for a department's head, their
+    department's people; none for a staff member (their own figures)."""
+    if user.role == Role.STAFF:
+        return []
+    people = people_in_view(user, bureau).order_by("name")
+    if not sees_whole_bureau(user):
+        return people
+    if staff is not None:
+        return people.filter(department_id=staff.department_id) if staff.department_id else [staff]
+    if department is not None:
+        return people.filter(department=department)
+    return []
+
+
 def may_read_notebook(user, person) -> bool:
     """A person's work notebook (diary and month): themselves, those who read every notebook of the
     bureau, and the head of their department."""

@@ -14,9 +14,8 @@ from sanwen.campaigns.models import Campaign, DeedKind, HandlingMode, Vehicle
 from sanwen.cases.models import AskKind, ConcernKind, Satisfaction, State
 from sanwen.core.access import (
     Cap,
-    Role,
     Scope,
-    people_in_view,
+    people_to_choose,
     require_cap,
     scope_from_request,
     sees_whole_bureau,
@@ -149,25 +148,9 @@ def dashboard(request):
             "townships": Place.objects.within(bureau.area.code)
             .filter(level=PlaceLevel.TOWNSHIP)
             .order_by("code"),
-            "people": _people(user, bureau, f),
+            "people": people_to_choose(user, bureau, staff=f.staff, department=f.department),
         },
     )
-
-
-def _people(user, bureau, f: stats.Filters):
-    """The people the person chooser offers: for those who see the whole bureau (a province's leader:
-    thousands), the people of the department chosen (or of the person's department) only — a
-    department first, then a person; for a department's head, their department's people."""
-    if user.role == Role.STAFF:
-        return []
-    people = people_in_view(user, bureau).order_by("name")
-    if not sees_whole_bureau(user):
-        return people
-    if f.staff is not None:
-        return people.filter(department_id=f.staff.department_id) if f.staff.department_id else [f.staff]
-    if f.department is not None:
-        return people.filter(department=f.department)
-    return []
 
 
 def _dashboard_xlsx(data, children, f, label):
