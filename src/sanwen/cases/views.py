@@ -13,7 +13,7 @@ from django.forms.utils import flatatt
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -75,6 +75,7 @@ from sanwen.core.params import parse_id, query_id
 from sanwen.core.text import mask_name, mask_phone
 from sanwen.core.views import photo_response
 from sanwen.notify.services import consent_clean, sms_consent_give
+from sanwen.org.models import Department
 
 DUE_SOON_DAYS = 2
 
@@ -258,26 +259,36 @@ def available_actions(case: Case, user) -> set[str]:
 
 class QuickSelect(django_forms.Select):
     """Django's <select>, rendered in one pass instead of a template per option: the assign form offers
-    every active staff member of the bureau (a thousand in a county), which took most of the page."""
+    every active staff member of the bureau (a thousand in a county), which took most of the page.
+    `choices` are plain (value, label) pairs."""
 
     def render(self, name, value, attrs=None, renderer=None):
         chosen = {str(v) for v in self.format_value(value)}
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (str(v), mark_safe(" selected") if str(v) in chosen else "", label)
-                for v, label in self.choices
-            ),
+        options = "".join(
+            f'<option value="{escape(v)}"{" selected" if str(v) in chosen else ""}>{escape(label)}</option>'
+            for v, label in self.choices
         )
         return format_html(
-            '<select name="{}"{}>{}</select>', name, flatatt(self.build_attrs(self.attrs, attrs)), options
+            '<select name="{}"{}>{}</select>',
+            name,
+            flatatt(self.build_attrs(self.attrs, attrs)),
+            mark_safe(options),
         )
 
 
 def _quick_owner_choices(form: AssignForm) -> AssignForm:
+    """The form's people as (id, "department · name") read as values, not as model instances; the
+    departments' names (translated) looked up once each."""
     field = form.fields["owner"]
-    field.widget = QuickSelect(attrs=field.widget.attrs, choices=field.choices)
+    rows = list(field.queryset.values_list("pk", "department_id", "name"))
+    departments = {
+        d.pk: str(d) for d in Department.objects.filter(pk__in={dep for _pk, dep, _n in rows if dep})
+    }
+    field.widget = QuickSelect(
+        attrs=field.widget.attrs,
+        choices=[("", field.empty_label or "")]
+        + [(pk, f"{departments.get(dep, '')} · {n}") for pk, dep, n in rows],
+    )
     return form
 
 
