@@ -312,6 +312,8 @@ class Case(BureauOwnedModel):
                 ],
                 name="case_list_order",
             ),
+            # The case list by handling mode: a bureau's cases of one mode in the lists' order.
+            models.Index(fields=["bureau", "mode", "raised_on", "id"], name="case_mode_order"),
             # The public board (公开办): a bureau's public cases in the lists' order, with their state
             # (a partial index: `public` is compared as a bare boolean, which no index column matches).
             models.Index(
