@@ -186,7 +186,7 @@ def list_cases(request, filters: CaseFilters = Query(...), paging: PageParams = 
     for name, apply in case_pages.FILTERS.items():
         value = getattr(filters, name)
         if value is not None and value != "":
-            cases = apply(cases, str(value))
+            cases = apply(cases, str(value), request.auth)
     if filters.overdue:
         cases = cases.overdue(on=today)
     q = (filters.q or "").strip()

@@ -289,12 +289,41 @@ class Case(BureauOwnedModel):
         indexes = [
             models.Index(fields=["bureau", "state", "deadline"]),
             models.Index(fields=["owner", "state", "deadline"]),
+            # My cases: a person's open cases, the most urgent first, in the index's order.
+            models.Index(fields=["owner", "deadline", "raised_on", "state"], name="case_mine_order"),
             models.Index(fields=["state", "remind_on"]),
             models.Index(fields=["state", "escalate_on"]),
             models.Index(fields=["state", "escalate_leader_on"]),
             models.Index(fields=["state", "return_visit_due"]),
-            # The lists' order (-raised_on, -id) within a bureau: read from the index, never sorted.
-            models.Index(fields=["bureau", "raised_on", "id"]),
+            # The lists' order (-raised_on, -id) within a bureau: read from the index, never sorted;
+            # the columns the lists filter on follow, so a filtered page and its bounded count read the
+            # index alone (no lookup of each row to test its state, limit, mode, kind, source or township).
+            models.Index(
+                fields=[
+                    "bureau",
+                    "raised_on",
+                    "id",
+                    "state",
+                    "deadline",
+                    "mode",
+                    "ask_kind",
+                    "source",
+                    "township",
+                ],
+                name="case_list_order",
+            ),
+            # The API's cursor order (newest id first) within a bureau; on SQLite the bureau's own index
+            # holds the rowid already, on PostgreSQL this spares walking every bureau's cases by id.
+            models.Index(fields=["bureau", "id"], name="case_api_order"),
+            # The case list by handling mode: a bureau's cases of one mode in the lists' order.
+            models.Index(fields=["bureau", "mode", "raised_on", "id"], name="case_mode_order"),
+            # The public board (公开办): a bureau's public cases in the lists' order, with their state
+            # (a partial index: `public` is compared as a bare boolean, which no index column matches).
+            models.Index(
+                fields=["bureau", "raised_on", "id", "state"],
+                condition=Q(public=True),
+                name="case_public_board",
+            ),
         ]
 
     def __str__(self):

@@ -3,18 +3,22 @@ import re
 import unicodedata
 from types import SimpleNamespace
 
+from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
+from django.forms.utils import flatatt
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from sanwen.campaigns.models import Campaign, DeedKind
+from sanwen.campaigns.models import Campaign, DeedKind, HandlingMode
 from sanwen.cases import services
 from sanwen.cases.forms import (
     AcceptForm,
@@ -71,6 +75,7 @@ from sanwen.core.params import parse_id, query_id
 from sanwen.core.text import mask_name, mask_phone
 from sanwen.core.views import photo_response
 from sanwen.notify.services import consent_clean, sms_consent_give
+from sanwen.org.models import Department
 
 DUE_SOON_DAYS = 2
 
@@ -116,12 +121,21 @@ def _decorate(cases, user, today):
     return cases
 
 
+def _by_mode(qs, code: str, user):
+    """Cases handled under a mode, named by its code (each campaign has its own): the ids of the
+    modes of that code the user may see, so that the list reads an (bureau, mode, raised_on) index
+    in its order rather than joining every case of the bureau to its mode."""
+    modes = visible(HandlingMode.objects.filter(code=code), user).values_list("pk", flat=True)
+    return qs.filter(mode__in=list(modes))
+
+
+# name → (queryset, value, user) → queryset: the case list's filters (the API's as well).
 FILTERS = {
-    "state": lambda qs, v: qs.filter(state=v) if v in State.values else qs,
-    "mode": lambda qs, v: qs.filter(mode__code=v),
-    "ask_kind": lambda qs, v: qs.filter(ask_kind=v) if v in AskKind.values else qs,
-    "source": lambda qs, v: qs.filter(source=v),
-    "township": lambda qs, v: qs.filter(township_id=parse_id(v)) if parse_id(v) else qs,
+    "state": lambda qs, v, user: qs.filter(state=v) if v in State.values else qs,
+    "mode": _by_mode,
+    "ask_kind": lambda qs, v, user: qs.filter(ask_kind=v) if v in AskKind.values else qs,
+    "source": lambda qs, v, user: qs.filter(source=v),
+    "township": lambda qs, v, user: qs.filter(township_id=parse_id(v)) if parse_id(v) else qs,
 }
 
 
@@ -129,7 +143,7 @@ def _filtered(request, cases, today):
     for name, apply in FILTERS.items():
         value = request.GET.get(name, "")
         if value:
-            cases = apply(cases, value)
+            cases = apply(cases, value, request.user)
     if request.GET.get("overdue") == "1":
         cases = cases.overdue(on=today)
     q = request.GET.get("q", "").strip()
@@ -252,12 +266,47 @@ def available_actions(case: Case, user) -> set[str]:
     return actions
 
 
+class QuickSelect(django_forms.Select):
+    """Django's <select>, rendered in one pass instead of a template per option: the assign form offers
+    every active staff member of the bureau (a thousand in a county), which took most of the page.
+    `choices` are plain (value, label) pairs."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = {str(v) for v in self.format_value(value)}
+        options = "".join(
+            f'<option value="{escape(v)}"{" selected" if str(v) in chosen else ""}>{escape(label)}</option>'
+            for v, label in self.choices
+        )
+        return format_html(
+            '<select name="{}"{}>{}</select>',
+            name,
+            flatatt(self.build_attrs(self.attrs, attrs)),
+            mark_safe(options),
+        )
+
+
+def _quick_owner_choices(form: AssignForm) -> AssignForm:
+    """The form's people as (id, "department · name") read as values, not as model instances; the
+    departments' names (translated) looked up once each."""
+    field = form.fields["owner"]
+    rows = list(field.queryset.values_list("pk", "department_id", "name"))
+    departments = {
+        d.pk: str(d) for d in Department.objects.filter(pk__in={dep for _pk, dep, _n in rows if dep})
+    }
+    field.widget = QuickSelect(
+        attrs=field.widget.attrs,
+        choices=[("", field.empty_label or "")]
+        + [(pk, f"{departments.get(dep, '')} · {n}") for pk, dep, n in rows],
+    )
+    return form
+
+
 def _forms(case: Case, today, bound: dict | None = None):
     initial = {"version": case.version}
     forms = {
         "accept": AcceptForm(case=case, initial=initial | {"mode": case.mode_id}),
         "decline": DeclineForm(initial=initial),
-        "assign": AssignForm(case=case, initial=initial | {"owner": case.owner_id}),
+        "assign": _quick_owner_choices(AssignForm(case=case, initial=initial | {"owner": case.owner_id})),
         "note": NoteForm(),
         "contact": ContactForm(initial={"on": today}),
         "partner": PartnerForm(),
@@ -267,6 +316,8 @@ def _forms(case: Case, today, bound: dict | None = None):
         "reopen": ReasonForm(initial=initial),
         "merge": MergeForm(initial=initial),
     }
+    if bound and "assign" in bound:
+        _quick_owner_choices(bound["assign"])
     forms.update(bound or {})
     return forms
 
@@ -279,7 +330,7 @@ def case_detail(request, case_id, bound=None, status=200):
     user = request.user
     context = {
         "case": case,
-        "events": timeline(case),
+        "timeline": timeline_page(case, request.GET.get("steps")),
         "contacts": case.contacts.select_related("by"),
         "partners": case.casepartner_set.select_related("partner"),
         "extensions": case.extensions.select_related("requested_by", "decided_by"),
@@ -312,6 +363,51 @@ def timeline(case: Case) -> list:
     for event in case.events.select_related("by"):
         event.kind_label = event.get_kind_display()
         entries.append(event)
+    return sorted(entries + _clock_days(case), key=lambda e: e.at)
+
+
+# The detail page shows a long timeline this many entries at a time, the latest first reached.
+TIMELINE_PAGE = 30
+
+
+def timeline_page(case: Case, requested) -> dict:
+    """One screen of the timeline, in order: the latest TIMELINE_PAGE entries, or earlier ones
+    (`requested`: 1 the latest, 2 the screen before, …). Two queries whatever the case holds: the
+    order of all steps (ids and times, from the timeline index), then the screen's steps."""
+    steps = list(case.events.order_by("at", "id").values_list("at", "id"))
+    days = _clock_days(case)
+    # The order `timeline` gives: by time, a step before a clock day at the same moment.
+    order = sorted(
+        [(at, 0, n, pk) for n, (at, pk) in enumerate(steps)] + [(d.at, 1, n, d) for n, d in enumerate(days)],
+        key=lambda entry: entry[:3],
+    )
+    total = len(order)
+    pages = max(1, -(-total // TIMELINE_PAGE))
+    number = min(max(parse_id(requested) or 1, 1), pages)
+    end = total - (number - 1) * TIMELINE_PAGE
+    start = max(0, end - TIMELINE_PAGE)
+    shown = order[start:end]
+    events = case.events.select_related("by").in_bulk([e[3] for e in shown if e[1] == 0])
+    entries = []
+    for position, (_at, is_day, _n, item) in enumerate(shown, start=start + 1):
+        entry = item if is_day else events[item]
+        if not is_day:
+            entry.kind_label = entry.get_kind_display()
+        entry.position = position
+        entries.append(entry)
+    return {
+        "entries": entries,
+        "total": total,
+        "first": start + 1,
+        "last": end,
+        "earlier": number + 1 if number < pages else None,
+        "later": number - 1 if number > 1 else None,
+    }
+
+
+def _clock_days(case: Case) -> list:
+    """The days the clock reminded and supervised the case (from its dates), as timeline entries."""
+    entries = []
     today = timezone.localdate()
     until = min(today, case.resolved_on) if case.resolved_on else today
     for kind, day in (
@@ -325,7 +421,7 @@ def timeline(case: Case) -> list:
             entries.append(
                 SimpleNamespace(at=at, kind_label=kind.label, public=False, by=None, text="", date_only=True)
             )
-    return sorted(entries, key=lambda e: e.at)
+    return entries
 
 
 def _merge_into(request, case, data):

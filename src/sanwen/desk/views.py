@@ -119,15 +119,20 @@ def home(request):
     )
 
 
+ALERTS_SHOWN = 100  # the notifications page lists the latest alerts of the last 30 days, up to this many
+
+
 @login_required
 def notification_list(request):
     """What fell due for me in the last 30 days (read from the cases), and the notices others' steps sent me."""
     today = timezone.localdate()
-    due = sorted(
-        due_for(request.user, today=today, since=today - datetime.timedelta(days=30)),
-        key=lambda row: row["alert_due"],
-        reverse=True,
-    )[:100]
+    due = due_for(request.user, today=today, since=today - datetime.timedelta(days=30))
+    # The latest ones, chosen in the database: a leader's month can hold tens of thousands.
+    due = (
+        []
+        if due.query.is_empty()
+        else list(due.order_by("-alert_due", "-alert_case", "alert_kind")[:ALERTS_SHOWN])
+    )
     cases = Case.objects.in_bulk({row["alert_case"] for row in due})
     read_day = request.user.alerts_read_at.date() if request.user.alerts_read_at else None
     alerts = [
@@ -137,6 +142,7 @@ def notification_list(request):
                 cases[row["alert_case"]], AlertKind(row["alert_kind"]), row["alert_due"]
             ),
             "unread": read_day is None or row["alert_due"] > read_day,
+            "due": row["alert_due"],
         }
         for row in due
     ]

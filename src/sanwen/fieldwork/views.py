@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -60,6 +60,7 @@ from sanwen.fieldwork.models import (
     Meeting,
     Research,
     Visit,
+    VisitDay,
     VisitHousehold,
     VisitPhoto,
     VisitStaff,
@@ -212,7 +213,9 @@ def visit_list(request):
         .order_by("-on", "-id")
     )
     page, query = paginate(request, visits)
-    totals = visible(VisitHousehold.objects.all(), request.user).aggregate(n=Count("id"))
+    # The bureau's 户次 in all, from the per-day counts kept as visits are recorded (a year is a few
+    # hundred rows), not a count of every 户次 on every request.
+    totals = visible(VisitDay.objects.all(), request.user).aggregate(n=Coalesce(Sum("household_visits"), 0))
     return render(
         request, "fieldwork/visit_list.html", {"page": page, "query": query, "q": q, "totals": totals}
     )

@@ -1,12 +1,16 @@
 import datetime
+import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from sanwen.cases.models import Case, Deed, State
-from sanwen.cases.services import case_accept
+from sanwen.cases.services import case_accept, case_add_note
 from sanwen.core.access import Role
 from sanwen.core.models import CalendarYear, Notification
+from sanwen.org.models import Staff
 
 D = datetime.date
 
@@ -43,7 +47,8 @@ def test_case_lists_run_a_bounded_number_of_queries(as_user, assigned, django_as
 
 def test_the_detail_page_runs_a_bounded_number_of_queries(as_user, assigned, django_assert_max_num_queries):
     case = assigned("on_site")
-    with django_assert_max_num_queries(32):
+    # 34: the timeline's order and its screen, and the departments' names of the assign form, one each.
+    with django_assert_max_num_queries(34):
         response = as_user(Role.DEPT_HEAD).get(reverse("case_detail", args=[case.pk]))
     assert response.status_code == 200
 
@@ -236,3 +241,76 @@ def test_a_tracking_code_opens_its_case_but_not_another_bureaus(as_user, world, 
     assert response.status_code == 302 and response["Location"] == reverse("case_detail", args=[case.pk])
     other = as_user(Role.STAFF, world.b).get(reverse("case_list"), {"q": code})
     assert other.status_code == 200 and case.number not in other.content.decode()
+
+
+def _timeline_on(html: str) -> list[tuple[str, str]]:
+    """(number, label) of each entry the page shows in its timeline."""
+    block = html[html.index('id="timeline"') :]
+    block = block[: block.index("</ol>")]
+    return re.findall(r'<span class="text-muted">(\d+)\.</span><div class="me-auto"><b>([^<]+)</b>', block)
+
+
+def test_a_long_timeline_is_shown_a_screen_at_a_time_the_latest_first(
+    as_user, assigned, world, django_assert_max_num_queries
+):
+    from sanwen.cases.views import TIMELINE_PAGE, timeline
+
+    case = assigned()
+    client = as_user(Role.STAFF)
+    with CaptureQueriesContext(connection) as short:
+        assert client.get(reverse("case_detail", args=[case.pk])).status_code == 200
+    for n in range(2 * TIMELINE_PAGE + 7):
+        case_add_note(case=case, by=world.a.users[Role.STAFF], text=f"进展{n}")
+    whole = [str(e.kind_label) for e in timeline(case)]
+    assert len(whole) > 2 * TIMELINE_PAGE and "督办" in "".join(whole)  # clock days among the steps
+    with django_assert_max_num_queries(len(short.captured_queries)):
+        html = client.get(reverse("case_detail", args=[case.pk])).content.decode()
+    screens = [_timeline_on(html)]
+    assert len(screens[0]) == TIMELINE_PAGE and "timeline-later" not in html
+    while 'id="timeline-earlier"' in html:
+        steps = re.search(r'id="timeline-earlier" href="\?steps=(\d+)#timeline"', html).group(1)
+        html = client.get(reverse("case_detail", args=[case.pk]), {"steps": steps}).content.decode()
+        screens.append(_timeline_on(html))
+        assert "timeline-later" in html
+    assert len(screens) == 3
+    shown = [entry for screen in reversed(screens) for entry in screen]
+    assert [label for _number, label in shown] == whole
+    assert [int(number) for number, _label in shown] == list(range(1, len(whole) + 1))
+    # A number past the last screen shows the first entries; nonsense shows the latest.
+    first = client.get(reverse("case_detail", args=[case.pk]), {"steps": "99"}).content.decode()
+    assert _timeline_on(first) == screens[-1]
+    assert (
+        _timeline_on(client.get(reverse("case_detail", args=[case.pk]), {"steps": "x"}).content.decode())
+        == screens[0]
+    )
+
+
+def _options(html: str) -> list[tuple[str, bool, str]]:
+    select = re.search(r'<select name="owner"[^>]*>(.*?)</select>', html, re.S).group(1)
+    return [
+        (value, bool(selected), label.strip())
+        for value, selected, label in re.findall(
+            r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select
+        )
+    ]
+
+
+def test_the_assign_form_offers_what_djangos_select_offers(as_user, assigned, world):
+    """The assign form's quick <select> lists the same people, labelled and chosen the same, as
+    Django's own Select widget rendering the form's field."""
+    from sanwen.cases.forms import AssignForm
+    from sanwen.cases.views import QuickSelect
+
+    case = assigned()
+    html = as_user(Role.DEPT_HEAD).get(reverse("case_detail", args=[case.pk])).content.decode()
+    form = AssignForm(case=case, initial={"version": case.version, "owner": case.owner_id})
+    assert not isinstance(form.fields["owner"].widget, QuickSelect)
+    django_select = str(form["owner"])
+    offered = _options(html)
+    assert offered == _options(django_select)
+    assert (
+        str(world.a.users[Role.STAFF].pk),
+        True,
+        f"{world.a.users[Role.STAFF].department} · {world.a.users[Role.STAFF].name}",
+    ) in offered
+    assert len(offered) == 1 + Staff.objects.filter(bureau=world.a.bureau, is_active=True).count()

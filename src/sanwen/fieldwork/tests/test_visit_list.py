@@ -110,3 +110,17 @@ def test_the_api_lists_each_visit_once_with_its_cases(client, world, visit, seed
             )
         expected = sorted(((pk, n) for _on, pk, n in _recount(world, **recount)), reverse=True)
         assert seen == expected, query
+
+
+def test_the_visit_lists_total_is_read_from_the_day_counts(client, world, visit):
+    """The badge's 户次 in all is the bureau's exact total, summed from the per-day counts kept as
+    visits are recorded, not a count of every 户次 on every request."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _random_visits(world, visit, 7)
+    client.force_login(world.a.users[Role.STAFF])
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/field/visits/?mine=1")
+    assert response.context["totals"]["n"] == VisitHousehold.objects.filter(bureau=world.a.bureau).count() > 0
+    assert not [q["sql"] for q in captured if "COUNT" in q["sql"] and "fieldwork_visithousehold" in q["sql"]]
