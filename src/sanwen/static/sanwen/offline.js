@@ -123,6 +123,12 @@
     return record;
   }
 
+  // A promise's value, or `fallback` if it fails or takes longer than `ms` (the phone's storage can
+  // be held by another tab or a worker being replaced; logging out must not wait on it).
+  function within(promise, ms, fallback) {
+    return Promise.race([promise.catch(() => fallback), new Promise((ok) => { setTimeout(() => ok(fallback), ms); })]);
+  }
+
   function editingId() { return new URLSearchParams(location.search).get('outbox'); }
 
   document.addEventListener('submit', async (event) => {
@@ -151,17 +157,22 @@
     }
     if (form.matches('form[action$="/logout/"]') && !form.dataset.confirmed) {
       event.preventDefault();
-      const waiting = mine(await records()).length;
+      const waiting = await within(records().then((all) => mine(all).length), 3000, 0);
       if (waiting && !window.confirm(fmt(waiting, T.logoutWarning))) return;
-      const registration = await navigator.serviceWorker.getRegistration(T.swScope);
-      if (registration && registration.active) registration.active.postMessage({ type: 'forget' });
-      // This person's households leave the phone with them; their records stay, to be uploaded
-      // when they log in again.
-      await run('households', 'readwrite', (st) => st.clear());
       localStorage.removeItem('sanwen-households-owner');
       localStorage.removeItem('sanwen-pages-owner');
       // The kept pages are gone: whoever logs in next has them fetched again.
       Object.keys(localStorage).filter((k) => k.startsWith('sanwen-warm-')).forEach((k) => localStorage.removeItem(k));
+      const forget = async () => {
+        const registration = await navigator.serviceWorker.getRegistration(T.swScope);
+        if (registration && registration.active) registration.active.postMessage({ type: 'forget' });
+        // This person's households leave the phone with them; their records stay, to be uploaded
+        // when they log in again.
+        await run('households', 'readwrite', (st) => st.clear());
+      };
+      // The person is logged out whatever the phone's storage does, within seconds at most (a
+      // household refresh holding the store, a worker being replaced).
+      await within(forget(), 3000, null);
       form.dataset.confirmed = '1';
       form.submit();
     }
