@@ -454,6 +454,33 @@ def restamp(
     )
 
 
+def restamp_case(case_id: int) -> None:
+    """`restamp` for one case's steps, as one prepared statement: the services call it on every step,
+    and building the ORM's update each time cost more than running it (the demo county: 3,000 steps)."""
+    from django.db import connection
+
+    def listed(kinds):
+        return ", ".join(f"'{kind.value}'" for kind in kinds)
+
+    table = connection.ops.quote_name(CaseEvent._meta.db_table)
+    on = connection.ops.quote_name("on")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET "  # noqa: S608 - names and kinds are ours, the case id a parameter
+            f"latest = NOT EXISTS (SELECT 1 FROM {table} n WHERE n.case_id = {table}.case_id AND "
+            f"(n.at > {table}.at OR (n.at = {table}.at AND n.id > {table}.id))), "
+            f"open_after = COALESCE((SELECT n.kind IN ({listed(OPEN_AFTER)}) FROM {table} n "
+            f"WHERE n.case_id = {table}.case_id AND n.kind IN ({listed(LIFECYCLE)}) AND "
+            f"(n.at < {table}.at OR (n.at = {table}.at AND n.id <= {table}.id)) "
+            f"ORDER BY n.at DESC, n.id DESC LIMIT 1), FALSE), "
+            f"answered_on = CASE WHEN {table}.kind = '{EventKind.RESOLVED.value}' THEN "
+            f"(SELECT MIN(n.{on}) FROM {table} n WHERE n.case_id = {table}.case_id AND "
+            f"n.kind IN ({listed(ANSWERS)}) AND n.id > {table}.id) END "
+            f"WHERE case_id = %s",
+            [case_id],
+        )
+
+
 class CaseEvent(models.Model):
     """One step on a case's timeline, with who and when."""
 
