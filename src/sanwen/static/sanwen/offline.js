@@ -157,7 +157,10 @@
     }
     if (form.matches('form[action$="/logout/"]') && !form.dataset.confirmed) {
       event.preventDefault();
-      const waiting = await within(records().then((all) => mine(all).length), 3000, 0);
+      // If the phone's storage does not answer in time, the count last shown on the page stands in.
+      const shown = Number(document.documentElement.dataset.outboxWaiting || 0)
+        + Number(document.documentElement.dataset.outboxRefused || 0);
+      const waiting = await within(records().then((all) => mine(all).length), 3000, shown);
       if (waiting && !window.confirm(fmt(waiting, T.logoutWarning))) return;
       localStorage.removeItem('sanwen-households-owner');
       localStorage.removeItem('sanwen-pages-owner');
