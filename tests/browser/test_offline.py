@@ -46,6 +46,9 @@ def _wait(page, attribute):
 
 def _log_out(page):
     page.click(".navbar-toggler")
+    # The menu opens with an animation; a tap while it is still opening lands on the menu itself
+    # (seen in CI: the click reached div.navbar-collapse.collapsing and the form was never sent).
+    page.wait_for_selector("#nav.collapse.show")
     page.click("form[action$='/logout/'] button")
 
 
