@@ -95,6 +95,10 @@ SNAPSHOT = """async () => {
   window.__outbox = await new Promise((ok) => { const r = d.transaction('records').objectStore('records').getAll(); r.onsuccess = () => ok(r.result); });
   return window.__outbox.length;
 }"""
+IN_STORE = """async () => {
+  const d = await new Promise((ok) => { const r = indexedDB.open('sanwen-outbox', 1); r.onsuccess = () => ok(r.result); });
+  return await new Promise((ok) => { const r = d.transaction('records').objectStore('records').count(); r.onsuccess = () => ok(r.result); });
+}"""
 REPLAY = """async () => {
   const d = await new Promise((ok) => { const r = indexedDB.open('sanwen-outbox', 1); r.onsuccess = () => ok(r.result); });
   await new Promise((ok) => { const t = d.transaction('records', 'readwrite'); window.__outbox.forEach((r) => t.objectStore('records').put(r)); t.oncomplete = ok; });
@@ -136,7 +140,15 @@ def test_records_made_offline_reach_the_server_exactly_once(browser, live_server
     page.screenshot(path=str(ARTIFACTS / "outbox-uploaded-phone.png"), full_page=True)
 
     page.evaluate(REPLAY)  # every record sent again, with its id
-    _wait(page, "data-outbox-waiting='0'")
+    assert page.evaluate(IN_STORE) == 4
+    # Each record leaves the phone once the server has answered for it (the page's count was 0 already,
+    # so it cannot say when the replay is done).
+    for _ in range(600):
+        if page.evaluate(IN_STORE) == 0:
+            break
+        page.wait_for_timeout(50)
+    else:
+        raise AssertionError("the replayed records were never answered")
     assert Visit.objects.count() == 3 and Meeting.objects.count() == 1 and VisitPhoto.objects.count() == 1
     context.close()
 
@@ -178,10 +190,12 @@ def test_an_upload_cut_in_the_middle_loses_nothing_and_doubles_nothing(
         page.set_default_timeout(20000)
         page.goto(f"{live_server.url}/field/outbox/")
     else:
-        for _ in range(200):
+        for _ in range(600):
             if cut_done:
                 break
             page.wait_for_timeout(50)
+        else:
+            raise AssertionError("the upload was never cut")
         page.wait_for_timeout(300)
         _wait(page, "data-outbox-waiting='2'")
         assert Visit.objects.count() == 1  # applied once, still waiting on the phone
