@@ -412,76 +412,49 @@ ANSWERS = (EventKind.RETURN_VISIT, EventKind.REOPENED)
 
 
 def restamp(
-    events, *, lifecycle=LIFECYCLE, open_after=OPEN_AFTER, answers=ANSWERS, resolved=EventKind.RESOLVED
+    case_id: int | None = None,
+    *,
+    table: str | None = None,
+    lifecycle=LIFECYCLE,
+    open_after=OPEN_AFTER,
+    answers=ANSWERS,
+    resolved=EventKind.RESOLVED,
+    connection=None,
 ) -> int:
-    """Set `latest`, `open_after` and `answered_on` on `events` (a CaseEvent queryset: one case's
-    steps, or all) from their timelines, ordered by (at, id) as the timeline is: one UPDATE, whatever
-    was inserted where (a step entered back-dated between two others included). Returns the rows
-    updated."""
-    from django.db.models import Exists, Min, OuterRef, Subquery, Value
-    from django.db.models import When as _When
-    from django.db.models.functions import Coalesce
+    """Set `latest`, `open_after` and `answered_on` on the steps of one case (`case_id`), or of every
+    case, from their timelines ordered by (at, id) as the timeline is: one UPDATE, whatever was inserted
+    where (a step entered back-dated between two others included). The services call it on every step;
+    the migration that added the stamps passes its own table, connection and frozen kinds. Returns the
+    rows updated."""
+    from django.db import connection as default_connection
 
-    model = events.model  # the present model, or a migration's
-    at_or_before = Q(at__lt=OuterRef("at")) | Q(at=OuterRef("at"), id__lte=OuterRef("id"))
-    later = model.objects.filter(case_id=OuterRef("case_id")).filter(
-        Q(at__gt=OuterRef("at")) | Q(at=OuterRef("at"), id__gt=OuterRef("id"))
-    )
-    step = (
-        model.objects.filter(case_id=OuterRef("case_id"), kind__in=lifecycle)
-        .filter(at_or_before)
-        .order_by("-at", "-id")
-        .annotate(
-            opens=models.Case(
-                _When(kind__in=open_after, then=Value(True)),
-                default=Value(False),
-                output_field=models.BooleanField(),
-            )
-        )
-        .values("opens")[:1]
-    )
-    answer = (
-        model.objects.filter(case_id=OuterRef("case_id"), kind__in=answers, id__gt=OuterRef("id"))
-        .order_by()
-        .values("case_id")
-        .annotate(first=Min("on"))
-        .values("first")
-    )
-    return events.update(
-        latest=~Exists(later),
-        open_after=Coalesce(Subquery(step, output_field=models.BooleanField()), Value(False)),
-        answered_on=models.Case(
-            _When(kind=resolved, then=Subquery(answer, output_field=models.DateField())),
-            default=Value(None, output_field=models.DateField()),
-        ),
-    )
+    connection = connection or default_connection
 
+    def value(kind) -> str:
+        return getattr(kind, "value", kind)
 
-def restamp_case(case_id: int) -> None:
-    """`restamp` for one case's steps, as one prepared statement: the services call it on every step,
-    and building the ORM's update each time cost more than running it (the demo county: 3,000 steps)."""
-    from django.db import connection
+    def listed(kinds) -> str:
+        return ", ".join(f"'{value(kind)}'" for kind in kinds)
 
-    def listed(kinds):
-        return ", ".join(f"'{kind.value}'" for kind in kinds)
-
-    table = connection.ops.quote_name(CaseEvent._meta.db_table)
+    table = connection.ops.quote_name(table or CaseEvent._meta.db_table)
     on = connection.ops.quote_name("on")
+    where, params = ("WHERE case_id = %s", [case_id]) if case_id is not None else ("", [])
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET "  # noqa: S608 - names and kinds are ours, the case id a parameter
             f"latest = NOT EXISTS (SELECT 1 FROM {table} n WHERE n.case_id = {table}.case_id AND "
             f"(n.at > {table}.at OR (n.at = {table}.at AND n.id > {table}.id))), "
-            f"open_after = COALESCE((SELECT n.kind IN ({listed(OPEN_AFTER)}) FROM {table} n "
-            f"WHERE n.case_id = {table}.case_id AND n.kind IN ({listed(LIFECYCLE)}) AND "
+            f"open_after = COALESCE((SELECT n.kind IN ({listed(open_after)}) FROM {table} n "
+            f"WHERE n.case_id = {table}.case_id AND n.kind IN ({listed(lifecycle)}) AND "
             f"(n.at < {table}.at OR (n.at = {table}.at AND n.id <= {table}.id)) "
             f"ORDER BY n.at DESC, n.id DESC LIMIT 1), FALSE), "
-            f"answered_on = CASE WHEN {table}.kind = '{EventKind.RESOLVED.value}' THEN "
+            f"answered_on = CASE WHEN {table}.kind = '{value(resolved)}' THEN "
             f"(SELECT MIN(n.{on}) FROM {table} n WHERE n.case_id = {table}.case_id AND "
-            f"n.kind IN ({listed(ANSWERS)}) AND n.id > {table}.id) END "
-            f"WHERE case_id = %s",
-            [case_id],
+            f"n.kind IN ({listed(answers)}) AND n.id > {table}.id) END "
+            f"{where}",
+            params,
         )
+        return cursor.rowcount
 
 
 class CaseEvent(models.Model):

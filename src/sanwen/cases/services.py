@@ -34,7 +34,7 @@ from sanwen.cases.models import (
     Satisfaction,
     Source,
     State,
-    restamp_case,
+    restamp,
 )
 from sanwen.core.access import Cap, Role, has_cap
 from sanwen.core.audit import audit_create, audit_update, snapshot
@@ -84,7 +84,7 @@ def _event(
         due_on=due_on,
     )
     # The case's latest step and whether it stood open after each (a back-dated step may fall between).
-    restamp_case(case.pk)
+    restamp(case.pk)
     return event
 
 

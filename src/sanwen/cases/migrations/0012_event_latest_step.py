@@ -17,7 +17,8 @@ def fill(apps, schema_editor):
     from sanwen.cases.models import restamp
 
     restamp(
-        apps.get_model("cases", "CaseEvent").objects.all(),
+        table=apps.get_model("cases", "CaseEvent")._meta.db_table,
+        connection=schema_editor.connection,
         lifecycle=LIFECYCLE,
         open_after=OPEN_AFTER,
         answers=ANSWERS,

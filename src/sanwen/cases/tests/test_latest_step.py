@@ -99,5 +99,5 @@ def test_restamp_repairs_any_stamps(world, assigned):
             latest=not event.latest, open_after=not event.open_after, answered_on=FIRST
         )
     assert _stamps() != right
-    restamp(CaseEvent.objects.all())
+    restamp()
     assert _stamps() == right
