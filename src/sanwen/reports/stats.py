@@ -2,6 +2,7 @@
 township or staff member of a bureau): every figure is a queryset of the records behind it, counted
 in the database; a dashboard is a bounded number of queries whatever the size of the data."""
 
+import dataclasses
 import datetime
 from dataclasses import dataclass, field
 
@@ -265,18 +266,6 @@ def split_months(start: datetime.date, end: datetime.date):
     return first, last, edges
 
 
-def _edge(f: Filters, start: datetime.date, end: datetime.date) -> Filters:
-    return Filters(
-        bureau_ids=f.bureau_ids,
-        start=start,
-        end=end,
-        department=f.department,
-        township=f.township,
-        staff=f.staff,
-        extra=f.extra,
-    )
-
-
 RAISED_COUNTS = {
     "cases": Count("pk"),
     "suggestions": Count("pk", filter=Q(ask_kind=AskKind.SUGGESTION)),
@@ -346,7 +335,7 @@ def _tallied(f: Filters):
     raised_rows = [(b, m, c) for (b, m), c in raised.items()]
     resolved_rows = [(b, m, c) for (b, m), c in resolved.items()]
     for start, end in edges:
-        part = _edge(f, start, end)
+        part = dataclasses.replace(f, start=start, end=end)
         raised_rows += _by_bureau_month(cases_raised(part), "raised_on", **RAISED_COUNTS)
         resolved_rows += _by_bureau_month(resolutions(part), "on", "case__bureau_id", **RESOLVED_COUNTS)
         for row in cases_raised(part).order_by().values("mode_id", "state").annotate(n=Count("pk")):
