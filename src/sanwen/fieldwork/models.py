@@ -58,6 +58,24 @@ class FieldDay(BureauOwnedModel):
         return f"{self.staff} {self.on}"
 
 
+class FieldMonth(models.Model):
+    """A person's field days in one month (到点天数), kept by database triggers (migration 0008) as
+    field days are recorded, moved or removed, whatever writes them: the quota table and 零失误 read
+    one row per person and month instead of counting the month's field days."""
+
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    month = models.DateField()  # the first of the month
+    days = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["staff", "month"], name="field_month_once")]
+
+    def __str__(self):
+        return f"{self.staff_id} {self.month:%Y-%m}: {self.days}"
+
+
 class LeaveKind(models.TextChoices):
     LEAVE = "leave", _("Leave (请假)")
     TRIP = "trip", _("Business trip (出差)")

@@ -5,12 +5,12 @@ and department subtotals are one more query each, over those rows."""
 import datetime
 
 from django.db import connection
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import F, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.db.models.query import ModelIterable
 
 from sanwen.core.access import Role
-from sanwen.fieldwork.models import FieldDay, LeaveMonth, month_end, month_start
+from sanwen.fieldwork.models import FieldMonth, LeaveMonth, month_end, month_start
 from sanwen.org.models import Department, Staff
 
 
@@ -27,8 +27,9 @@ class QuotaIterable(ModelIterable):
 def quota_rows(*, bureau_ids, month: datetime.date, department_id: int | None = None):
     """Active staff with a quota in the month, annotated with base (the rank's quota in the bureau's
     campaign running that month), leave_days, required and achieved (distinct dates with a field day);
-    each row also has its shortfall. One query for any number of staff: the field days and the leave
-    of each person are counted by index lookups on (staff, date), without grouping the staff rows."""
+    each row also has its shortfall. One query for any number of staff: each person's field days of
+    the month (FieldMonth) and leave are index lookups on (staff, month), without grouping the staff
+    rows."""
     first, last = month_start(month), month_end(month)
     # Only approved leave has month rows (withdrawing removes them).
     leave = (
@@ -38,13 +39,8 @@ def quota_rows(*, bureau_ids, month: datetime.date, department_id: int | None = 
         .annotate(n=Sum("working_days"))
         .values("n")
     )
-    days = (
-        FieldDay.objects.filter(staff=OuterRef("pk"), on__gte=first, on__lte=last)
-        .order_by()
-        .values("staff")
-        .annotate(n=Count("on", distinct=True))
-        .values("n")
-    )
+    # The month's field days as the triggers keep them counted (one row per person and month).
+    days = FieldMonth.objects.filter(staff=OuterRef("pk"), month=first).values("days")[:1]
     # Administrators run the platform; the quota is for the cadres who go out.
     rows = Staff.objects.filter(bureau_id__in=list(bureau_ids), is_active=True).exclude(role=Role.ADMIN)
     if department_id:

@@ -137,3 +137,54 @@ def test_overlapping_leave_is_refused(world):
     leave_request(by=staff, kind="leave", start=D(2026, 3, 2), end=D(2026, 3, 6), reason="事假")
     with pytest.raises(ValidationError):
         leave_request(by=staff, kind="trip", start=D(2026, 3, 5), end=D(2026, 3, 9), reason="出差")
+
+
+def test_the_month_counts_follow_every_way_field_days_are_written(world):
+    """FieldMonth, kept by triggers, always equals a recount of the field days, whatever writes them:
+    the service, bulk inserts, a queryset update moving days between people and months, deletes."""
+    import random
+
+    from django.db.models import Count
+    from django.db.models.functions import TruncMonth
+
+    from sanwen.fieldwork.models import FieldDay, FieldMonth
+
+    a = world.a
+    people = [a.users[Role.STAFF], a.users[Role.LEADER], a.users[Role.DEPT_HEAD]]
+    rng = random.Random(7)
+
+    def recount():
+        rows = (
+            FieldDay.objects.annotate(m=TruncMonth("on"))
+            .values_list("staff_id", "m")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        return {(s, m): n for s, m, n in rows}
+
+    def kept():
+        return {
+            (s, m): n
+            for s, m, n in FieldMonth.objects.exclude(days=0).values_list("staff_id", "month", "days")
+        }
+
+    days = [D(2026, 1, 1) + datetime.timedelta(days=i) for i in range(120)]
+    for on in rng.sample(days, 30):
+        person = rng.choice(people)
+        field_day_record(by=person, staff=person, on=on, activity="走访")
+    FieldDay.objects.bulk_create(
+        FieldDay(bureau=a.bureau, staff=people[0], on=on, activity="批量")
+        for on in days[:60]
+        if not FieldDay.objects.filter(staff=people[0], on=on).exists()
+    )
+    assert kept() == recount()
+    for _ in range(20):
+        day = FieldDay.objects.order_by("?").first()
+        target = rng.choice(people)
+        free = [d for d in days if not FieldDay.objects.filter(staff=target, on=d).exists()]
+        FieldDay.objects.filter(pk=day.pk).update(staff=target, on=rng.choice(free))
+        assert kept() == recount()
+    FieldDay.objects.filter(on__month=2).delete()
+    FieldDay.objects.filter(pk__in=FieldDay.objects.filter(staff=people[1]).values("pk")[:3]).delete()
+    assert kept() == recount()
+    assert row(world, people[0], D(2026, 3, 1)).achieved == recount().get((people[0].pk, D(2026, 3, 1)), 0)
