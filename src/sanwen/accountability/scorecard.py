@@ -26,7 +26,7 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -41,11 +41,12 @@ from sanwen.cases.models import (
     CasePartner,
     EventKind,
     FollowUp,
+    OpenTally,
     State,
 )
 from sanwen.clients.models import Household
 from sanwen.core.access import Scope, reads_integrity, visible
-from sanwen.fieldwork.models import VisitedMonth
+from sanwen.fieldwork.models import VisitedMonth, VisitedTally
 from sanwen.fieldwork.quota import quota_rows, short_only
 from sanwen.org.models import ContactPoint
 
@@ -145,7 +146,7 @@ def open_past_limit(cases, day: datetime.date, *, narrow: bool = False):
     that step (`latest`, `open_after` and its limit, read from an index of the open ones); only the
     cases with a step after `day` are read from their timeline as it stood (none, for a period that
     runs to today)."""
-    settled = CaseEvent.objects.filter(latest=True, open_after=True, deadline__lt=day, on__lte=day)
+    settled = _settled_open(day)
     if narrow:  # a person's or a department's few cases, each looked up in the index
         settled = Q(Exists(settled.filter(case=OuterRef("pk"))))
     else:  # a bureau's: the index's open cases listed once
@@ -180,6 +181,46 @@ def delay_cases(scope, period, today):
     narrow = scope.staff is not None or scope.department is not None
     overdue = open_past_limit(_cases(scope), cutoff, narrow=narrow).values("pk")
     return _cases(scope).filter(Q(pk__in=late) | Q(pk__in=overdue))
+
+
+def _settled_open(day: datetime.date):
+    """Latest steps after which their case stood open with a limit passed by the end of `day`."""
+    return CaseEvent.objects.filter(latest=True, open_after=True, deadline__lt=day, on__lte=day)
+
+
+def delay_counts(scope, period, today, by_bureau: bool) -> dict:
+    """零延误 of a bureau (or several) counted without listing its cases: the cases resolved late in
+    the period, plus those open past their limit at its end, less the cases that are both. The open
+    ones are summed from reports.OpenTally (the cases whose latest step is on or before the day,
+    as the triggers keep them), plus the few whose timeline moved after the day, read as it stood."""
+    cutoff = period.cutoff(today)
+    cases = _cases(scope)
+    late = late_resolutions(scope, period, today)
+    settled = OpenTally.objects.filter(bureau_id__in=scope.bureau_ids, deadline__lt=cutoff, on__lte=cutoff)
+    moved = cases.filter(
+        raised_on__lte=cutoff, pk__in=CaseEvent.objects.filter(on__gt=cutoff).values("case_id")
+    )
+    then = (
+        open_on(moved, cutoff)
+        .filter(limit_then__lt=cutoff)
+        .exclude(Exists(_settled_open(cutoff).filter(case=OuterRef("pk"))))
+    )
+    # The late cases also open past their limit: their resolutions, checked against the index.
+    both = late.filter(Q(Exists(_settled_open(cutoff).filter(case=OuterRef("case_id")))) | Q(case__in=then))
+    distinct = Count("case_id", distinct=True)
+    out = {}
+    for sign, part, count in ((1, late, distinct), (1, then, None), (-1, both, distinct)):
+        for key, row in _grouped(part, by_bureau, count=count).items():
+            out.setdefault(key, {"n": 0})["n"] += sign * row["n"]
+    if by_bureau:
+        rows = (
+            settled.order_by().values("bureau_id").annotate(total=Sum("n")).values_list("bureau_id", "total")
+        )
+    else:
+        rows = [(None, settled.aggregate(total=Sum("n"))["total"] or 0)]
+    for key, total in rows:
+        out.setdefault(key, {"n": 0})["n"] += total
+    return out
 
 
 def omission_events(scope, period, today):
@@ -296,6 +337,15 @@ def visited_in(period, today):
     )
 
 
+def visited_tally(scope, period, today):
+    """The rows of VisitedTally that count a bureau's active households met in the period: of its
+    months, those whose previous month met is before the period (each household once)."""
+    first = period.start.replace(day=1)
+    return VisitedTally.objects.filter(
+        bureau_id__in=scope.bureau_ids, month__gte=first, month__lte=period.cutoff(today), prev__lt=first
+    )
+
+
 def households_not_visited(scope, period, today):
     return area_households(scope, period).filter(~Exists(visited_in(period, today)))
 
@@ -320,13 +370,14 @@ CASE_FIGURES = {"delay": delay_cases, "omission": omission_cases, "error": error
 COUNTED = {"delay": delay_cases, "omission": omission_events, "error": error_events}
 
 
-def _grouped(queryset, by_bureau: bool, **extra) -> dict:
+def _grouped(queryset, by_bureau: bool, count=None, **extra) -> dict:
     """{bureau_id: {...counts}} (or {None: {...}}) in one query (one per part of a figure counted in
-    parts, the counts added)."""
+    parts, the counts added); n counts the rows, or what `count` says."""
+    count = count or Count("pk")
     if isinstance(queryset, tuple):
         total = {}
         for part in queryset:
-            for key, row in _grouped(part, by_bureau, **extra).items():
+            for key, row in _grouped(part, by_bureau, count, **extra).items():
                 entry = total.setdefault(key, {})
                 for name, value in row.items():
                     entry[name] = (entry.get(name) or 0) + (value or 0)
@@ -335,9 +386,9 @@ def _grouped(queryset, by_bureau: bool, **extra) -> dict:
         return total
     if by_bureau:
         field = "case__bureau_id" if queryset.model is CaseEvent else "bureau_id"
-        rows = queryset.order_by().values(field).annotate(n=Count("pk"), **extra)
+        rows = queryset.order_by().values(field).annotate(n=count, **extra)
         return {r.pop(field): r for r in rows}
-    return {None: queryset.aggregate(n=Count("pk"), **extra)}
+    return {None: queryset.aggregate(n=count, **extra)}
 
 
 def compute(
@@ -346,7 +397,13 @@ def compute(
     """{code: {bureau_id or None: counts}}, each figure counted in the database. With a `viewer`, 零违犯
     counts only the reports the access policy lets them read (none for those outside the register)."""
     today = today or timezone.localdate()
-    out = {code: _grouped(function(scope, period, today), by_bureau) for code, function in COUNTED.items()}
+    out = {
+        code: _grouped(function(scope, period, today), by_bureau)
+        for code, function in COUNTED.items()
+        if code != "delay" or scope.staff is not None or scope.department is not None
+    }
+    if "delay" not in out:  # a bureau's: from the tally of open cases
+        out["delay"] = delay_counts(scope, period, today, by_bureau)
     months = completed_months(period, today)
     lapse = _grouped(commitments_lapsed(scope, period, today), by_bureau)
     for key in lapse:
@@ -357,9 +414,15 @@ def compute(
             entry["n"] += row["n"]
             entry["months"] += row["n"]
     out["lapse"] = lapse
-    # Two counts: the area, and those of it not visited (an anti-join, done in one pass).
+    # Two counts: the area, and those of it not visited: a person's or a department's area by an
+    # anti-join; a bureau's, its active households less those met in the period (VisitedTally).
     area = _grouped(area_households(scope, period), by_bureau)
-    unvisited = _grouped(households_not_visited(scope, period, today), by_bureau)
+    if scope.staff is None and scope.department is None:
+        unvisited = {key: {"n": row["n"]} for key, row in area.items()}
+        for key, row in _grouped(visited_tally(scope, period, today), by_bureau, count=Sum("n")).items():
+            unvisited.setdefault(key, {"n": 0})["n"] -= row["n"] or 0
+    else:
+        unvisited = _grouped(households_not_visited(scope, period, today), by_bureau)
     out["distance"] = {}
     for key, row in area.items():
         missing = unvisited.get(key, {}).get("n", 0)

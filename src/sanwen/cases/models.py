@@ -784,3 +784,22 @@ class Bell(models.Model):
 
     def __str__(self):
         return f"{self.staff_id}: {self.unread}"
+
+
+class OpenTally(models.Model):
+    """Cases open after their latest step, per bureau, time limit in force after that step and the
+    step's day: how many cases stood open past their limit at the end of any day D (the rows with
+    deadline < D and on <= D) is a sum over a few thousand rows instead of a walk over the bureau's
+    open cases. Kept by triggers (migration 0016) from the timeline's stamps (CaseEvent.latest,
+    open_after, deadline, on) as restamp() writes them, whatever writes the rows."""
+
+    bureau = models.ForeignKey("org.Bureau", on_delete=models.CASCADE, related_name="+", db_index=False)
+    deadline = models.DateField()
+    on = models.DateField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["bureau", "deadline", "on"], name="open_tally_once")]
+
+    def __str__(self):
+        return f"{self.bureau_id} {self.on}→{self.deadline}: {self.n}"

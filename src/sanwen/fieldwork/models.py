@@ -59,7 +59,7 @@ class FieldDay(BureauOwnedModel):
 
 
 class FieldMonth(models.Model):
-    """A person's field days in one month (到点天数), kept by database triggers (migration 0008) as
+    """A person's field days in one month (到点天数), kept by database triggers (migration 0009) as
     field days are recorded, moved or removed, whatever writes them: the quota table and 零失误 read
     one row per person and month instead of counting the month's field days."""
 
@@ -448,3 +448,26 @@ class NotebookReview(BureauOwnedModel):
 
     def __str__(self):
         return f"{self.staff} {self.month:%Y-%m}"
+
+
+NO_VISIT_BEFORE = "1900-01-01"  # VisitedTally.prev of a household's first face-to-face month
+
+
+class VisitedTally(models.Model):
+    """Active households met face to face in a month (fieldwork.VisitedMonth), per bureau, month and
+    the household's previous month met (NO_VISIT_BEFORE: none before): the households met in any run
+    of months [first, last] are the rows of those months whose previous month is before `first`
+    (each household counted at its first month in the run), so 零距离 of a bureau is a sum over a
+    few hundred rows instead of an anti-join over its households. Kept by triggers (migration 0011)
+    as months are recorded or removed and households become active or inactive."""
+
+    bureau = models.ForeignKey("org.Bureau", on_delete=models.CASCADE, related_name="+", db_index=False)
+    month = models.DateField()
+    prev = models.DateField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["bureau", "month", "prev"], name="visited_tally_once")]
+
+    def __str__(self):
+        return f"{self.bureau_id} {self.month:%Y-%m} (before: {self.prev:%Y-%m}): {self.n}"

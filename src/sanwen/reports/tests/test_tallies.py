@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from sanwen.campaigns.models import HandlingMode
-from sanwen.cases.models import Case, CaseEvent, State
+from sanwen.cases.models import Case, CaseEvent, OpenTally, State
 from sanwen.cases.services import case_accept, case_assign, case_reopen, case_resolve
 from sanwen.core.access import Role
 from sanwen.reports.models import CaseTally, ResolutionTally
@@ -106,6 +106,48 @@ def test_the_tallies_match_the_rows_after_any_writes(world, seed):
     CaseEvent.objects.filter(case=cases[-1]).delete()
     Case.objects.filter(pk=cases[-1].pk).delete()
     assert kept() == recount()
+    assert open_kept() == open_recount()
+
+
+def open_recount():
+    """OpenTally as the timeline's stamps give it now: each case's latest step it stands open after."""
+    out = {}
+    for e in CaseEvent.objects.filter(latest=True, open_after=True).select_related("case"):
+        if e.deadline and e.on:
+            key = (e.case.bureau_id, e.deadline, e.on)
+            out[key] = out.get(key, 0) + 1
+    return out
+
+
+def open_kept():
+    return {(t.bureau_id, t.deadline, t.on): t.n for t in OpenTally.objects.exclude(n=0)}
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_open_tally_follows_the_timeline_and_the_delay_figure_equals_the_listing(world, seed):
+    """OpenTally after the services' steps, stamps rewritten in bulk, events deleted and a case moved to
+    another bureau; and 零延误 of a bureau counted from it equals the cases it lists, for any day."""
+    from sanwen.accountability.scorecard import Period, Scope, delay_cases
+    from sanwen.accountability.scorecard import compute as zeros
+    from sanwen.cases.models import restamp
+
+    rng = random.Random(200 + seed)
+    cases = busy_bureau(world, rng, n=18)
+    assert open_kept() == open_recount()
+    scope = Scope(bureau=world.a.bureau)
+    for _ in range(8):
+        start = D(2026, 1, 1) + datetime.timedelta(days=rng.randrange(90))
+        end = start + datetime.timedelta(days=rng.randrange(60))
+        today = end + datetime.timedelta(days=rng.choice([-10, 0, 1, 30]))
+        period = Period(start, end, "custom", "")
+        counted = zeros(scope, period, today)["delay"][None]["n"]
+        assert counted == delay_cases(scope, period, today).count(), (start, end, today)
+    CaseEvent.objects.filter(case=rng.choice(cases), latest=True).update(deadline=D(2026, 1, 2))
+    victim = rng.choice(cases)
+    CaseEvent.objects.filter(case=victim).exclude(pk=victim.events.order_by("at", "id").first().pk).delete()
+    restamp(victim.pk)
+    Case.objects.filter(pk=rng.choice(cases).pk).update(bureau=world.b.bureau)
+    assert open_kept() == open_recount()
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -156,3 +198,74 @@ def test_a_period_is_split_into_whole_months_and_its_edges():
                     days.add(day)
                     day += datetime.timedelta(days=1)
             assert days == {start + datetime.timedelta(days=i) for i in range(length + 1)}, (start, end)
+
+
+def visited_recount():
+    """VisitedTally as the month rows give it: each active household's months, under the month before."""
+    from sanwen.fieldwork.models import NO_VISIT_BEFORE, VisitedMonth
+
+    out, last = {}, {}
+    rows = VisitedMonth.objects.filter(household__active=True).order_by("household_id", "month")
+    for v in rows.values("household_id", "bureau_id", "month"):
+        before = last.get(v["household_id"], D.fromisoformat(NO_VISIT_BEFORE))
+        key = (v["bureau_id"], v["month"], before)
+        out[key] = out.get(key, 0) + 1
+        last[v["household_id"]] = v["month"]
+    return out
+
+
+def visited_kept():
+    from sanwen.fieldwork.models import VisitedTally
+
+    return {(t.bureau_id, t.month, t.prev): t.n for t in VisitedTally.objects.exclude(n=0)}
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_visited_tally_follows_the_months_and_the_distance_figure_equals_the_listing(world, seed):
+    """VisitedTally after months recorded in any order (a month between two others included), removed,
+    and households deactivated and reactivated; and 零距离 of a bureau counted from it equals the
+    households it lists, for any run of months."""
+    from sanwen.accountability.scorecard import Period, Scope, households_not_visited
+    from sanwen.accountability.scorecard import compute as zeros
+    from sanwen.clients.models import Household
+    from sanwen.clients.services import household_create
+    from sanwen.fieldwork.models import VisitedMonth
+
+    rng = random.Random(300 + seed)
+    a = world.a
+    for i in range(8):
+        household_create(
+            bureau=a.bureau, by=None, kind="farmer", name=f"农户{i}", township=a.township, village=a.village
+        )
+    households = list(Household.objects.filter(bureau=a.bureau))
+    months = [D(2025, 9 + i, 1) if i < 4 else D(2026, i - 3, 1) for i in range(10)]
+    for _ in range(40):
+        VisitedMonth.objects.bulk_create(
+            [VisitedMonth(household=rng.choice(households), bureau=a.bureau, month=rng.choice(months))],
+            ignore_conflicts=True,
+        )
+    assert visited_kept() == visited_recount()
+    scope = Scope(bureau=a.bureau)
+
+    def same_figure():
+        for _ in range(6):
+            first = rng.randrange(len(months))
+            last = rng.randrange(first, len(months))
+            period = Period(months[first], months[last] + datetime.timedelta(days=20), "custom", "")
+            today = period.end + datetime.timedelta(days=rng.choice([-30, 0, 5]))
+            figure = zeros(scope, period, today)["distance"][None]
+            assert figure["n"] == households_not_visited(scope, period, today).count(), (period, today)
+
+    same_figure()
+    for _ in range(6):
+        VisitedMonth.objects.filter(pk=VisitedMonth.objects.order_by("?").values("pk")[:1]).delete()
+    Household.objects.filter(pk__in=[h.pk for h in households[:3]]).update(active=False)
+    assert visited_kept() == visited_recount()
+    same_figure()
+    Household.objects.filter(pk=households[0].pk).update(active=True)
+    VisitedMonth.objects.bulk_create(
+        [VisitedMonth(household=households[1], bureau=a.bureau, month=m) for m in months[3:6]],
+        ignore_conflicts=True,
+    )
+    assert visited_kept() == visited_recount()
+    same_figure()
