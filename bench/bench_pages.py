@@ -314,6 +314,13 @@ def run() -> list[Result]:
     results = []
     failures = check_registration(people["county"])
     results.append(measure_clock())
+    from sanwen.cases.models import Case
+    from sanwen.core.access import may_see
+
+    long_case = Case.objects.get(pk=made["long_case"])
+    # A province's leader reads the counties' figures, not their cases (the access policy).
+    readable = {role: may_see(long_case, people[role]) for role in ("leader", "staff")}
+    readable["why"] = "the case is a county's; a province's leader reads its figures, not its cases"
     server_env = _server_env() | {"DJANGO_SETTINGS_MODULE": "bench.settings"}
     pages = _pages(made, book, people["county"])
     connections.close_all()
@@ -358,6 +365,11 @@ def run() -> list[Result]:
                     f"{where}: bare {bare * 1000:.1f} ms, floor {floor * 1000:.1f} ms, {floor_rate:.1f}/s"
                 )
                 for name, path, target in pages:
+                    if path == f"/cases/{made['long_case']}/" and not readable[role]:
+                        line = f"{where} {path}: not measured (not theirs to read: {readable['why']})"
+                        print(f"  {line}", flush=True)
+                        lines.append(line)
+                        continue
                     p50, statuses = _sequential(one, path)
                     if p50 < SLOW:
                         rate, loaded_p50, load_statuses = _concurrent(clients, path)

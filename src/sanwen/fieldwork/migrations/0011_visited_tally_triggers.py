@@ -3,9 +3,9 @@ rows added or removed) and become active or inactive, and the tally of the rows 
 
 A month added for a household counts under (its bureau, the month, the household's previous month),
 and the household's next month, if any, moves from the old previous month to the new one; a month
-removed does the reverse. Only active households count. The row taken away on removal is an UPDATE;
-what is added goes through the household (active, still there), so a flush, which deletes households
-before their months and the tally after them, leaves nothing behind.
+removed does the reverse. Only active households count. On removal the rows taken away are UPDATEs
+and the next month is moved back only while the tally counts it under the removed month, so a flush
+(SQLite deletes the tables in any order) leaves no row behind, whichever table it empties first.
 
 Triggers fire on: INSERT/DELETE of fieldwork_visitedmonth, UPDATE of clients_household's active."""
 
@@ -46,11 +46,18 @@ def added(row: str) -> list[str]:
 
 
 def removed(row: str) -> list[str]:
+    """The month's count taken away; the next month moves back to the previous month, only while it is
+    counted under this one (a flush that emptied the tally first adds nothing)."""
+    counted = (
+        "EXISTS (SELECT 1 FROM fieldwork_visitedtally t WHERE t.bureau_id = y.bureau_id AND t.month = y.month "
+        f"AND t.prev = {row}.month AND t.n > 0)"
+    )
     return [
         f"UPDATE fieldwork_visitedtally SET n = n - 1 WHERE bureau_id = {row}.bureau_id AND month = {row}.month "
         f"AND prev = {prev(row)} AND {active(row)};",
+        f"INSERT INTO fieldwork_visitedtally ({KEY}, n) SELECT y.bureau_id, y.month, {prev(row)}, 1 "
+        f"FROM ({next_of(row, 'x.bureau_id, x.month')}) y WHERE {counted} {UPSERT}",
         f"UPDATE fieldwork_visitedtally SET n = n - 1 WHERE ({KEY}) = ({next_of(row, f'x.bureau_id, x.month, {row}.month')});",
-        f"INSERT INTO fieldwork_visitedtally ({KEY}, n) {next_of(row, f'x.bureau_id, x.month, {prev(row)}, 1')} {UPSERT}",
     ]
 
 
