@@ -392,10 +392,18 @@ def _grouped(queryset, by_bureau: bool, count=None, **extra) -> dict:
 
 
 def compute(
-    scope: Scope, period: Period, today: datetime.date | None = None, *, by_bureau: bool = False, viewer=None
+    scope: Scope,
+    period: Period,
+    today: datetime.date | None = None,
+    *,
+    by_bureau: bool = False,
+    viewer=None,
+    short: dict | None = None,
 ) -> dict:
     """{code: {bureau_id or None: counts}}, each figure counted in the database. With a `viewer`, 零违犯
-    counts only the reports the access policy lets them read (none for those outside the register)."""
+    counts only the reports the access policy lets them read (none for those outside the register).
+    `short` ({month: how many fell short of the quota}, the scope's, e.g. from the quota table a page
+    shows beside) stands in for counting those months again."""
     today = today or timezone.localdate()
     out = {
         code: _grouped(function(scope, period, today), by_bureau)
@@ -409,7 +417,8 @@ def compute(
     for key in lapse:
         lapse[key] = {"n": lapse[key]["n"], "commitments": lapse[key]["n"], "months": 0}
     for month in months:
-        for key, row in _grouped(short_rows(scope, month), by_bureau).items():
+        counted = {None: {"n": short[month]}} if short and month in short and not by_bureau else None
+        for key, row in (counted or _grouped(short_rows(scope, month), by_bureau)).items():
             entry = lapse.setdefault(key, {"n": 0, "commitments": 0, "months": 0})
             entry["n"] += row["n"]
             entry["months"] += row["n"]
@@ -502,7 +511,15 @@ def _sum(cells):
     return total
 
 
-def card(scope: Scope, period: Period, today=None, *, children: bool = False, viewer=None) -> Card:
+def card(
+    scope: Scope,
+    period: Period,
+    today=None,
+    *,
+    children: bool = False,
+    viewer=None,
+    short: dict | None = None,
+) -> Card:
     """The scorecard of the scope; with `children`, each child bureau of the scope's bureau (with
     its own descendants) in a column of its own, and the total. Shown to a `viewer`, 零违犯 is there
     only for the integrity register's readers, counting the reports they may read: its count would
@@ -517,7 +534,7 @@ def card(scope: Scope, period: Period, today=None, *, children: bool = False, vi
             names[target.code] = target.name
             descriptions[target.code] = target.description
     kids = list(scope.bureau.children.order_by("code")) if children else []
-    data = compute(scope, period, today, by_bureau=bool(kids), viewer=viewer)
+    data = compute(scope, period, today, by_bureau=bool(kids), viewer=viewer, short=short)
     if kids:
         owner = scope.bureau.child_of(kids)
         columns = [(kid.short_name or kid.name, kid) for kid in kids]

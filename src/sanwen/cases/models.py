@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -509,6 +509,19 @@ class CaseEvent(models.Model):
             models.Index(fields=["on", "case"], name="caseevent_day"),
             # Resolutions by the day their return visit fell due, and whether it was answered by then.
             models.Index(fields=["kind", "due_on", "answered_on", "case"], name="caseevent_visit_due"),
+            # Only the steps taken after their limit, by kind and day: 零延误's late resolutions of a
+            # period read these, not every resolution (the kind is a column, not in the condition, so
+            # that SQLite uses the index for a query that names it as a parameter).
+            models.Index(
+                fields=["kind", "on", "case"], condition=Q(on__gt=F("deadline")), name="caseevent_late"
+            ),
+            # Only the return visits not made by their day (零疏忽's missed visits of a period).
+            models.Index(
+                fields=["kind", "due_on", "case", "answered_on"],
+                condition=Q(due_on__isnull=False)
+                & (Q(answered_on__isnull=True) | Q(answered_on__gt=F("due_on"))),
+                name="caseevent_visit_missed",
+            ),
         ]
 
     def __str__(self):

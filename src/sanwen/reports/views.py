@@ -79,9 +79,11 @@ def _quota(f: stats.Filters, today):
     return rows
 
 
-def _zeros(f: stats.Filters, bureau, today, viewer):
+def _zeros(f: stats.Filters, bureau, today, viewer, quota=()):
+    """The six zeros of the filters' scope; the months of `quota` (_quota's rows) are not counted again."""
     scope = Scope(bureau=bureau, bureau_ids=f.bureau_ids, department=f.department, staff=f.staff)
-    return card(scope, Period(f.start, f.end, "custom", f"{f.start}..{f.end}"), today, viewer=viewer)
+    period = Period(f.start, f.end, "custom", f"{f.start}..{f.end}")
+    return card(scope, period, today, viewer=viewer, short={row["month"]: row["short"] for row in quota})
 
 
 def _vocabulary_in_language(data: dict) -> dict:
@@ -383,13 +385,14 @@ def dashboard_duty(request):
     """The dashboard's quota compliance and six zeros: loaded after the page (they read more)."""
     f, bureau, label = report_filters(request)
     today = timezone.localdate()
+    quota = _quota(f, today)
     return render(
         request,
         "reports/_duty.html",
         {
             "f": f,
-            "quota": _quota(f, today),
-            "zeros": _zeros(f, bureau, today, request.user),
+            "quota": quota,
+            "zeros": _zeros(f, bureau, today, request.user, quota),
             "scope_query": "&".join(
                 [f"period={f.start}..{f.end}", f"bureau={bureau.pk}"]
                 + ([f"staff={f.staff.pk}"] if f.staff else [])

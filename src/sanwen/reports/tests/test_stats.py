@@ -196,6 +196,30 @@ def test_quota_and_six_zeros_come_with_the_page(client, world, records):
     assert client.get(f"/accountability/scorecard/records/?{link}").status_code == 200
 
 
+def test_the_fragments_six_zeros_equal_the_scorecards_with_the_quota_months_counted_once(
+    client, world, records
+):
+    """The fragment hands its quota table's shortfalls to 零失误 instead of counting those months
+    again: the figures are the scorecard's all the same, for the bureau and for one person."""
+    from django.utils import timezone
+
+    from sanwen.accountability.scorecard import Period, Scope, card
+
+    a = world.a
+    client.force_login(a.users[Role.LEADER])
+    today = timezone.localdate()
+    start = (today.replace(day=1) - datetime.timedelta(days=400)).replace(day=1)
+    for extra, scope in (("", Scope(bureau=a.bureau)), (f"&staff={a.users[Role.STAFF].pk}", None)):
+        response = client.get(f"/reports/duty/?from={start}&to={today}{extra}")
+        shown = response.context["zeros"]
+        scope = scope or Scope(bureau=a.bureau, staff=a.users[Role.STAFF])
+        counted = card(scope, Period(start, today, "custom", ""), today, viewer=a.users[Role.LEADER])
+        assert len(response.context["quota"]) == 12
+        assert [f[3] for f in shown.figures] == [f[3] for f in counted.figures]
+        lapse = dict((f[0], f[3]) for f in shown.figures)["lapse"][0]
+        assert lapse["months"] >= sum(row["short"] for row in response.context["quota"]) > 0
+
+
 def test_satisfaction_is_given_per_return_visit_and_per_case_and_the_summary_says_which(world, records):
     from sanwen.reports.summary import summary_text
 
