@@ -376,6 +376,7 @@ BUREAU_PATHS = {
     "fieldwork.visitphoto": "visit__bureau",
     "fieldwork.visitstaff": "visit__bureau",
     "fieldwork.leavemonth": "leave__bureau",
+    "fieldwork.fieldmonth": "staff__bureau",
     "accountability.assessmentcomment": "assessment__bureau",
 }
 
