@@ -279,6 +279,20 @@ RESOLVED_COUNTS = {
 }
 
 
+# The same counts from the tally rows (reports.models), each row counting n cases or resolutions.
+TALLIED_RAISED = {
+    "cases": Sum("n"),
+    "suggestions": Sum("n", filter=Q(ask_kind=AskKind.SUGGESTION)),
+    **{f"ask_{k}": Sum("n", filter=Q(ask_kind=k)) for k in AskKind.values},
+    **{f"concern_{k}": Sum("n", filter=Q(concern_kind=k)) for k in ConcernKind.values},
+}
+TALLIED_RESOLVED = {
+    "resolved": Sum("n"),
+    "on_time": Sum("n", filter=Q(on_time=True)),
+    "on_the_spot": Sum("n", filter=Q(on_the_spot=True)),
+}
+
+
 def _tallies(f: Filters, first: datetime.date, last: datetime.date):
     """The tally rows (cases, resolutions) of the scope's whole months first..last: the bureau-wide
     ones, or the scoped ones of the person, the department, or every department (a township of the
@@ -306,32 +320,19 @@ def _tallied(f: Filters):
     raised, resolved, modes = {}, {}, {}
     if first is not None:
         tallies, resolution_tallies = _tallies(f, first, last)
-        for row in tallies.values(
-            "bureau_id", "month", "ask_kind", "concern_kind", "mode_id", "state"
-        ).annotate(total=Sum("n")):
-            n = row["total"] or 0
-            counts = raised.setdefault(
-                (row["bureau_id"], row["month"].strftime("%Y-%m")), dict.fromkeys(RAISED_COUNTS, 0)
-            )
-            counts["cases"] += n
-            if row["ask_kind"] == AskKind.SUGGESTION:
-                counts["suggestions"] += n
-            if f"ask_{row['ask_kind']}" in counts:
-                counts[f"ask_{row['ask_kind']}"] += n
-            if f"concern_{row['concern_kind']}" in counts:
-                counts[f"concern_{row['concern_kind']}"] += n
+        # Summed in the database to the bureau and month (and to the mode and state), a few rows per
+        # bureau and month whatever the number of kinds, modes and states the tallies keep apart.
+        for row in tallies.order_by().values("bureau_id", "month").annotate(**TALLIED_RAISED):
+            raised[(row["bureau_id"], row["month"].strftime("%Y-%m"))] = {
+                k: row[k] or 0 for k in RAISED_COUNTS
+            }
+        for row in tallies.order_by().values("mode_id", "state").annotate(total=Sum("n")):
             key = (row["mode_id"], row["state"])
-            modes[key] = modes.get(key, 0) + n
-        for row in resolution_tallies.values("bureau_id", "month", "on_time", "on_the_spot").annotate(
-            total=Sum("n")
-        ):
-            n = row["total"] or 0
-            counts = resolved.setdefault(
-                (row["bureau_id"], row["month"].strftime("%Y-%m")), dict.fromkeys(RESOLVED_COUNTS, 0)
-            )
-            counts["resolved"] += n
-            counts["on_time"] += n if row["on_time"] else 0
-            counts["on_the_spot"] += n if row["on_the_spot"] else 0
+            modes[key] = modes.get(key, 0) + (row["total"] or 0)
+        for row in resolution_tallies.order_by().values("bureau_id", "month").annotate(**TALLIED_RESOLVED):
+            resolved[(row["bureau_id"], row["month"].strftime("%Y-%m"))] = {
+                k: row[k] or 0 for k in RESOLVED_COUNTS
+            }
     raised_rows = [(b, m, c) for (b, m), c in raised.items()]
     resolved_rows = [(b, m, c) for (b, m), c in resolved.items()]
     for start, end in edges:
