@@ -342,15 +342,14 @@ def _tallied(f: Filters):
         for row in cases_raised(part).order_by().values("mode_id", "state").annotate(n=Count("pk")):
             key = (row["mode_id"] or 0, row["state"])
             modes[key] = modes.get(key, 0) + row["n"]
-    named = {m.pk: m for m in HandlingMode.objects.filter(pk__in={k[0] for k in modes if k[0]})}
+    # Each mode's code, name and order read once (a province has a mode of each kind per bureau).
+    named = {
+        m.pk: {"mode__code": m.code, "mode__name": m.name, "mode__order": m.order}
+        for m in HandlingMode.objects.filter(pk__in={k[0] for k in modes if k[0]})
+    }
+    nameless = {"mode__code": None, "mode__name": None, "mode__order": None}
     mode_state = [
-        {
-            "mode__code": named[mode_id].code if mode_id in named else None,
-            "mode__name": named[mode_id].name if mode_id in named else None,
-            "mode__order": named[mode_id].order if mode_id in named else None,
-            "state_then": state,
-            "n": n,
-        }
+        named.get(mode_id, nameless) | {"state_then": state, "n": n}
         for (mode_id, state), n in modes.items()
         if n
     ]
