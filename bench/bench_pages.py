@@ -318,9 +318,13 @@ def run() -> list[Result]:
     from sanwen.core.access import may_see
 
     long_case = Case.objects.get(pk=made["long_case"])
-    # A province's leader reads the counties' figures, not their cases (the access policy).
-    readable = {role: may_see(long_case, people[role]) for role in ("leader", "staff")}
-    readable["why"] = "the case is a county's; a province's leader reads its figures, not its cases"
+    # A province's leader reads the counties' figures, not their cases or ledger books (the policy).
+    records = {f"/cases/{long_case.pk}/": long_case, f"/field/ledgers/{book.pk}/": book}
+    unreadable = {
+        role: {path for path, record in records.items() if not may_see(record, people[role])}
+        for role in ("leader", "staff")
+    }
+    unreadable_why = "a county's record; a province's leader reads the counties' figures, not their records"
     server_env = _server_env() | {"DJANGO_SETTINGS_MODULE": "bench.settings"}
     pages = _pages(made, book, people["county"])
     connections.close_all()
@@ -365,8 +369,8 @@ def run() -> list[Result]:
                     f"{where}: bare {bare * 1000:.1f} ms, floor {floor * 1000:.1f} ms, {floor_rate:.1f}/s"
                 )
                 for name, path, target in pages:
-                    if path == f"/cases/{made['long_case']}/" and not readable[role]:
-                        line = f"{where} {path}: not measured (not theirs to read: {readable['why']})"
+                    if path in unreadable[role]:
+                        line = f"{where} {path}: not measured (not theirs to read: {unreadable_why})"
                         print(f"  {line}", flush=True)
                         lines.append(line)
                         continue

@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -44,7 +45,7 @@ from sanwen.cases.models import (
     OpenTally,
     State,
 )
-from sanwen.clients.models import Household
+from sanwen.clients.models import Household, HouseholdTally
 from sanwen.core.access import Scope, reads_integrity, visible
 from sanwen.fieldwork.models import VisitedMonth, VisitedTally
 from sanwen.fieldwork.quota import quota_rows, short_only
@@ -191,7 +192,7 @@ def _settled_open(day: datetime.date):
 def delay_counts(scope, period, today, by_bureau: bool) -> dict:
     """零延误 of a bureau (or several) counted without listing its cases: the cases resolved late in
     the period, plus those open past their limit at its end, less the cases that are both. The open
-    ones are summed from reports.OpenTally (the cases whose latest step is on or before the day,
+    ones are summed from cases.OpenTally (the cases whose latest step is on or before the day,
     as the triggers keep them), plus the few whose timeline moved after the day, read as it stood."""
     cutoff = period.cutoff(today)
     cases = _cases(scope)
@@ -337,6 +338,11 @@ def visited_in(period, today):
     )
 
 
+def household_tally(scope):
+    """The rows of HouseholdTally that count a bureau's active households (its whole area)."""
+    return HouseholdTally.objects.filter(bureau_id__in=scope.bureau_ids, active=True)
+
+
 def visited_tally(scope, period, today):
     """The rows of VisitedTally that count a bureau's active households met in the period: of its
     months, those whose previous month met is before the period (each household once)."""
@@ -425,12 +431,13 @@ def compute(
     out["lapse"] = lapse
     # Two counts: the area, and those of it not visited: a person's or a department's area by an
     # anti-join; a bureau's, its active households less those met in the period (VisitedTally).
-    area = _grouped(area_households(scope, period), by_bureau)
     if scope.staff is None and scope.department is None:
+        area = _grouped(household_tally(scope), by_bureau, count=Coalesce(Sum("n"), 0))
         unvisited = {key: {"n": row["n"]} for key, row in area.items()}
         for key, row in _grouped(visited_tally(scope, period, today), by_bureau, count=Sum("n")).items():
             unvisited.setdefault(key, {"n": 0})["n"] -= row["n"] or 0
     else:
+        area = _grouped(area_households(scope, period), by_bureau)
         unvisited = _grouped(households_not_visited(scope, period, today), by_bureau)
     out["distance"] = {}
     for key, row in area.items():

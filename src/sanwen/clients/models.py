@@ -214,3 +214,23 @@ class ImportRun(BureauOwnedModel):
 
     def __str__(self):
         return f"{self.filename} ({self.get_status_display()})"
+
+
+class HouseholdTally(models.Model):
+    """A bureau's households by kind and whether active, kept by triggers (migration 0007) as
+    households are added, changed or removed, whatever writes them: the home page's counts and
+    零距离's area of a bureau are a sum over a few rows instead of a count of its households. Read
+    through the access policy like the households (the bureau's own)."""
+
+    bureau = models.ForeignKey("org.Bureau", on_delete=models.CASCADE, related_name="+", db_index=False)
+    kind = models.CharField(max_length=16)
+    active = models.BooleanField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["bureau", "kind", "active"], name="household_tally_once")
+        ]
+
+    def __str__(self):
+        return f"{self.bureau_id} {self.kind} {self.active}: {self.n}"

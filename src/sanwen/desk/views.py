@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,8 +21,8 @@ from sanwen.cases.clock import render_alert, render_notice
 from sanwen.cases.models import AlertKind, Case
 from sanwen.cases.views import DUE_SOON_DAYS
 from sanwen.clients.models import (
-    Household,
     HouseholdKind,
+    HouseholdTally,
     ImportRun,
     LicenceStatus,
     PlantingContract,
@@ -45,10 +46,11 @@ from sanwen.portal.views import CSP
 def home(request):
     user = request.user
     today = timezone.localdate()
-    households = visible(Household.objects.filter(active=True), user).aggregate(
-        total=Count("id"),
-        farmers=Count("id", filter=Q(kind=HouseholdKind.FARMER)),
-        retailers=Count("id", filter=Q(kind=HouseholdKind.RETAILER)),
+    # The households one may read, counted on write per bureau and kind (HouseholdTally).
+    households = visible(HouseholdTally.objects.filter(active=True), user).aggregate(
+        total=Coalesce(Sum("n"), 0),
+        farmers=Coalesce(Sum("n", filter=Q(kind=HouseholdKind.FARMER)), 0),
+        retailers=Coalesce(Sum("n", filter=Q(kind=HouseholdKind.RETAILER)), 0),
     )
     renewal_window = today + datetime.timedelta(days=RENEWAL_LEAD_DAYS + 30)
     licences = visible(RetailLicence.objects.filter(status=LicenceStatus.VALID), user).aggregate(

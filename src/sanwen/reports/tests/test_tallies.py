@@ -277,3 +277,49 @@ def test_the_visited_tally_follows_the_months_and_the_distance_figure_equals_the
     for month in VisitedMonth.objects.order_by("?"):  # one at a time, in any order
         month.delete()
     assert not VisitedTally.objects.exists()
+
+
+def test_the_household_tally_follows_every_write_and_the_home_page_counts_from_it(client, world):
+    """HouseholdTally after households are created, moved between bureaus, change kind, are
+    deactivated in bulk and deleted; the home page's counts, read from it through the access policy,
+    equal a count of the households each person may read."""
+    from django.db.models import Count
+
+    from sanwen.clients.models import Household, HouseholdTally
+    from sanwen.clients.services import household_create
+    from sanwen.core.access import visible
+
+    def recount():
+        rows = Household.objects.values_list("bureau_id", "kind", "active").annotate(n=Count("id")).order_by()
+        return {(b, k, a): n for b, k, a, n in rows}
+
+    def kept():
+        return {(t.bureau_id, t.kind, t.active): t.n for t in HouseholdTally.objects.exclude(n=0)}
+
+    a, b = world.a, world.b
+    rng = random.Random(5)
+    made = [
+        household_create(
+            bureau=a.bureau,
+            by=None,
+            kind=rng.choice(["farmer", "retailer"]),
+            name=f"户{i}",
+            township=a.township,
+        )
+        for i in range(12)
+    ]
+    assert kept() == recount()
+    Household.objects.filter(pk__in=[h.pk for h in made[:4]]).update(active=False)
+    Household.objects.filter(pk=made[5].pk).update(kind="retailer" if made[5].kind == "farmer" else "farmer")
+    Household.objects.filter(pk=made[6].pk).update(bureau=b.bureau, township=b.township, village=b.village)
+    Household.objects.filter(pk=made[7].pk).delete()
+    assert kept() == recount()
+    for person in (a.users[Role.LEADER], a.users[Role.STAFF], b.users[Role.LEADER]):
+        client.force_login(person)
+        shown = client.get("/").context["households"]
+        readable = visible(Household.objects.filter(active=True), person)
+        assert shown == {
+            "total": readable.count(),
+            "farmers": readable.filter(kind="farmer").count(),
+            "retailers": readable.filter(kind="retailer").count(),
+        }
