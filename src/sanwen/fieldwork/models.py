@@ -64,7 +64,7 @@ class FieldMonth(models.Model):
     one row per person and month instead of counting the month's field days."""
 
     staff = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="field_months", db_index=False
     )
     month = models.DateField()  # the first of the month
     days = models.IntegerField(default=0)

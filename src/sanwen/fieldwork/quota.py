@@ -5,12 +5,12 @@ and department subtotals are one more query each, over those rows."""
 import datetime
 
 from django.db import connection
-from django.db.models import F, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import F, FilteredRelation, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.db.models.query import ModelIterable
 
 from sanwen.core.access import Role
-from sanwen.fieldwork.models import FieldMonth, LeaveMonth, month_end, month_start
+from sanwen.fieldwork.models import LeaveMonth, month_end, month_start
 from sanwen.org.models import Department, Staff
 
 
@@ -28,7 +28,7 @@ def quota_rows(*, bureau_ids, month: datetime.date, department_id: int | None = 
     """Active staff with a quota in the month, annotated with base (the rank's quota in the bureau's
     campaign running that month), leave_days, required and achieved (distinct dates with a field day);
     each row also has its shortfall. One query for any number of staff: each person's field days of
-    the month (FieldMonth) and leave are index lookups on (staff, month), without grouping the staff
+    the month (FieldMonth, joined) and leave (looked up on (staff, month)), without grouping the staff
     rows."""
     first, last = month_start(month), month_end(month)
     # Only approved leave has month rows (withdrawing removes them).
@@ -39,15 +39,14 @@ def quota_rows(*, bureau_ids, month: datetime.date, department_id: int | None = 
         .annotate(n=Sum("working_days"))
         .values("n")
     )
-    # The month's field days as the triggers keep them counted (one row per person and month).
-    days = FieldMonth.objects.filter(staff=OuterRef("pk"), month=first).values("days")[:1]
     # Administrators run the platform; the quota is for the cadres who go out.
     rows = Staff.objects.filter(bureau_id__in=list(bureau_ids), is_active=True).exclude(role=Role.ADMIN)
     if department_id:
         rows = rows.filter(department_id=department_id)
     zero = Value(0, output_field=IntegerField())
     rows = (
-        rows.filter(
+        rows.annotate(month_days=FilteredRelation("field_months", condition=Q(field_months__month=first)))
+        .filter(
             Q(bureau__campaign__end__isnull=True) | Q(bureau__campaign__end__gte=first),
             bureau__campaign__active=True,
             bureau__campaign__start__lte=last,
@@ -55,7 +54,9 @@ def quota_rows(*, bureau_ids, month: datetime.date, department_id: int | None = 
         )
         .annotate(
             base=F("bureau__campaign__quotas__days_per_month"),
-            achieved=Coalesce(Subquery(days, output_field=IntegerField()), zero),
+            # The month's field days as the triggers keep them counted, joined (one row per person
+            # and month): a hash join on PostgreSQL rather than a lookup per person.
+            achieved=Coalesce(F("month_days__days"), zero),
             leave_days=Coalesce(Subquery(leave, output_field=IntegerField()), zero),
         )
         .annotate(required=Greatest(F("base") - F("leave_days"), zero))
