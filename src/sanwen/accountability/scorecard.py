@@ -179,8 +179,7 @@ def delay_cases(scope, period, today):
     """零延误: cases resolved late in the period, or open past their limit at its end (as they stood)."""
     cutoff = period.cutoff(today)
     late = late_resolutions(scope, period, today).values("case_id")
-    narrow = scope.staff is not None or scope.department is not None
-    overdue = open_past_limit(_cases(scope), cutoff, narrow=narrow).values("pk")
+    overdue = open_past_limit(_cases(scope), cutoff, narrow=not scope.whole_bureau).values("pk")
     return _cases(scope).filter(Q(pk__in=late) | Q(pk__in=overdue))
 
 
@@ -411,13 +410,12 @@ def compute(
     `short` ({month: how many fell short of the quota}, the scope's, e.g. from the quota table a page
     shows beside) stands in for counting those months again."""
     today = today or timezone.localdate()
-    out = {
-        code: _grouped(function(scope, period, today), by_bureau)
-        for code, function in COUNTED.items()
-        if code != "delay" or scope.staff is not None or scope.department is not None
-    }
-    if "delay" not in out:  # a bureau's: from the tally of open cases
-        out["delay"] = delay_counts(scope, period, today, by_bureau)
+    out = {}
+    for code, function in COUNTED.items():
+        if code == "delay" and scope.whole_bureau:  # a bureau's: from the tally of open cases
+            out[code] = delay_counts(scope, period, today, by_bureau)
+        else:
+            out[code] = _grouped(function(scope, period, today), by_bureau)
     months = completed_months(period, today)
     lapse = _grouped(commitments_lapsed(scope, period, today), by_bureau)
     for key in lapse:
@@ -431,7 +429,7 @@ def compute(
     out["lapse"] = lapse
     # Two counts: the area, and those of it not visited: a person's or a department's area by an
     # anti-join; a bureau's, its active households less those met in the period (VisitedTally).
-    if scope.staff is None and scope.department is None:
+    if scope.whole_bureau:
         area = _grouped(household_tally(scope), by_bureau, count=Coalesce(Sum("n"), 0))
         unvisited = {key: {"n": row["n"]} for key, row in area.items()}
         for key, row in _grouped(visited_tally(scope, period, today), by_bureau, count=Sum("n")).items():

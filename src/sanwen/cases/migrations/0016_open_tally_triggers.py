@@ -8,6 +8,8 @@ Triggers fire on: INSERT/UPDATE/DELETE of cases_caseevent, UPDATE of cases_case'
 
 from django.db import migrations
 
+from sanwen.core.dbtriggers import per_vendor
+
 KEY = 'bureau_id, deadline, "on"'
 STAMPS = ("latest", "open_after", "deadline", '"on"', "case_id")
 
@@ -107,21 +109,14 @@ def _backfill(false: str) -> list[str]:
     ]
 
 
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        statements = SQLITE_UP + _backfill("0")
-    else:
-        statements = PG_UP + _backfill("false")
-    for statement in statements:
-        schema_editor.execute(statement, params=None)
-
-
-def backwards(apps, schema_editor):
-    statements = SQLITE_DOWN if schema_editor.connection.vendor == "sqlite" else PG_DOWN
-    for statement in statements:
-        schema_editor.execute(statement, params=None)
-
 
 class Migration(migrations.Migration):
     dependencies = [("cases", "0015_open_tally")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [
+        per_vendor(
+            sqlite=SQLITE_UP + _backfill("0"),
+            pg=PG_UP + _backfill("false"),
+            sqlite_down=SQLITE_DOWN,
+            pg_down=PG_DOWN,
+        )
+    ]

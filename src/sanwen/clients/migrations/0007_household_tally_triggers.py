@@ -5,6 +5,8 @@ the tally, or the tally after them, in any order)."""
 
 from django.db import migrations
 
+from sanwen.core.dbtriggers import per_vendor
+
 KEY = "bureau_id, kind, active"
 FIELDS = ("bureau_id", "kind", "active")
 
@@ -60,18 +62,14 @@ BACKFILL = [
 ]
 
 
-def forwards(apps, schema_editor):
-    statements = (SQLITE_UP if schema_editor.connection.vendor == "sqlite" else PG_UP) + BACKFILL
-    for statement in statements:
-        schema_editor.execute(statement, params=None)
-
-
-def backwards(apps, schema_editor):
-    statements = SQLITE_DOWN if schema_editor.connection.vendor == "sqlite" else PG_DOWN
-    for statement in statements:
-        schema_editor.execute(statement, params=None)
-
 
 class Migration(migrations.Migration):
     dependencies = [("clients", "0006_household_tally")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [
+        per_vendor(
+            sqlite=SQLITE_UP + BACKFILL,
+            pg=PG_UP + BACKFILL,
+            sqlite_down=SQLITE_DOWN,
+            pg_down=PG_DOWN,
+        )
+    ]

@@ -4,6 +4,8 @@ the row that counts it (never an insert: a flush deletes the field days after th
 
 from django.db import migrations
 
+from sanwen.core.dbtriggers import per_vendor, pg_month, sqlite_month
+
 ON = '"on"'
 
 
@@ -22,12 +24,6 @@ def _take(row: str, month) -> str:
     )
 
 
-def sqlite_month(column):
-    return f"date({column}, 'start of month')"
-
-
-def pg_month(column):
-    return f"date_trunc('month', {column})::date"
 
 
 SQLITE_UP = [
@@ -72,21 +68,14 @@ def _backfill(month) -> list[str]:
     ]
 
 
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        statements = SQLITE_UP + _backfill(sqlite_month)
-    else:
-        statements = PG_UP + _backfill(pg_month)
-    for statement in statements:
-        schema_editor.execute(statement, params=None)
-
-
-def backwards(apps, schema_editor):
-    statements = SQLITE_DOWN if schema_editor.connection.vendor == "sqlite" else PG_DOWN
-    for statement in statements:
-        schema_editor.execute(statement, params=None)
-
 
 class Migration(migrations.Migration):
     dependencies = [("fieldwork", "0008_field_month")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [
+        per_vendor(
+            sqlite=SQLITE_UP + _backfill(sqlite_month),
+            pg=PG_UP + _backfill(pg_month),
+            sqlite_down=SQLITE_DOWN,
+            pg_down=PG_DOWN,
+        )
+    ]

@@ -11,6 +11,8 @@ Triggers fire on: INSERT/DELETE of fieldwork_visitedmonth, UPDATE of clients_hou
 
 from django.db import migrations
 
+from sanwen.core.dbtriggers import per_vendor
+
 KEY = "bureau_id, month, prev"
 NONE = "'1900-01-01'"  # fieldwork.models.NO_VISIT_BEFORE
 VM = "fieldwork_visitedmonth"
@@ -115,18 +117,14 @@ BACKFILL = [
 ]
 
 
-def forwards(apps, schema_editor):
-    statements = (SQLITE_UP if schema_editor.connection.vendor == "sqlite" else PG_UP) + BACKFILL
-    for statement in statements:
-        schema_editor.execute(statement, params=None)
-
-
-def backwards(apps, schema_editor):
-    statements = SQLITE_DOWN if schema_editor.connection.vendor == "sqlite" else PG_DOWN
-    for statement in statements:
-        schema_editor.execute(statement, params=None)
-
 
 class Migration(migrations.Migration):
     dependencies = [("fieldwork", "0010_visited_tally")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [
+        per_vendor(
+            sqlite=SQLITE_UP + BACKFILL,
+            pg=PG_UP + BACKFILL,
+            sqlite_down=SQLITE_DOWN,
+            pg_down=PG_DOWN,
+        )
+    ]

@@ -4,6 +4,8 @@ taken away an UPDATE of the row that counts it (never an insert: a flush deletes
 
 from django.db import migrations
 
+from sanwen.core.dbtriggers import per_vendor, pg_month, sqlite_month
+
 E_ON, ON = 'e."on"', '."on"'
 CASE_KEY = "bureau_id, month, ask_kind, concern_kind, mode_id, state"
 RESOLUTION_KEY = "bureau_id, month, on_time, on_the_spot"
@@ -65,16 +67,10 @@ def _resolution_add(row: str, delta: str, month, on_time) -> str:
     )
 
 
-def sqlite_month(column):
-    return f"date({column}, 'start of month')"
-
 
 def sqlite_on_time(e):
     return f'COALESCE({e}."on" <= {e}.deadline, 0)'
 
-
-def pg_month(column):
-    return f"date_trunc('month', {column})::date"
 
 
 def pg_on_time(e):
@@ -174,22 +170,14 @@ def _backfill(month, on_time) -> list[str]:
     ]
 
 
-def forwards(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "sqlite":
-        statements = SQLITE_UP + _backfill(sqlite_month, sqlite_on_time)
-    else:
-        statements = PG_UP + _backfill(pg_month, pg_on_time)
-    for statement in statements:
-        schema_editor.execute(statement, params=None)
-
-
-def backwards(apps, schema_editor):
-    statements = SQLITE_DOWN if schema_editor.connection.vendor == "sqlite" else PG_DOWN
-    for statement in statements:
-        schema_editor.execute(statement, params=None)
-
 
 class Migration(migrations.Migration):
     dependencies = [("reports", "0001_tallies"), ("cases", "0009_list_order")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [
+        per_vendor(
+            sqlite=SQLITE_UP + _backfill(sqlite_month, sqlite_on_time),
+            pg=PG_UP + _backfill(pg_month, pg_on_time),
+            sqlite_down=SQLITE_DOWN,
+            pg_down=PG_DOWN,
+        )
+    ]

@@ -11,6 +11,8 @@ Triggers fire on: INSERT/UPDATE/DELETE of cases_case, INSERT/DELETE of cases_cas
 
 from django.db import migrations
 
+from sanwen.core.dbtriggers import per_vendor, pg_month, sqlite_month
+
 PERSON_COLUMNS = ("owner_id", "raised_by_id", "via_card_of_id")
 NEW_ON, OLD_ON, E_ON = 'NEW."on"', 'OLD."on"', 'e."on"'
 CASE_KEY = "dim, ref_id, month, bureau_id, township_id, ask_kind, concern_kind, mode_id, state"
@@ -161,16 +163,10 @@ def _resolutions_of_case_added(month, on_time) -> str:
     )
 
 
-def sqlite_month(column):
-    return f"date({column}, 'start of month')"
-
 
 def sqlite_on_time(e):
     return f'COALESCE({e}."on" <= {e}.deadline, 0)'
 
-
-def pg_month(column):
-    return f"date_trunc('month', {column})::date"
 
 
 def pg_on_time(e):
@@ -290,21 +286,14 @@ def _backfill(month, on_time) -> list[str]:
     ]
 
 
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        statements = SQLITE_UP + _backfill(sqlite_month, sqlite_on_time)
-    else:
-        statements = PG_UP + _backfill(pg_month, pg_on_time)
-    for statement in statements:
-        schema_editor.execute(statement, params=None)
-
-
-def backwards(apps, schema_editor):
-    statements = SQLITE_DOWN if schema_editor.connection.vendor == "sqlite" else PG_DOWN
-    for statement in statements:
-        schema_editor.execute(statement, params=None)
-
 
 class Migration(migrations.Migration):
     dependencies = [("reports", "0003_scope_tallies"), ("cases", "0011_event_timeline")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [
+        per_vendor(
+            sqlite=SQLITE_UP + _backfill(sqlite_month, sqlite_on_time),
+            pg=PG_UP + _backfill(pg_month, pg_on_time),
+            sqlite_down=SQLITE_DOWN,
+            pg_down=PG_DOWN,
+        )
+    ]
