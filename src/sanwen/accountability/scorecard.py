@@ -43,6 +43,7 @@ from sanwen.cases.models import (
     EventKind,
     FollowUp,
     OpenTally,
+    SkippedStep,
     State,
 )
 from sanwen.clients.models import Household, HouseholdTally
@@ -255,6 +256,16 @@ def omission_events(scope, period, today):
     return skipped, missed
 
 
+def omission_counted(scope, period, today):
+    """零疏忽 of a bureau (or several) without joining the period's resolutions to their cases: the
+    resolutions that skipped a step as cases.SkippedStep keeps them marked (the same test as
+    omission_events, kept by triggers), and the return visits missed."""
+    skipped = SkippedStep.objects.filter(
+        bureau_id__in=scope.bureau_ids, on__gte=period.start, on__lte=period.cutoff(today)
+    )
+    return skipped, omission_events(scope, period, today)[1]
+
+
 def omission_cases(scope, period, today):
     skipped, missed = omission_events(scope, period, today)
     return _cases(scope).filter(Q(pk__in=skipped.values("case_id")) | Q(pk__in=missed.values("case_id")))
@@ -414,6 +425,8 @@ def compute(
     for code, function in COUNTED.items():
         if code == "delay" and scope.whole_bureau:  # a bureau's: from the tally of open cases
             out[code] = delay_counts(scope, period, today, by_bureau)
+        elif code == "omission" and scope.whole_bureau:  # a bureau's: from the marked resolutions
+            out[code] = _grouped(omission_counted(scope, period, today), by_bureau)
         else:
             out[code] = _grouped(function(scope, period, today), by_bureau)
     months = completed_months(period, today)

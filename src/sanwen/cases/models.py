@@ -816,3 +816,27 @@ class OpenTally(models.Model):
 
     def __str__(self):
         return f"{self.bureau_id} {self.on}→{self.deadline}: {self.n}"
+
+
+class SkippedStep(models.Model):
+    """A resolution that skipped a step (零疏忽): accepted later than its limit, or with its handling
+    mode's rule unmet as the case stands (scorecard.omission_events says which). One row per such
+    resolution, under its case's bureau and day, so a bureau's count over any days reads an index
+    instead of joining the period's resolutions to their cases. Kept by triggers (migration 0019)
+    whatever writes the case, its timeline, partners or follow-ups, and the modes' rules; only rows
+    of existing resolutions are ever added (a flush leaves none behind)."""
+
+    event = models.OneToOneField(
+        CaseEvent, on_delete=models.DO_NOTHING, db_constraint=False, primary_key=True, related_name="+"
+    )
+    case = models.ForeignKey(Case, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    bureau = models.ForeignKey(
+        "org.Bureau", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    on = models.DateField()
+
+    class Meta:
+        indexes = [models.Index(fields=["bureau", "on"], name="skipped_step_day")]
+
+    def __str__(self):
+        return f"{self.bureau_id} {self.on}: {self.event_id}"

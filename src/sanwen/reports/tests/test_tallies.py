@@ -323,3 +323,91 @@ def test_the_household_tally_follows_every_write_and_the_home_page_counts_from_i
             "farmers": readable.filter(kind="farmer").count(),
             "retailers": readable.filter(kind="retailer").count(),
         }
+
+
+def skipped_kept():
+    from sanwen.cases.models import SkippedStep
+
+    return {(s.event_id, s.case_id, s.bureau_id, s.on) for s in SkippedStep.objects.all()}
+
+
+def skipped_recount():
+    """The resolutions that skipped a step as 零疏忽's test reads them from the cases (all time)."""
+    from sanwen.accountability.scorecard import Period, Scope, omission_events
+    from sanwen.org.models import Bureau
+
+    out = set()
+    for bureau in Bureau.objects.all():
+        skipped, _missed = omission_events(
+            Scope(bureau=bureau), Period(D(2000, 1, 1), D(2100, 1, 1), "", ""), D(2100, 1, 1)
+        )
+        out |= {(e.pk, e.case_id, bureau.pk, e.on) for e in skipped.filter(case__bureau=bureau)}
+    return out
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_skipped_steps_follow_every_write_and_omission_equals_the_rows(world, seed):
+    """SkippedStep after resolutions made, a mode's rule unmet afterwards (batch, first contact, the
+    visit at the client's place, partners, the public board, follow-ups left pending when archived),
+    acceptance made late, a mode's rule changed, events deleted and a case moved to another bureau;
+    and 零疏忽 of a bureau counted from it equals the rows, for any days."""
+    from sanwen.accountability.scorecard import Period, Scope, _grouped, omission_events
+    from sanwen.accountability.scorecard import compute as zeros
+    from sanwen.campaigns.models import ClosingRule
+    from sanwen.cases.models import CasePartner, FollowUp, Partner, SkippedStep
+
+    rng = random.Random(400 + seed)
+    from sanwen.accountability.tests.test_scorecard import handled
+
+    busy_bureau(world, rng, n=16)
+    for _ in range(6):  # and some resolved for certain, on any day, some accepted late
+        raised = D(2026, 1, 5) + datetime.timedelta(days=rng.randrange(80))
+        accepted = raised + datetime.timedelta(days=rng.choice([0, 0, 6]))
+        handled(world, raised=raised, accepted=accepted, resolved=accepted + datetime.timedelta(days=2))
+    resolved = list(Case.objects.filter(events__kind="resolved").distinct())
+    assert skipped_kept() == skipped_recount()
+    scope = Scope(bureau=world.a.bureau)
+
+    def same_figure():
+        assert skipped_kept() == skipped_recount()
+        for _ in range(5):
+            start = D(2026, 1, 1) + datetime.timedelta(days=rng.randrange(90))
+            period = Period(start, start + datetime.timedelta(days=rng.randrange(70)), "custom", "")
+            today = period.end + datetime.timedelta(days=rng.choice([-5, 0, 20]))
+            counted = zeros(scope, period, today)["omission"][None]["n"]
+            assert counted == _grouped(omission_events(scope, period, today), False)[None]["n"], period
+
+    same_figure()
+    partner = Partner.objects.create(bureau=world.a.bureau, name="电信公司")
+    modes = {m.closing_rule: m for m in HandlingMode.objects.filter(campaign=world.a.campaign)}
+    for rule in (ClosingRule.IN_BATCH, ClosingRule.PARTNER, ClosingRule.PUBLIC_BOARD, ClosingRule.FOLLOW_UPS):
+        if rule in modes:
+            Case.objects.filter(pk=rng.choice(resolved).pk).update(mode=modes[rule])
+    same_figure()
+    assert SkippedStep.objects.exists(), "no resolution skipped a step: the test would prove nothing"
+    for case in rng.sample(resolved, min(3, len(resolved))):
+        CasePartner.objects.create(case=case, partner=partner, contribution="协助")
+        FollowUp.objects.create(case=case, due_on=D(2026, 4, 1))
+    Case.objects.filter(pk__in=[c.pk for c in resolved[:4]]).update(state=State.ARCHIVED, public=False)
+    same_figure()
+    CasePartner.objects.filter(case=rng.choice(resolved)).delete()
+    FollowUp.objects.filter(case__in=resolved[:2]).update(done_on=D(2026, 4, 2))
+    Case.objects.filter(pk=rng.choice(resolved).pk).update(
+        accepted_on=D(2026, 6, 1), accept_due=D(2026, 5, 1)
+    )
+    for mode in modes.values():  # rules swapped among the modes
+        mode.closing_rule = rng.choice(list(modes))
+        mode.save(update_fields=["closing_rule"])
+    same_figure()
+    victim = rng.choice(resolved)
+    CaseEvent.objects.filter(case=victim, kind="resolved").update(on=D(2026, 3, 31))
+    CaseEvent.objects.filter(case=rng.choice(resolved), kind="resolved").delete()
+    Case.objects.filter(pk=rng.choice(resolved).pk).update(bureau=world.b.bureau)
+    same_figure()
+    # A flush in any order (SQLite's deletes tables one by one) leaves no row behind.
+    SkippedStep.objects.all().delete()
+    CasePartner.objects.all().delete()
+    FollowUp.objects.all().delete()
+    for event in CaseEvent.objects.order_by("?"):
+        event.delete()
+    assert not SkippedStep.objects.exists()
