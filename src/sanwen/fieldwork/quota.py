@@ -88,13 +88,48 @@ SHORT = "CASE WHEN q.achieved < q.required THEN 1 ELSE 0 END"
 SHORT_DAYS = "CASE WHEN q.achieved < q.required THEN q.required - q.achieved ELSE 0 END"
 
 
+TOTALS = (
+    f"COUNT(*), COALESCE(SUM(q.required), 0), COALESCE(SUM(q.achieved), 0), "
+    f"COALESCE(SUM({SHORT}), 0), COALESCE(SUM({SHORT_DAYS}), 0)"
+)
+
+
 def quota_totals(rows) -> dict:
     """Totals over quota_rows, in the database: staff, required, achieved, how many fall short."""
-    ((staff, required, achieved, short, shortfall),) = _over_rows(
-        rows,
-        f"COUNT(*), COALESCE(SUM(q.required), 0), COALESCE(SUM(q.achieved), 0), "
-        f"COALESCE(SUM({SHORT}), 0), COALESCE(SUM({SHORT_DAYS}), 0)",
-    )
+    ((staff, required, achieved, short, shortfall),) = _over_rows(rows, TOTALS)
+    return _totals(staff, required, achieved, short, shortfall)
+
+
+def quota_totals_by_month(rows_of, months: list[datetime.date]) -> dict:
+    """{month: quota_totals} for several months in one query, the per-person query compiled once:
+    `rows_of(month)` gives quota_rows of a month (with any filter), whose SQL differs from month to
+    month only in the first and last days it is given, so one month's SQL serves every month with
+    those two parameters replaced."""
+    if not months:
+        return {}
+    first, last = month_start(months[0]), month_end(months[0])
+    inner, params = rows_of(months[0]).values("department_id", "required", "achieved").query.sql_with_params()
+    parts, values = [], []
+    for month in months:
+        # The days as the backend was given them: dates, or text (SQLite's adapter makes them text).
+        days = {first: month_start(month), last: month_end(month)}
+        days |= {str(k): str(v) for k, v in days.items()}
+        parts.append(f"SELECT %s, {TOTALS} FROM ({inner}) q")  # noqa: S608 (fixed fragments)
+        values += [
+            month_start(month),
+            *(days.get(p, p) if isinstance(p, datetime.date | str) else p for p in params),
+        ]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), values)
+        found = cursor.fetchall()
+    out = {}
+    for month, *counts in found:
+        month = month if isinstance(month, datetime.date) else datetime.date.fromisoformat(str(month)[:10])
+        out[month] = _totals(*counts)
+    return out
+
+
+def _totals(staff, required, achieved, short, shortfall) -> dict:
     return {
         "staff": staff,
         "required_days": required,

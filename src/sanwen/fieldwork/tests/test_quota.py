@@ -188,3 +188,39 @@ def test_the_month_counts_follow_every_way_field_days_are_written(world):
     FieldDay.objects.filter(pk__in=FieldDay.objects.filter(staff=people[1]).values("pk")[:3]).delete()
     assert kept() == recount()
     assert row(world, people[0], D(2026, 3, 1)).achieved == recount().get((people[0].pk, D(2026, 3, 1)), 0)
+
+
+def test_the_totals_of_several_months_in_one_query_equal_each_month_counted_alone(
+    world, django_assert_max_num_queries
+):
+    """quota_totals_by_month compiles one month's SQL and gives it each month's days: the same totals as
+    quota_totals month by month, for any set of months (leave, field days, a rule changed, months
+    across a year's end), with or without a department or a person's filter."""
+    import random
+
+    from sanwen.fieldwork.quota import quota_totals_by_month
+
+    a = world.a
+    rng = random.Random(11)
+    people = [a.users[Role.STAFF], a.users[Role.LEADER], a.users[Role.DEPT_HEAD]]
+    days = [D(2025, 11, 1) + datetime.timedelta(days=i) for i in range(180)]
+    for on in rng.sample(days, 60):
+        person = rng.choice(people)
+        try:
+            field_day_record(by=person, staff=person, on=on, activity="走访")
+        except ValidationError:  # that person's day is recorded already
+            pass
+    approved(world, a.users[Role.STAFF], D(2026, 1, 26), D(2026, 2, 6))
+    months = sorted({d.replace(day=1) for d in days})
+    for department, person in ((None, None), (a.department.pk, None), (None, people[0])):
+
+        def rows_of(month, department=department, person=person):
+            rows = quota_rows(bureau_ids=[a.bureau.pk], month=month, department_id=department)
+            return rows if person is None else rows.filter(pk=person.pk)
+
+        for _ in range(4):
+            chosen = sorted(rng.sample(months, rng.randrange(1, len(months) + 1)))
+            with django_assert_max_num_queries(1):
+                together = quota_totals_by_month(rows_of, chosen)
+            assert together == {month: quota_totals(rows_of(month)) for month in chosen}, chosen
+    assert quota_totals_by_month(lambda month: quota_rows(bureau_ids=[a.bureau.pk], month=month), []) == {}
