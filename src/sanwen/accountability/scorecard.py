@@ -159,10 +159,14 @@ def open_past_limit(cases, day: datetime.date, *, narrow: bool = False):
 
 
 def _of_cases(scope: Scope) -> Q:
-    """A row of a case's (a step of its timeline) in the scope, as EXISTS on the case: the period's
-    steps are found by their kind and day's index, each checked against its case by primary key, not
-    by listing the scope's cases first (SQLite's plan for a join or an IN walked every case)."""
-    return Q(Exists(_cases(scope).order_by().filter(pk=OuterRef("case_id"))))
+    """A step of a case's timeline in the scope: a bureau's by the bureau each step carries (read from
+    the index that starts with it); a person's or a department's also checked against its case by
+    primary key (EXISTS), not by listing the scope's cases first (SQLite's plan for a join or an IN
+    walked every case)."""
+    of_bureau = Q(bureau_id__in=scope.bureau_ids)
+    if scope.whole_bureau:
+        return of_bureau
+    return of_bureau & Q(Exists(_cases(scope).order_by().filter(pk=OuterRef("case_id"))))
 
 
 def _events(scope, kind: str, period, today):
@@ -401,9 +405,8 @@ def _grouped(queryset, by_bureau: bool, count=None, **extra) -> dict:
             total.setdefault(None, {"n": 0})
         return total
     if by_bureau:
-        field = "case__bureau_id" if queryset.model is CaseEvent else "bureau_id"
-        rows = queryset.order_by().values(field).annotate(n=count, **extra)
-        return {r.pop(field): r for r in rows}
+        rows = queryset.order_by().values("bureau_id").annotate(n=count, **extra)
+        return {r.pop("bureau_id"): r for r in rows}
     return {None: queryset.aggregate(n=count, **extra)}
 
 

@@ -485,6 +485,19 @@ class CaseEvent(models.Model):
     # A resolution's: the earliest day of a return visit or reopening recorded after it (零疏忽 counts
     # a resolution whose return visit fell due without one by its day). Kept by `restamp` too.
     answered_on = models.DateField(_("answered on"), null=True, blank=True, editable=False)
+    # The case's bureau, kept by triggers (migration 0020) whatever writes the step or moves the case:
+    # a bureau's steps of a period are counted from an index that starts with it, without looking up
+    # each step's case. (Nullable without a constraint or default, so SQLite adds it in place.)
+    bureau = models.ForeignKey(
+        "org.Bureau",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("case event")
@@ -513,14 +526,16 @@ class CaseEvent(models.Model):
             # period read these, not every resolution (the kind is a column, not in the condition, so
             # that SQLite uses the index for a query that names it as a parameter).
             models.Index(
-                fields=["kind", "on", "case"], condition=Q(on__gt=F("deadline")), name="caseevent_late"
+                fields=["bureau", "kind", "on", "case", "deadline"],
+                condition=Q(on__gt=F("deadline")),
+                name="caseevent_late_in_bureau",
             ),
             # Only the return visits not made by their day (零疏忽's missed visits of a period).
             models.Index(
-                fields=["kind", "due_on", "case", "answered_on"],
+                fields=["bureau", "kind", "due_on", "case", "answered_on"],
                 condition=Q(due_on__isnull=False)
                 & (Q(answered_on__isnull=True) | Q(answered_on__gt=F("due_on"))),
-                name="caseevent_visit_missed",
+                name="caseevent_missed_in_bureau",
             ),
         ]
 

@@ -74,6 +74,7 @@ def _event(
     at = _at(on)
     event = CaseEvent.objects.create(
         case=case,
+        bureau_id=case.bureau_id,  # as the triggers would set it, without their second write
         by=by if getattr(by, "pk", None) else None,
         kind=kind,
         text=text,

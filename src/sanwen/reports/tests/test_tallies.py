@@ -7,6 +7,7 @@ import random
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from sanwen.campaigns.models import HandlingMode
 from sanwen.cases.models import Case, CaseEvent, OpenTally, State
@@ -411,3 +412,53 @@ def test_the_skipped_steps_follow_every_write_and_omission_equals_the_rows(world
     for event in CaseEvent.objects.order_by("?"):
         event.delete()
     assert not SkippedStep.objects.exists()
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_every_step_carries_its_cases_bureau_whatever_writes_it(world, seed):
+    """CaseEvent.bureau, kept by triggers: after the services' steps, steps written in bulk with no
+    bureau or a wrong one, a step moved to another case and cases moved to another bureau; and the
+    scorecard's step counts of each bureau, read by it, equal those found through the cases."""
+    from django.db.models import F
+
+    from sanwen.accountability.scorecard import Period, Scope, _grouped, error_events, late_resolutions
+
+    rng = random.Random(500 + seed)
+    cases = busy_bureau(world, rng, n=12)
+    b_case = a_case(world, ask="need", raised=D(2026, 2, 2))
+    Case.objects.filter(pk=b_case.pk).update(bureau=world.b.bureau)
+
+    def wrong():
+        return list(CaseEvent.objects.exclude(bureau_id=F("case__bureau_id")).values_list("pk", flat=True))
+
+    assert CaseEvent.objects.exists() and wrong() == []
+    CaseEvent.objects.bulk_create(
+        [
+            CaseEvent(case=rng.choice(cases), at=timezone.now(), kind="note", on=D(2026, 3, 3)),
+            CaseEvent(
+                case=rng.choice(cases),
+                bureau=world.b.bureau,
+                at=timezone.now(),
+                kind="reopened",
+                on=D(2026, 3, 4),
+            ),
+        ]
+    )
+    assert wrong() == []
+    CaseEvent.objects.filter(pk=CaseEvent.objects.filter(case=cases[0]).values("pk")[:1]).update(case=b_case)
+    CaseEvent.objects.filter(case=cases[1]).update(bureau=world.b.bureau)  # a wrong bureau set by hand
+    Case.objects.filter(pk__in=[c.pk for c in cases[2:5]]).update(bureau=world.b.bureau)
+    assert wrong() == []
+    assert not CaseEvent.objects.filter(bureau__isnull=True).exists()
+    period, today = Period(D(2026, 1, 1), D(2026, 6, 30), "custom", ""), D(2026, 7, 1)
+    for bureau in (world.a.bureau, world.b.bureau):
+        scope = Scope(bureau=bureau)
+        of_cases = CaseEvent.objects.filter(case__bureau=bureau, on__gte=period.start, on__lte=period.end)
+        late = of_cases.filter(kind="resolved", on__gt=F("deadline"))
+        for events, expected in (
+            (late_resolutions(scope, period, today), late),
+            (error_events(scope, period, today), of_cases.filter(kind="reopened")),
+        ):
+            assert set(events.values_list("pk", flat=True)) == set(expected.values_list("pk", flat=True))
+            assert _grouped(events, False)[None]["n"] == expected.count()
+    assert CaseEvent.objects.filter(kind="reopened", on=D(2026, 3, 4)).exists()
