@@ -367,7 +367,12 @@ def test_the_skipped_steps_follow_every_write_and_omission_equals_the_rows(world
         handled(world, raised=raised, accepted=accepted, resolved=accepted + datetime.timedelta(days=2))
     resolved = list(Case.objects.filter(events__kind="resolved").distinct())
     assert skipped_kept() == skipped_recount()
-    scope = Scope(bureau=world.a.bureau)
+    a = world.a
+    scopes = [
+        Scope(bureau=a.bureau),
+        Scope(bureau=a.bureau, department=a.department),
+        Scope(bureau=a.bureau, staff=a.users[Role.STAFF]),
+    ]
 
     def same_figure():
         assert skipped_kept() == skipped_recount()
@@ -375,8 +380,10 @@ def test_the_skipped_steps_follow_every_write_and_omission_equals_the_rows(world
             start = D(2026, 1, 1) + datetime.timedelta(days=rng.randrange(90))
             period = Period(start, start + datetime.timedelta(days=rng.randrange(70)), "custom", "")
             today = period.end + datetime.timedelta(days=rng.choice([-5, 0, 20]))
-            counted = zeros(scope, period, today)["omission"][None]["n"]
-            assert counted == _grouped(omission_events(scope, period, today), False)[None]["n"], period
+            for scope in scopes:
+                counted = zeros(scope, period, today)["omission"][None]["n"]
+                expected = _grouped(omission_events(scope, period, today), False)[None]["n"]
+                assert counted == expected, (period, scope.label)
 
     same_figure()
     partner = Partner.objects.create(bureau=world.a.bureau, name="电信公司")
