@@ -6,3 +6,8 @@ class CoreConfig(AppConfig):
     name = "sanwen.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self):
+        from sanwen.core import choices
+
+        choices.install()

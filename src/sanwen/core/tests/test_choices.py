@@ -1,0 +1,34 @@
+"""get_FOO_display reads a table made once per field: the label is the one of the language active
+at the time of the call, whatever language made the table, and a value outside the choices is shown
+as it is."""
+
+from functools import partialmethod
+
+from django.apps import apps
+from django.utils import translation
+
+from sanwen.cases.models import CaseEvent, EventKind
+from sanwen.clients.models import Household
+from sanwen.core.choices import _get_field_display
+
+
+def test_labels_follow_the_active_language_after_the_table_is_made():
+    event = CaseEvent(kind=EventKind.NOTE)
+    household = Household(kind="farmer")
+    seen = []
+    for language in ("zh-hans", "en", "zh-hant", "zh-hans"):
+        with translation.override(language):
+            seen.append((event.get_kind_display(), household.get_kind_display()))
+    assert seen == [("办理进展", "烟农"), ("Progress note", "Tobacco farmer"), ("辦理進展", "菸農"), ("办理进展", "烟农")]
+    event.kind = "no-such-kind"
+    assert event.get_kind_display() == "no-such-kind"
+
+
+def test_every_display_method_django_made_reads_the_table():
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if field.choices is None:
+                continue
+            made = model.__dict__.get(f"get_{field.name}_display")
+            if isinstance(made, partialmethod):
+                assert made.func is _get_field_display, (model, field.name)
