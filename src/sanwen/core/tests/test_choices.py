@@ -19,7 +19,12 @@ def test_labels_follow_the_active_language_after_the_table_is_made():
     for language in ("zh-hans", "en", "zh-hant", "zh-hans"):
         with translation.override(language):
             seen.append((event.get_kind_display(), household.get_kind_display()))
-    assert seen == [("办理进展", "烟农"), ("Progress note", "Tobacco farmer"), ("辦理進展", "菸農"), ("办理进展", "烟农")]
+    assert seen == [
+        ("办理进展", "烟农"),
+        ("Progress note", "Tobacco farmer"),
+        ("辦理進展", "菸農"),
+        ("办理进展", "烟农"),
+    ]
     event.kind = "no-such-kind"
     assert event.get_kind_display() == "no-such-kind"
 
