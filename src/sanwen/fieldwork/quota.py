@@ -140,6 +140,29 @@ def _totals(staff, required, achieved, short, shortfall) -> dict:
     }
 
 
+def quota_summary(rows) -> tuple[dict, list[dict]]:
+    """quota_totals and quota_by_department in one query: the per-person rows evaluated once (a
+    materialized CTE), grouped by department and, in the same statement, totalled."""
+    inner, params = rows.values("department_id", "required", "achieved").query.sql_with_params()
+    department = Department._meta.db_table
+    sql = (
+        f"WITH q AS MATERIALIZED ({inner}) "  # noqa: S608 (fixed fragments; values are parameters)
+        f'SELECT 0, q.department_id, d.name, d."order", COUNT(*), COALESCE(SUM(q.required), 0), '
+        f"COALESCE(SUM(q.achieved), 0), COALESCE(SUM({SHORT}), 0), COALESCE(SUM({SHORT_DAYS}), 0) "
+        f"FROM q LEFT JOIN {department} d ON d.id = q.department_id "
+        f'GROUP BY q.department_id, d.name, d."order" '
+        f"UNION ALL SELECT 1, NULL, NULL, NULL, {TOTALS} FROM q "
+        "ORDER BY 1, 4, 3"  # the departments in their order (as quota_by_department), then the total
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    totals = next(_totals(*row[4:]) for row in found if row[0] == 1)
+    keys = ("department_id", "department__name", "staff", "required_days", "achieved_days", "short")
+    by_department = [dict(zip(keys, (*row[1:3], *row[4:8]), strict=True)) for row in found if row[0] == 0]
+    return totals, by_department
+
+
 def quota_by_department(rows) -> list[dict]:
     """One row per department: staff, required and achieved days, how many fall short."""
     keys = ("department_id", "department__name", "staff", "required_days", "achieved_days", "short")

@@ -66,7 +66,7 @@ from sanwen.fieldwork.models import (
     VisitStaff,
     month_end,
 )
-from sanwen.fieldwork.quota import my_progress, quota_by_department, quota_rows, quota_totals, short_only
+from sanwen.fieldwork.quota import my_progress, quota_rows, quota_summary, short_only
 from sanwen.org.models import Department, Staff
 
 LEDGER_PAGE = 25  # households per screen page of a ledger book
@@ -419,7 +419,9 @@ def quota_table(request):
             for r in listed.iterator(chunk_size=2000)
         )
         return xlsx_response(f"到点天数-{month:%Y-%m}.xlsx", [(f"{month:%Y-%m}", header, data)])
-    page, query = paginate(request, listed, 50)
+    totals, by_department = quota_summary(rows)
+    # The page's rows are the totals' staff, unless only the shortfalls are listed.
+    page, query = paginate(request, listed, 50, count=None if request.GET.get("short") else totals["staff"])
     context = {
         "month": month,
         "months": _recent_months(today),
@@ -431,8 +433,8 @@ def quota_table(request):
         if sees_whole_bureau(request.user)
         else [],
         "department_id": department_id,
-        "totals": quota_totals(rows),
-        "by_department": _departments_in_language(quota_by_department(rows)),
+        "totals": totals,
+        "by_department": _departments_in_language(by_department),
         "page": page,
         "query": query,
         "in_progress": in_progress,

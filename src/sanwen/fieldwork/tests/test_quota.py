@@ -223,3 +223,27 @@ def test_the_totals_of_several_months_in_one_query_equal_each_month_counted_alon
                 together = quota_totals_by_month(rows_of, chosen)
             assert together == {month: quota_totals(rows_of(month)) for month in chosen}, chosen
     assert quota_totals_by_month(lambda month: quota_rows(bureau_ids=[a.bureau.pk], month=month), []) == {}
+
+
+def test_the_summary_in_one_query_equals_the_totals_and_the_departments(
+    world, visit, django_assert_num_queries
+):
+    """quota_summary gives quota_totals and quota_by_department from one statement, for a bureau, a
+    department and a person, with leave and field days; and the quota page lists as many rows as its
+    totals count."""
+    from sanwen.fieldwork.quota import quota_summary
+
+    a = world.a
+    visit(on=D(2026, 3, 2), staff=[a.users[Role.STAFF], a.users[Role.LEADER]])
+    visit(on=D(2026, 3, 3), staff=[a.users[Role.STAFF]])
+    approved(world, a.users[Role.DEPT_HEAD], D(2026, 3, 9), D(2026, 3, 13))
+    for department, person in ((None, None), (a.department.pk, None), (None, a.users[Role.STAFF])):
+        rows = quota_rows(
+            bureau_ids=[a.bureau.pk, world.b.bureau.pk], month=D(2026, 3, 1), department_id=department
+        )
+        if person is not None:
+            rows = rows.filter(pk=person.pk)
+        with django_assert_num_queries(1):
+            summary = quota_summary(rows)
+        assert summary == (quota_totals(rows), quota_by_department(rows))
+        assert summary[0]["staff"] == rows.count() > 0
