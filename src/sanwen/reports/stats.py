@@ -312,10 +312,11 @@ def _tallies(f: Filters, first: datetime.date, last: datetime.date):
     return ScopeCaseTally.objects.filter(where), ScopeResolutionTally.objects.filter(where)
 
 
-def _tallied(f: Filters):
+def _tallied(f: Filters, today: datetime.date):
     """Figures of cases raised and resolved, and cases by mode and present state, read from the
     tallies kept on write (reports.models) for the period's whole months and counted from the rows
-    only for the days at its edges: the same groups as the rows would give, for any scope."""
+    only for the days at its edges: the same groups as the rows would give, for any scope. For a
+    period that ended before `today`, the cases by mode are by their state as it stood at its end."""
     first, last, edges = split_months(f.start, f.end)
     raised, resolved, modes = {}, {}, {}
     if first is not None:
@@ -342,6 +343,8 @@ def _tallied(f: Filters):
         for row in cases_raised(part).order_by().values("mode_id", "state").annotate(n=Count("pk")):
             key = (row["mode_id"] or 0, row["state"])
             modes[key] = modes.get(key, 0) + row["n"]
+    if f.end < today:
+        _as_they_stood(f, modes)
     # Each mode's code, name and order read once (a province has a mode of each kind per bureau).
     named = {
         m.pk: {"mode__code": m.code, "mode__name": m.name, "mode__order": m.order}
@@ -356,19 +359,35 @@ def _tallied(f: Filters):
     return raised_rows, resolved_rows, mode_state
 
 
+def _as_they_stood(f: Filters, modes: dict) -> None:
+    """Cases by mode and present state (`modes`) turned into cases by mode and state at the end of a
+    past period: a case with no step after that day stood then as it stands now; only the cases with a
+    step since are moved from their present state to the state their timeline gives (none, for a period
+    that ended yesterday and a quiet day since)."""
+    moved = cases_raised(f).filter(pk__in=CaseEvent.objects.filter(on__gt=f.end).values("case_id")).order_by()
+    for row in moved.values("mode_id", "state").annotate(n=Count("pk")):
+        key = (row["mode_id"] or 0, row["state"])
+        modes[key] = modes.get(key, 0) - row["n"]
+    state_then, step_then = state_on(f.end)
+    then = moved.annotate(step_then=step_then).annotate(state_then=state_then)
+    for row in then.values("mode_id", "state_then").annotate(n=Count("pk")):
+        key = (row["mode_id"] or 0, row["state_then"])
+        modes[key] = modes.get(key, 0) + row["n"]
+
+
 def compute(f: Filters, *, today: datetime.date | None = None, rollups: bool = True) -> dict:
     """Figures, month-by-month trends and per-bureau figures from a few grouped queries (each table
     read once, grouped by bureau and month); the totals are sums of those groups.
 
     Cases raised and resolved come from the tallies kept on write (bureau-wide, or a department's,
-    township's or person's), and so do the cases by mode and state for a period that reaches today
-    (where the cases' state at its end is their present state; a past period reads them from the
-    timeline): the dashboard of a year reads a few hundred rows, not the year's cases.
+    township's or person's), and so do the cases by mode and state (at the period's end: the present
+    state, and for a past period that of the cases with a step since read from their timeline): the
+    dashboard of a year reads a few hundred rows, not the year's cases.
     `rollups=False` counts everything from the rows (what the tests compare the tallies with)."""
     from django.utils import timezone
 
     today = today or timezone.localdate()
-    tallied = _tallied(f) if rollups else None
+    tallied = _tallied(f, today) if rollups else None
     if f.scoped:
         visit_rows = _by_bureau_month(household_visits(f), "on", n=Count("pk"))
     else:  # bureau-wide: the day counts kept with each visit, not every 户次
@@ -379,8 +398,6 @@ def compute(f: Filters, *, today: datetime.date | None = None, rollups: bool = T
     mode_state = None
     if tallied is not None:
         raised_rows, resolved_rows, mode_state = tallied
-        if f.end < today:  # the state as it stood at a past period's end: from the timeline
-            mode_state = None
     else:
         raised_rows = _by_bureau_month(cases_raised(f), "raised_on", **RAISED_COUNTS)
         resolved_rows = _by_bureau_month(resolutions(f), "on", "case__bureau_id", **RESOLVED_COUNTS)

@@ -469,3 +469,25 @@ def test_every_step_carries_its_cases_bureau_whatever_writes_it(world, seed):
             assert set(events.values_list("pk", flat=True)) == set(expected.values_list("pk", flat=True))
             assert _grouped(events, False)[None]["n"] == expected.count()
     assert CaseEvent.objects.filter(kind="reopened", on=D(2026, 3, 4)).exists()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_past_periods_cases_by_mode_and_state_are_as_they_stood_at_its_end(world, seed):
+    """For a period that ended while its cases went on (steps after its end: accepted, resolved,
+    reopened since), the dashboard's cases by mode and state read from the tallies and the timeline of
+    the cases with a step since equal those read from every case's timeline; whatever day it is now."""
+    rng = random.Random(600 + seed)
+    busy_bureau(world, rng, n=18)
+    days = sorted(set(CaseEvent.objects.values_list("on", flat=True)))
+    moved_seen = 0
+    for _ in range(6):
+        start = D(2026, 1, 1) + datetime.timedelta(days=rng.choice([0, rng.randrange(40)]))
+        end = rng.choice([d for d in days if d >= start] or [start])
+        moved_seen += CaseEvent.objects.filter(on__gt=end, case__raised_on__range=(start, end)).count()
+        f = Filters(bureau_ids=[world.a.bureau.pk], start=start, end=end)
+        for today in (end + datetime.timedelta(days=1), end + datetime.timedelta(days=400)):
+            tallied = compute(f, today=today)["figures"]
+            counted = compute(f, today=today, rollups=False)["figures"]
+            assert tallied["by_state"] == counted["by_state"], (start, end, today)
+            assert tallied["by_mode"] == counted["by_mode"], (start, end, today)
+    assert moved_seen, "no case had a step after a period's end: the test would prove nothing"
