@@ -26,6 +26,32 @@ class BoundedPaginator(Paginator):
         self.capped = found > self.cap
         return min(found, self.cap)
 
+    def page(self, number):
+        """A page far down the list found in two steps: its rows' keys (from the ordering's index,
+        skipping the rows before it without reading or joining them), then those rows with what they
+        are read with. A direct slice would join every row before the page to skip it."""
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = self.object_list
+        if bottom < DEFERRED_FROM or not _keys_first(rows):
+            return super().page(number)
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        keys = list(rows.values_list("pk", flat=True)[bottom:top])
+        found = {row.pk: row for row in rows.order_by().filter(pk__in=keys)}
+        return self._get_page([found[key] for key in keys if key in found], number, self)
+
+
+# Pages from this row on are found by their keys first (BoundedPaginator.page).
+DEFERRED_FROM = 200
+
+
+def _keys_first(rows) -> bool:
+    """A queryset whose page can be found by its keys first: ordered, not DISTINCT or combined."""
+    query = getattr(rows, "query", None)
+    return query is not None and rows.ordered and not query.distinct and not query.combinator
+
 
 def paginate(request, queryset, per_page: int | None = None, *, count: int | None = None):
     """A page of the queryset (a bounded COUNT, or the `count` the caller has already made, and one
