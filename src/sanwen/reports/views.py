@@ -26,7 +26,7 @@ from sanwen.core.params import query_date
 from sanwen.core.text import mask_name
 from sanwen.core.vocabulary import in_language
 from sanwen.core.xlsx import xlsx_response
-from sanwen.fieldwork.quota import quota_rows, quota_totals_by_month
+from sanwen.fieldwork.quota import quota_totals_by_month
 from sanwen.org.models import Bureau, Department, Place, PlaceLevel
 from sanwen.reports import stats
 from sanwen.reports.summary import summary_docx
@@ -67,15 +67,13 @@ def _query(request) -> str:
 def _quota(f: stats.Filters, today):
     """Met / with a quota for each completed month of the period (the last twelve at most)."""
     period = Period(f.start, f.end, "custom", "")
-
-    def rows_of(month):
-        quota = quota_rows(
-            bureau_ids=f.bureau_ids, month=month, department_id=f.department.pk if f.department else None
-        )
-        return quota if f.staff is None else quota.filter(pk=f.staff.pk)
-
     months = completed_months(period, today)[-12:]
-    totals = quota_totals_by_month(rows_of, months)
+    totals = quota_totals_by_month(
+        bureau_ids=f.bureau_ids,
+        months=months,
+        department_id=f.department.pk if f.department else None,
+        staff_id=f.staff.pk if f.staff is not None else None,
+    )
     return [{"month": month, **totals[month]} for month in months]
 
 

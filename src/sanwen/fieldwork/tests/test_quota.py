@@ -194,9 +194,9 @@ def test_the_month_counts_follow_every_way_field_days_are_written(world):
 def test_the_totals_of_several_months_in_one_query_equal_each_month_counted_alone(
     world, django_assert_max_num_queries
 ):
-    """quota_totals_by_month compiles one month's SQL and gives it each month's days: the same totals as
-    quota_totals month by month, for any set of months (leave, field days, a rule changed, months
-    across a year's end), with or without a department or a person's filter."""
+    """quota_totals_by_month reads every month in one statement: the same totals as quota_totals month
+    by month, for any set of months (leave, field days, months before the campaign and across a
+    year's end, two bureaus), with or without a department or a person's filter."""
     import random
 
     from sanwen.fieldwork.quota import quota_totals_by_month
@@ -212,17 +212,25 @@ def test_the_totals_of_several_months_in_one_query_equal_each_month_counted_alon
     approved(world, a.users[Role.STAFF], D(2026, 1, 26), D(2026, 2, 6))
     months = sorted({d.replace(day=1) for d in days})
     for department, person in ((None, None), (a.department.pk, None), (None, people[0])):
-
-        def rows_of(month, department=department, person=person):
-            rows = quota_rows(bureau_ids=[a.bureau.pk], month=month, department_id=department)
-            return rows if person is None else rows.filter(pk=person.pk)
-
         for _ in range(4):
             chosen = sorted(rng.sample(months, rng.randrange(1, len(months) + 1)))
             with django_assert_max_num_queries(1):
-                together = quota_totals_by_month(rows_of, chosen)
-            assert together == {month: quota_totals(rows_of(month)) for month in chosen}, chosen
-    assert quota_totals_by_month(lambda month: quota_rows(bureau_ids=[a.bureau.pk], month=month), []) == {}
+                together = quota_totals_by_month(
+                    bureau_ids=[a.bureau.pk, world.b.bureau.pk] if department is None else [a.bureau.pk],
+                    months=chosen,
+                    department_id=department,
+                    staff_id=person.pk if person else None,
+                )
+            alone = {}
+            for month in chosen:
+                rows = quota_rows(
+                    bureau_ids=[a.bureau.pk, world.b.bureau.pk] if department is None else [a.bureau.pk],
+                    month=month,
+                    department_id=department,
+                )
+                alone[month] = quota_totals(rows if person is None else rows.filter(pk=person.pk))
+            assert together == alone, chosen
+    assert quota_totals_by_month(bureau_ids=[a.bureau.pk], months=[]) == {}
 
 
 def test_the_summary_in_one_query_equals_the_totals_and_the_departments(
