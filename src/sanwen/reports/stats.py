@@ -346,9 +346,12 @@ def _tallied(f: Filters, today: datetime.date):
     if f.end < today:
         _as_they_stood(f, modes)
     # Each mode's code, name and order read once (a province has a mode of each kind per bureau).
+    # (As values, not model instances: a province has hundreds of modes.)
     named = {
-        m.pk: {"mode__code": m.code, "mode__name": m.name, "mode__order": m.order}
-        for m in HandlingMode.objects.filter(pk__in={k[0] for k in modes if k[0]})
+        m["pk"]: {"mode__code": m["code"], "mode__name": m["name"], "mode__order": m["order"]}
+        for m in HandlingMode.objects.filter(pk__in={k[0] for k in modes if k[0]}).values(
+            "pk", "code", "name", "order"
+        )
     }
     nameless = {"mode__code": None, "mode__name": None, "mode__order": None}
     mode_state = [
