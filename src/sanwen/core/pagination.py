@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db.models.query import ModelIterable
 from django.utils.functional import cached_property
 
 # A list counts its rows up to this many (then says "more than"): the count of a page costs the same
@@ -48,9 +49,12 @@ DEFERRED_FROM = 200
 
 
 def _keys_first(rows) -> bool:
-    """A queryset whose page can be found by its keys first: ordered, not DISTINCT or combined."""
+    """A queryset of model instances whose page can be found by its keys first: ordered, not
+    DISTINCT or combined (values() rows have no key to put them back in order by)."""
     query = getattr(rows, "query", None)
-    return query is not None and rows.ordered and not query.distinct and not query.combinator
+    if query is None or not issubclass(getattr(rows, "_iterable_class", object), ModelIterable):
+        return False
+    return rows.ordered and not query.distinct and not query.combinator
 
 
 def paginate(request, queryset, per_page: int | None = None, *, count: int | None = None):
