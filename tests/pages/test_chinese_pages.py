@@ -6,7 +6,7 @@ import re
 import pytest
 
 from sanwen.campaigns.models import HandlingMode
-from sanwen.cases.services import case_register
+from sanwen.cases.services import case_accept, case_assign, case_register
 from sanwen.core.access import Role
 
 from .test_operator_pages import _menu
@@ -73,9 +73,16 @@ def test_the_resolve_form_asks_for_an_evaluation_only_of_a_suggestion(client, wo
         mode=HandlingMode.objects.get(campaign=a.campaign, code="immediate"),
         raised_on=a.campaign.start,
     )
-    client.force_login(a.users[Role.LEADER])
-    form = client.get(f"/cases/{case.pk}/").context["forms"]["resolve"]
+    head = a.users[Role.DEPT_HEAD]
+    case = case_accept(case=case, by=head, on=a.campaign.start)
+    case = case_assign(case=case, by=head, owner=a.users[Role.STAFF], on=a.campaign.start)
+    client.force_login(a.users[Role.STAFF])  # the owner, to whom the page offers resolving
+    context = client.get(f"/cases/{case.pk}/").context
+    form = context["forms"]["resolve"]
     assert ("evaluation" in form.fields) is (ask == "suggestion")
+    # The page makes the forms of the actions it offers, and only those.
+    assert "resolve" in context["actions"] and set(context["forms"]) <= context["actions"]
+    assert "assign" not in context["actions"] and "assign" not in context["forms"]
 
 
 @pytest.mark.django_db

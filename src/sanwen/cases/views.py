@@ -301,21 +301,26 @@ def _quick_owner_choices(form: AssignForm) -> AssignForm:
     return form
 
 
-def _forms(case: Case, today, bound: dict | None = None):
+def _forms(case: Case, today, bound: dict | None = None, actions=None):
+    """The action forms the page shows: those of `actions` (all without it), the bound ones as they
+    came back. A form is made only for an action offered (each reads its choices)."""
     initial = {"version": case.version}
-    forms = {
-        "accept": AcceptForm(case=case, initial=initial | {"mode": case.mode_id}),
-        "decline": DeclineForm(initial=initial),
-        "assign": _quick_owner_choices(AssignForm(case=case, initial=initial | {"owner": case.owner_id})),
-        "note": NoteForm(),
-        "contact": ContactForm(initial={"on": today}),
-        "partner": PartnerForm(),
-        "extension": ExtensionForm(),
-        "resolve": ResolveForm(case=case, initial=initial),
-        "return_visit": ReturnVisitForm(initial=initial),
-        "reopen": ReasonForm(initial=initial),
-        "merge": MergeForm(initial=initial),
+    makers = {
+        "accept": lambda: AcceptForm(case=case, initial=initial | {"mode": case.mode_id}),
+        "decline": lambda: DeclineForm(initial=initial),
+        "assign": lambda: _quick_owner_choices(
+            AssignForm(case=case, initial=initial | {"owner": case.owner_id})
+        ),
+        "note": NoteForm,
+        "contact": lambda: ContactForm(initial={"on": today}),
+        "partner": PartnerForm,
+        "extension": ExtensionForm,
+        "resolve": lambda: ResolveForm(case=case, initial=initial),
+        "return_visit": lambda: ReturnVisitForm(initial=initial),
+        "reopen": lambda: ReasonForm(initial=initial),
+        "merge": lambda: MergeForm(initial=initial),
     }
+    forms = {name: make() for name, make in makers.items() if actions is None or name in actions}
     if bound and "assign" in bound:
         _quick_owner_choices(bound["assign"])
     forms.update(bound or {})
@@ -328,6 +333,9 @@ def case_detail(request, case_id, bound=None, status=200):
     today = timezone.localdate()
     _decorate([case], request.user, today)
     user = request.user
+    # A form that just failed stays on the page even if its action is no longer offered (someone
+    # else moved the case on), so the user's entry is never lost.
+    actions = available_actions(case, user) | set(bound or {})
     context = {
         "case": case,
         "timeline": timeline_page(case, request.GET.get("steps")),
@@ -338,10 +346,8 @@ def case_detail(request, case_id, bound=None, status=200):
         "return_visits": case.return_visits.select_related("by"),
         "merged": case.merged.all(),
         "deeds": case.deeds.select_related("kind"),
-        # A form that just failed stays on the page even if its action is no longer offered
-        # (someone else moved the case on), so the user's entry is never lost.
-        "actions": available_actions(case, user) | set(bound or {}),
-        "forms": _forms(case, today, bound),
+        "actions": actions,
+        "forms": _forms(case, today, bound, actions),
         "closing_problems": services.closing_problems(case)
         if case.state in (State.ASSIGNED, State.IN_PROGRESS)
         else [],
