@@ -145,9 +145,11 @@ def dashboard(request):
             "departments": Department.objects.filter(bureau=bureau).order_by("order")
             if sees_whole_bureau(user)
             else [],
+            # The filter's choices as values (a province's area holds hundreds of townships).
             "townships": Place.objects.within(bureau.area.code)
             .filter(level=PlaceLevel.TOWNSHIP)
-            .order_by("code"),
+            .order_by("code")
+            .values("pk", "name"),
             "people": people_to_choose(user, bureau, staff=f.staff, department=f.department),
         },
     )

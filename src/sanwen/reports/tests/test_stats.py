@@ -253,3 +253,22 @@ def test_records_by_state_and_on_time_follow_the_timeline_of_the_period(client, 
     assert data["by_state"].get("in_progress") == 1
     february = figures(Filters(bureau_ids=[world.a.bureau.pk], start=D(2026, 2, 1), end=D(2026, 2, 28)))
     assert february["by_state"] == {"registered": 1}  # the February suggestion, as it stood then
+
+
+def test_the_township_filter_offers_the_areas_townships_and_keeps_the_chosen_one(client, world, records):
+    from sanwen.org.models import Place, PlaceLevel
+
+    client.force_login(world.a.users[Role.LEADER])
+    townships = (
+        Place.objects.within(world.a.bureau.area.code).filter(level=PlaceLevel.TOWNSHIP).order_by("code")
+    )
+    assert townships.exists()
+    chosen = townships.last()
+    page = client.get(f"/reports/?from=2026-03-01&to=2026-03-31&township={chosen.pk}").content.decode()
+    select = page[page.index('id="township"') :]
+    select = select[: select.index("</select>")]
+    offered = [(t.pk, t.name) for t in townships]
+    for pk, name in offered:
+        assert f'<option value="{pk}"' in select and f">{name}</option>" in select
+    assert select.count("<option") == len(offered) + 1  # and "—", no township
+    assert f'<option value="{chosen.pk}" selected>' in select
