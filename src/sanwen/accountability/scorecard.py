@@ -235,7 +235,6 @@ def omission_events(scope, period, today):
     in the period after an acceptance later than one working day or with the handling mode's rule
     unmet; and a resolution whose return visit fell due in the period (before today) without one by
     its due day. Returns the two querysets of resolutions (an event may be in both, in two periods)."""
-    cutoff = period.cutoff(today)
     unmet = (
         Q(case__mode__closing_rule=ClosingRule.IN_BATCH, case__batch__isnull=True)
         | Q(
@@ -252,14 +251,18 @@ def omission_events(scope, period, today):
     skipped = _events(scope, EventKind.RESOLVED, period, today).filter(
         Q(case__accepted_on__gt=F("case__accept_due")) | unmet
     )
-    # Not answered by its due day: no return visit or reopening recorded after it on or before that day.
-    missed = CaseEvent.objects.filter(
+    return skipped, missed_visits(scope, period, today)
+
+
+def missed_visits(scope, period, today):
+    """Resolutions whose return visit fell due in the period (before today) and was not answered by
+    its due day: no return visit or reopening recorded after it on or before that day."""
+    return CaseEvent.objects.filter(
         kind=EventKind.RESOLVED,
         due_on__gte=period.start,
-        due_on__lte=cutoff,
+        due_on__lte=period.cutoff(today),
         due_on__lt=today,
     ).filter(Q(answered_on__isnull=True) | Q(answered_on__gt=F("due_on")), _of_cases(scope))
-    return skipped, missed
 
 
 def omission_counted(scope, period, today):
@@ -274,7 +277,7 @@ def omission_counted(scope, period, today):
         skipped = skipped.filter(case__owner=scope.staff)
     elif scope.department is not None:
         skipped = skipped.filter(case__department=scope.department)
-    return skipped, omission_events(scope, period, today)[1]
+    return skipped, missed_visits(scope, period, today)
 
 
 def omission_cases(scope, period, today):
@@ -394,7 +397,7 @@ def breaches(scope, period, today):
 CASE_FIGURES = {"delay": delay_cases, "omission": omission_cases, "error": error_cases}
 # What each case figure counts: cases (零延误), or steps on the timeline — one per resolution that
 # skipped a step, one per reopening — so that the months of a quarter add up to it.
-COUNTED = {"delay": delay_cases, "omission": omission_events, "error": error_events}
+COUNTED = {"delay": delay_cases, "omission": omission_counted, "error": error_events}
 
 
 def _grouped(queryset, by_bureau: bool, count=None, **extra) -> dict:
@@ -437,8 +440,6 @@ def compute(
     for code, function in COUNTED.items():
         if code == "delay" and scope.whole_bureau:  # a bureau's: from the tally of open cases
             out[code] = delay_counts(scope, period, today, by_bureau)
-        elif code == "omission":  # from the marked resolutions
-            out[code] = _grouped(omission_counted(scope, period, today), by_bureau)
         else:
             out[code] = _grouped(function(scope, period, today), by_bureau)
     months = completed_months(period, today)

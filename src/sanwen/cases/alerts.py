@@ -13,6 +13,7 @@ from django.db.models import F, IntegerField, Q, QuerySet, Value
 
 from sanwen.cases.models import OPEN_STATES, AlertKind, Case, FollowUp, State
 from sanwen.core.access import Role
+from sanwen.core.params import as_date
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,7 @@ def ring(alerts, *, today: datetime.date) -> int:
     from sanwen.cases.models import Bell
 
     oldest = today - BELL_WINDOW
-    counts = alert_recipients(a for a in alerts if _as_date(a[2]) >= oldest)
+    counts = alert_recipients(a for a in alerts if as_date(a[2]) >= oldest)
     if not counts:
         return 0
     table = connection.ops.quote_name(Bell._meta.db_table)
@@ -170,10 +171,6 @@ def silence(user) -> None:
     from sanwen.cases.models import Bell
 
     Bell.objects.filter(staff_id=user.pk).update(unread=0)
-
-
-def _as_date(value) -> datetime.date:
-    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value)[:10])
 
 
 def _chunks(items, size):

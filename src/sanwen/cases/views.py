@@ -301,9 +301,9 @@ def _quick_owner_choices(form: AssignForm) -> AssignForm:
     return form
 
 
-def _forms(case: Case, today, bound: dict | None = None, actions=None):
-    """The action forms the page shows: those of `actions` (all without it), the bound ones as they
-    came back. A form is made only for an action offered (each reads its choices)."""
+def _forms(case: Case, today, bound: dict | None, actions: set[str]):
+    """The action forms the page shows: those of the `actions` offered (a form is made only for an
+    action offered: each reads its choices), the bound ones as they came back."""
     initial = {"version": case.version}
     makers = {
         "accept": lambda: AcceptForm(case=case, initial=initial | {"mode": case.mode_id}),
@@ -320,7 +320,7 @@ def _forms(case: Case, today, bound: dict | None = None, actions=None):
         "reopen": lambda: ReasonForm(initial=initial),
         "merge": lambda: MergeForm(initial=initial),
     }
-    forms = {name: make() for name, make in makers.items() if actions is None or name in actions}
+    forms = {name: make() for name, make in makers.items() if name in actions}
     if bound and "assign" in bound:
         _quick_owner_choices(bound["assign"])
     forms.update(bound or {})

@@ -63,6 +63,11 @@ def query_ids(params, name: str) -> list[int]:
     return values
 
 
+def as_date(value) -> datetime.date:
+    """A date as the database gave it back: a date, or (SQLite, from raw SQL) its ISO text."""
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value)[:10])
+
+
 def parse_date(text) -> datetime.date | None:
     """The date written as 2026-03-05 in text, or None when it is not one or lies outside
     FIRST_DAY … LAST_DAY."""

@@ -1,6 +1,7 @@
 """Quota compliance (到点天数): each person's on-site days in a month against their rank's quota, less
-the working days of approved leave, never below zero. One SQL query for any number of staff; totals
-and department subtotals are one more query each, over those rows."""
+the working days of approved leave, never below zero. One SQL query for any number of staff; its
+totals and department subtotals one more (quota_summary), and the totals of several months one in
+all (quota_totals_by_month)."""
 
 import datetime
 
@@ -10,6 +11,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.db.models.query import ModelIterable
 
 from sanwen.core.access import Role
+from sanwen.core.params import as_date
 from sanwen.fieldwork.models import FieldMonth, LeaveMonth, month_end, month_start
 from sanwen.org.models import Department, Staff
 
@@ -71,17 +73,10 @@ def short_only(rows):
     return rows.filter(achieved__lt=F("required"))
 
 
-def _over_rows(rows, select: str, group: str = "", order: str = "") -> list[tuple]:
-    """An aggregate over the per-person rows computed in the database: the rows as a derived table
-    `q` (so each person's counts are evaluated once), joined to departments as `d`."""
-    inner, params = rows.values("department_id", "required", "achieved").query.sql_with_params()
-    sql = (
-        f"SELECT {select} FROM ({inner}) q "  # noqa: S608 (fixed fragments; values are parameters)
-        f"LEFT JOIN {Department._meta.db_table} d ON d.id = q.department_id {group} {order}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+def _per_person(rows) -> tuple[str, list]:
+    """The SQL of the per-person rows (department, required and achieved days), to be read as a
+    derived table `q` so that each person's counts are evaluated once."""
+    return rows.values("department_id", "required", "achieved").query.sql_with_params()
 
 
 SHORT = "CASE WHEN q.achieved < q.required THEN 1 ELSE 0 END"
@@ -96,8 +91,10 @@ TOTALS = (
 
 def quota_totals(rows) -> dict:
     """Totals over quota_rows, in the database: staff, required, achieved, how many fall short."""
-    ((staff, required, achieved, short, shortfall),) = _over_rows(rows, TOTALS)
-    return _totals(staff, required, achieved, short, shortfall)
+    inner, params = _per_person(rows)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {TOTALS} FROM ({inner}) q", params)  # noqa: S608 (fixed fragments)
+        return _totals(*cursor.fetchone())
 
 
 def quota_totals_by_month(
@@ -142,13 +139,9 @@ def quota_totals_by_month(
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params + people_params)
-        found = {_as_date(first): _totals(*counts) for first, *counts in cursor.fetchall()}
+        found = {as_date(first): _totals(*counts) for first, *counts in cursor.fetchall()}
     empty = _totals(0, 0, 0, 0, 0)
     return {month_start(month): found.get(month_start(month), empty) for month in months}
-
-
-def _as_date(value) -> datetime.date:
-    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value)[:10])
 
 
 def _totals(staff, required, achieved, short, shortfall) -> dict:
@@ -165,12 +158,11 @@ def _totals(staff, required, achieved, short, shortfall) -> dict:
 def quota_summary(rows) -> tuple[dict, list[dict]]:
     """quota_totals and quota_by_department in one query: the per-person rows evaluated once (a
     materialized CTE), grouped by department and, in the same statement, totalled."""
-    inner, params = rows.values("department_id", "required", "achieved").query.sql_with_params()
+    inner, params = _per_person(rows)
     department = Department._meta.db_table
     sql = (
         f"WITH q AS MATERIALIZED ({inner}) "  # noqa: S608 (fixed fragments; values are parameters)
-        f'SELECT 0, q.department_id, d.name, d."order", COUNT(*), COALESCE(SUM(q.required), 0), '
-        f"COALESCE(SUM(q.achieved), 0), COALESCE(SUM({SHORT}), 0), COALESCE(SUM({SHORT_DAYS}), 0) "
+        f'SELECT 0, q.department_id, d.name, d."order", {TOTALS} '
         f"FROM q LEFT JOIN {department} d ON d.id = q.department_id "
         f'GROUP BY q.department_id, d.name, d."order" '
         f"UNION ALL SELECT 1, NULL, NULL, NULL, {TOTALS} FROM q "
@@ -187,14 +179,7 @@ def quota_summary(rows) -> tuple[dict, list[dict]]:
 
 def quota_by_department(rows) -> list[dict]:
     """One row per department: staff, required and achieved days, how many fall short."""
-    keys = ("department_id", "department__name", "staff", "required_days", "achieved_days", "short")
-    found = _over_rows(
-        rows,
-        f"q.department_id, d.name, COUNT(*), SUM(q.required), SUM(q.achieved), SUM({SHORT})",
-        group='GROUP BY q.department_id, d.name, d."order"',
-        order='ORDER BY d."order", d.name',
-    )
-    return [dict(zip(keys, row, strict=True)) for row in found]
+    return quota_summary(rows)[1]
 
 
 def my_progress(user, today: datetime.date) -> dict | None:
