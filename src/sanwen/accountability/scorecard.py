@@ -212,8 +212,12 @@ def delay_counts(scope, period, today, by_bureau: bool) -> dict:
         .filter(limit_then__lt=cutoff)
         .exclude(Exists(_settled_open(cutoff).filter(case=OuterRef("pk"))))
     )
-    # The late cases also open past their limit: their resolutions, checked against the index.
-    both = late.filter(Q(Exists(_settled_open(cutoff).filter(case=OuterRef("case_id")))) | Q(case__in=then))
+    # The late cases also open past their limit: their resolutions, checked against the index. A case
+    # stands open after a resolution only if a later step opened it again: only those resolutions
+    # (`opened_later`, a few of the period's late ones, read from their own index) are checked.
+    both = late.filter(opened_later=True).filter(
+        Q(Exists(_settled_open(cutoff).filter(case=OuterRef("case_id")))) | Q(case__in=then)
+    )
     distinct = Count("case_id", distinct=True)
     out = {}
     for sign, part, count in ((1, late, distinct), (1, then, None), (-1, both, distinct)):

@@ -420,12 +420,13 @@ def restamp(
     answers=ANSWERS,
     resolved=EventKind.RESOLVED,
     connection=None,
+    opened_later: bool = True,
 ) -> int:
-    """Set `latest`, `open_after` and `answered_on` on the steps of one case (`case_id`), or of every
-    case, from their timelines ordered by (at, id) as the timeline is: one UPDATE, whatever was inserted
+    """Set `latest`, `open_after`, `answered_on` and `opened_later` on the steps of one case (`case_id`),
+    or of every case, from their timelines ordered by (at, id): one UPDATE, whatever was inserted
     where (a step entered back-dated between two others included). The services call it on every step;
-    the migration that added the stamps passes its own table, connection and frozen kinds. Returns the
-    rows updated."""
+    the migration that added the stamps passes its own table, connection and frozen kinds (and, before
+    the column existed, opened_later=False). Returns the rows updated."""
     from django.db import connection as default_connection
 
     connection = connection or default_connection
@@ -450,8 +451,15 @@ def restamp(
             f"ORDER BY n.at DESC, n.id DESC LIMIT 1), FALSE), "
             f"answered_on = CASE WHEN {table}.kind = '{value(resolved)}' THEN "
             f"(SELECT MIN(n.{on}) FROM {table} n WHERE n.case_id = {table}.case_id AND "
-            f"n.kind IN ({listed(answers)}) AND n.id > {table}.id) END "
-            f"{where}",
+            f"n.kind IN ({listed(answers)}) AND n.id > {table}.id) END"
+            + (
+                f", opened_later = CASE WHEN {table}.kind = '{value(resolved)}' THEN EXISTS (SELECT 1 "  # noqa: S608
+                f"FROM {table} n WHERE n.case_id = {table}.case_id AND n.kind IN ({listed(open_after)}) "
+                f"AND (n.at > {table}.at OR (n.at = {table}.at AND n.id > {table}.id))) END"
+                if opened_later
+                else ""
+            )
+            + f" {where}",
             params,
         )
         return cursor.rowcount
@@ -485,6 +493,10 @@ class CaseEvent(models.Model):
     # A resolution's: the earliest day of a return visit or reopening recorded after it (零疏忽 counts
     # a resolution whose return visit fell due without one by its day). Kept by `restamp` too.
     answered_on = models.DateField(_("answered on"), null=True, blank=True, editable=False)
+    # A resolution's: whether a later step (in the timeline's order) opened the case again. Only such a
+    # resolution can belong to a case that stood open at the end of a day after it, so 零延误 checks only
+    # these few of a period's late resolutions against the open cases (not tens of thousands).
+    opened_later = models.BooleanField(_("opened again later"), null=True, editable=False)
     # The case's bureau, kept by triggers (migration 0020) whatever writes the step or moves the case:
     # a bureau's steps of a period are counted from an index that starts with it, without looking up
     # each step's case. (Nullable without a constraint or default, so SQLite adds it in place.)
@@ -529,6 +541,13 @@ class CaseEvent(models.Model):
                 fields=["bureau", "kind", "on", "case", "deadline"],
                 condition=Q(on__gt=F("deadline")),
                 name="caseevent_late_in_bureau",
+            ),
+            # The late resolutions after which the case was opened again (零延误's cases both late and
+            # still open at a period's end are among these few).
+            models.Index(
+                fields=["bureau", "kind", "on", "case", "deadline"],
+                condition=Q(on__gt=F("deadline"), opened_later=True),
+                name="caseevent_late_reopened",
             ),
             # Only the return visits not made by their day (零疏忽's missed visits of a period).
             models.Index(

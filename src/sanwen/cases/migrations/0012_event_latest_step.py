@@ -23,6 +23,7 @@ def fill(apps, schema_editor):
         open_after=OPEN_AFTER,
         answers=ANSWERS,
         resolved="resolved",
+        opened_later=False,  # a later migration (0021) adds that column and fills it
     )
 
 

@@ -1,8 +1,8 @@
 """Each step of a case's timeline knows whether it is the case's latest and whether the case stood open
-after it, and a resolution the day it was answered (`CaseEvent.latest`, `open_after`, `answered_on`,
-kept by `restamp` on every write): checked against a walk
-of each timeline in Python, for steps taken in any order of days, back-dated ones between others
-included."""
+after it, and a resolution the day it was answered and whether a later step opened the case again
+(`CaseEvent.latest`, `open_after`, `answered_on`, `opened_later`, kept by `restamp` on every write):
+checked against a walk of each timeline in Python, for steps taken in any order of days, back-dated
+ones between others included."""
 
 import contextlib
 import datetime
@@ -47,12 +47,14 @@ def _walk():
             e.on for e in events if e.case_id == event.case_id and e.kind in ANSWERS and e.pk > event.pk
         ]
         answered = min(answers) if answers and event.kind == EventKind.RESOLVED else None
-        out[event.pk] = (is_latest, last_step in OPEN_AFTER, answered)
+        later = [e for e in events[index + 1 :] if e.case_id == event.case_id and e.kind in OPEN_AFTER]
+        opened_later = bool(later) if event.kind == EventKind.RESOLVED else None
+        out[event.pk] = (is_latest, last_step in OPEN_AFTER, answered, opened_later)
     return out
 
 
 def _stamps():
-    return {e.pk: (e.latest, e.open_after, e.answered_on) for e in CaseEvent.objects.all()}
+    return {e.pk: (e.latest, e.open_after, e.answered_on, e.opened_later) for e in CaseEvent.objects.all()}
 
 
 def _take(case, step, day, people):
@@ -96,7 +98,7 @@ def test_restamp_repairs_any_stamps(world, assigned):
     assert right == _walk()
     for event in CaseEvent.objects.all():
         CaseEvent.objects.filter(pk=event.pk).update(
-            latest=not event.latest, open_after=not event.open_after, answered_on=FIRST
+            latest=not event.latest, open_after=not event.open_after, answered_on=FIRST, opened_later=True
         )
     assert _stamps() != right
     restamp()

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from sanwen.core.access import Role
-from sanwen.fieldwork.models import Channel, LeaveMonth
+from sanwen.fieldwork.models import Channel, FieldDay, LeaveMonth
 from sanwen.fieldwork.quota import quota_by_department, quota_rows, quota_totals
 from sanwen.fieldwork.services import field_day_record, leave_decide, leave_request, leave_withdraw
 
@@ -199,8 +199,6 @@ def test_the_totals_of_several_months_in_one_query_equal_each_month_counted_alon
     year's end, two bureaus), with or without a department or a person's filter."""
     import random
 
-    from sanwen.fieldwork.quota import quota_totals_by_month
-
     a = world.a
     rng = random.Random(11)
     people = [a.users[Role.STAFF], a.users[Role.LEADER], a.users[Role.DEPT_HEAD]]
@@ -211,6 +209,25 @@ def test_the_totals_of_several_months_in_one_query_equal_each_month_counted_alon
             field_day_record(by=person, staff=person, on=on, activity="走访")
     approved(world, a.users[Role.STAFF], D(2026, 1, 26), D(2026, 2, 6))
     months = sorted({d.replace(day=1) for d in days})
+    compare(world, rng, people, months, django_assert_max_num_queries)
+    # Leave beyond the quota (nothing required), a person with leave and no field days, a rank whose
+    # quota is nothing, more days than required, and people who do not count (inactive, administrator).
+    approved(world, a.users[Role.DEPT_HEAD], D(2026, 3, 2), D(2026, 3, 31))
+    approved(world, a.users[Role.DEPT_HEAD], D(2026, 4, 1), D(2026, 4, 3))
+    FieldDay.objects.filter(staff=a.users[Role.DEPT_HEAD], on__month__in=[3, 4]).delete()
+    a.campaign.quotas.filter(rank="leader").update(days_per_month=0)
+    for on in days[100:130]:
+        with contextlib.suppress(ValidationError):
+            field_day_record(by=people[0], staff=people[0], on=on, activity="走访")
+    people[2].__class__.objects.filter(pk=world.b.users[Role.STAFF].pk).update(is_active=False)
+    compare(world, rng, people, months, django_assert_max_num_queries)
+
+
+def compare(world, rng, people, months, django_assert_max_num_queries):
+    from sanwen.fieldwork.quota import quota_totals_by_month
+
+    a = world.a
+    seen = set()
     for department, person in ((None, None), (a.department.pk, None), (None, people[0])):
         for _ in range(4):
             chosen = sorted(rng.sample(months, rng.randrange(1, len(months) + 1)))
@@ -230,7 +247,9 @@ def test_the_totals_of_several_months_in_one_query_equal_each_month_counted_alon
                 )
                 alone[month] = quota_totals(rows if person is None else rows.filter(pk=person.pk))
             assert together == alone, chosen
+            seen |= {(t["short"], t["required_days"] > 0) for t in alone.values()}
     assert quota_totals_by_month(bureau_ids=[a.bureau.pk], months=[]) == {}
+    assert len(seen) > 2, seen  # months short and not, with and without anything required
 
 
 def test_the_summary_in_one_query_equals_the_totals_and_the_departments(
