@@ -56,6 +56,7 @@ from sanwen.core.access import (
     sees_whole_bureau,
     visible,
 )
+from sanwen.core.choices import bureau_options
 from sanwen.core.forms import add_service_errors
 from sanwen.core.pagination import paginate
 from sanwen.core.params import FIRST_DAY, LAST_DAY, parse_id, query_id, query_ids
@@ -114,9 +115,12 @@ def scorecard_view(request):
             "query": _scope_query(scope, period),
             "departments": departments,
             "people": people,
-            "child_bureaus": (user.bureau or scope.bureau).descendants(include_self=False).order_by("path")
+            "child_bureaus": bureau_options(
+                (user.bureau or scope.bureau).descendants(include_self=False).order_by("path"),
+                scope.bureau.pk,
+            )
             if sees_whole_bureau(user)
-            else [],
+            else "",
             "months": completed_months(period, today),
             "today": today,
         },

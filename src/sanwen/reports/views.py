@@ -21,6 +21,7 @@ from sanwen.core.access import (
     sees_whole_bureau,
     unmasks_numbers,
 )
+from sanwen.core.choices import bureau_options, option_tags
 from sanwen.core.pagination import paginate
 from sanwen.core.params import query_date
 from sanwen.core.text import mask_name
@@ -139,17 +140,22 @@ def dashboard(request):
             "concern_kinds": [(k, label_, data[f"concern_{k}"]) for k, label_ in ConcernKind.choices],
             "states": [(k, label_, data["by_state"].get(k, 0)) for k, label_ in State.choices],
             "satisfaction": [(k, label_, data[k]) for k, label_ in Satisfaction.choices],
-            "child_bureaus": (user.bureau or bureau).descendants(include_self=False).order_by("path")
+            "child_bureaus": bureau_options(
+                (user.bureau or bureau).descendants(include_self=False).order_by("path"), bureau.pk
+            )
             if sees_whole_bureau(user)
-            else [],
+            else "",
             "departments": Department.objects.filter(bureau=bureau).order_by("order")
             if sees_whole_bureau(user)
             else [],
             # The filter's choices as values (a province's area holds hundreds of townships).
-            "townships": Place.objects.within(bureau.area.code)
-            .filter(level=PlaceLevel.TOWNSHIP)
-            .order_by("code")
-            .values("pk", "name"),
+            "townships": option_tags(
+                Place.objects.within(bureau.area.code)
+                .filter(level=PlaceLevel.TOWNSHIP)
+                .order_by("code")
+                .values_list("pk", "name"),
+                f.township.pk if f.township else None,
+            ),
             "people": people_to_choose(user, bureau, staff=f.staff, department=f.department),
         },
     )

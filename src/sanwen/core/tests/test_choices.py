@@ -37,3 +37,16 @@ def test_every_display_method_django_made_reads_the_table():
             made = model.__dict__.get(f"get_{field.name}_display")
             if isinstance(made, partialmethod):
                 assert made.func is _get_field_display, (model, field.name)
+
+
+def test_option_tags_escape_every_label_and_mark_only_the_chosen_value():
+    from sanwen.core.choices import option_tags
+
+    html = option_tags([(1, "城关镇"), (2, '<b>"x"</b>&'), (12, "十二")], 2)
+    assert html == (
+        '<option value="1">城关镇</option>'
+        '<option value="2" selected>&lt;b&gt;&quot;x&quot;&lt;/b&gt;&amp;</option>'
+        '<option value="12">十二</option>'
+    )
+    assert "selected" not in option_tags([(1, "a")], None)
+    assert option_tags([], 1) == ""
