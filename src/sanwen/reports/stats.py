@@ -368,7 +368,10 @@ def _as_they_stood(f: Filters, modes: dict) -> None:
     step since are moved from their present state to the state their timeline gives (none, for a period
     that ended yesterday and a quiet day since)."""
     moved = cases_raised(f).filter(pk__in=CaseEvent.objects.filter(on__gt=f.end).values("case_id")).order_by()
-    for row in moved.values("mode_id", "state").annotate(n=Count("pk")):
+    now = list(moved.values("mode_id", "state").annotate(n=Count("pk")))
+    if not now:  # no case of the scope has a step since: the timeline is not even asked
+        return
+    for row in now:
         key = (row["mode_id"] or 0, row["state"])
         modes[key] = modes.get(key, 0) - row["n"]
     state_then, step_then = state_on(f.end)
