@@ -546,12 +546,13 @@ LONG_CASE_NOTES = 120  # progress notes on the first case: a detail page with a 
 
 def _timeline(writer, connection, *, now, first_case, n_cases):
     """Each case's steps as the services write them (registered, accepted, assigned on the day raised;
-    resolved and return visit when closed), and 120 progress notes on the first case."""
+    resolved and return visit when closed, a resolution and its reopening the day before for the cases
+    reopened once), and 120 progress notes on the first case."""
     from django.utils import timezone
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id, raised_on, owner_id, deadline, resolved_on, return_visit_due, visited_on "
+            "SELECT id, raised_on, owner_id, deadline, resolved_on, return_visit_due, visited_on, reopened "
             "FROM cases_case ORDER BY id"
         )
         cases = cursor.fetchall()
@@ -560,12 +561,17 @@ def _timeline(writer, connection, *, now, first_case, n_cases):
         return timezone.make_aware(datetime.datetime.combine(_as_date(day), datetime.time(9)))
 
     def events():
-        for case_id, raised, owner, deadline, resolved, visit_due, visited in cases:
+        for case_id, raised, owner, deadline, resolved, visit_due, visited, reopened in cases:
             raised = _as_date(raised)
             for kind in ("registered", "accepted", "assigned"):
                 yield (case_id, at(raised), None, kind, "", False, raised, deadline, None)
             if resolved:
                 resolved = _as_date(resolved)
+                if reopened:  # resolved once the day before, reopened the same day (零差错 counts it)
+                    first = max(raised, resolved - datetime.timedelta(days=1))
+                    due = working_days(first, 1)
+                    yield (case_id, at(first), owner, "resolved", "办结", False, first, deadline, due)
+                    yield (case_id, at(first), owner, "reopened", "复查", False, first, deadline, None)
                 yield (case_id, at(resolved), owner, "resolved", "办结", False, resolved, deadline, visit_due)
             if visited:
                 yield (
