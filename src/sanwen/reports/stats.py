@@ -7,8 +7,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Case as DbCase
-from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
-from django.db.models.functions import TruncMonth
+from django.db.models import CharField, Count, Exists, F, Func, OuterRef, Q, Subquery, Sum, Value, When
 
 from sanwen.campaigns.models import HandlingMode
 from sanwen.cases.models import (
@@ -233,10 +232,23 @@ def _months(f: Filters) -> list[str]:
     return months
 
 
+class MonthKey(Func):
+    """A date's month as "YYYY-MM", worked out by the database itself. (Django's TruncMonth calls a
+    Python function for each row on SQLite: 10 ms of a person's dashboard went on their 5,000 visits.)"""
+
+    output_field = CharField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="SUBSTR(%(expressions)s, 1, 7)", **extra)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="TO_CHAR(%(expressions)s, 'YYYY-MM')", **extra)
+
+
 def _by_bureau_month(rows, field: str, bureau: str = "bureau_id", **counts):
     """[(bureau_id, "YYYY-MM", {counts})] from one grouped query."""
-    grouped = rows.order_by().annotate(m=TruncMonth(field)).values(bureau, "m").annotate(**counts)
-    return [(r.pop(bureau), r.pop("m").strftime("%Y-%m"), r) for r in grouped]
+    grouped = rows.order_by().annotate(m=MonthKey(field)).values(bureau, "m").annotate(**counts)
+    return [(r.pop(bureau), r.pop("m"), r) for r in grouped]
 
 
 def _month_start(day: datetime.date) -> datetime.date:
