@@ -38,13 +38,17 @@ def install():
 def option_tags(choices, selected) -> str:
     """The <option>s of (value, label) pairs, the one equal to `selected` marked, escaped: written in
     one pass (a province's choosers offer hundreds of bureaus and townships, which a template loop
-    renders about ten times slower)."""
-    from django.utils.html import format_html_join
+    renders about ten times slower, and format_html for each option still three times slower)."""
+    from html import escape
 
-    return format_html_join(
-        "",
-        '<option value="{}"{}>{}</option>',
-        ((value, " selected" if value == selected else "", label) for value, label in choices),
+    from django.utils.safestring import mark_safe
+
+    return mark_safe(  # noqa: S308 - every value and label is escaped here
+        "".join(
+            f'<option value="{escape(str(value))}"{" selected" if value == selected else ""}>'
+            f"{escape(str(label))}</option>"
+            for value, label in choices
+        )
     )
 
 
