@@ -124,39 +124,45 @@ def quota_totals_by_month(
     # Each (person, month) counts as if the person had no field days and no leave (their rank's quota
     # required, none achieved, short by all of it), summed per bureau and rank (a few hundred groups,
     # not a province's 60,000 person-months); then the person-months that do have field days or leave
-    # (keys `k`) add the difference between their real row and that default. The same figures as the
-    # person-by-month rows (a test compares them).
-    quota = "CASE WHEN r.days_per_month > 0 THEN r.days_per_month ELSE 0 END"
-    campaign = (
-        f"JOIN {Campaign._meta.db_table} c ON c.bureau_id = {{}}.bureau_id AND c.active "
-        f'AND c."start" <= m.last AND (c."end" IS NULL OR c."end" >= m.first) '
-        f'JOIN {RankQuota._meta.db_table} r ON r.campaign_id = c.id AND r."rank" = {{}}."rank"'
-    )
+    # (`k`, with their person's bureau and rank: `kp`) add the difference between their real row and
+    # that default. The same figures as the person-by-month rows (a test compares them).
     fm, lm = FieldMonth._meta.db_table, LeaveMonth._meta.db_table
     sql = (
         f"WITH m (first, last) AS (VALUES {values}), "  # noqa: S608 (fixed fragments; values are parameters)
         f'p AS (SELECT p.id, p.bureau_id, p."rank" FROM {Staff._meta.db_table} p WHERE {people}), '
         f'g AS (SELECT bureau_id, "rank", COUNT(*) AS n FROM p GROUP BY bureau_id, "rank"), '
+        # The rule of each bureau, rank and month (a few thousand rows): the campaign running then.
+        f'rule AS (SELECT g.bureau_id, g."rank", m.first, g.n, '
+        f"CASE WHEN r.days_per_month > 0 THEN r.days_per_month ELSE 0 END AS quota, r.days_per_month AS days "
+        f"FROM m CROSS JOIN g JOIN {Campaign._meta.db_table} c ON c.bureau_id = g.bureau_id AND c.active "
+        f'AND c."start" <= m.last AND (c."end" IS NULL OR c."end" >= m.first) '
+        f'JOIN {RankQuota._meta.db_table} r ON r.campaign_id = c.id AND r."rank" = g."rank"), '
         f"l AS (SELECT staff_id, month, SUM(working_days) AS n FROM {lm} "
         f"WHERE month IN (SELECT first FROM m) GROUP BY staff_id, month), "
         f"k AS (SELECT f.staff_id, f.month, f.days, COALESCE(l.n, 0) AS leave FROM {fm} f "
         f"LEFT JOIN l ON l.staff_id = f.staff_id AND l.month = f.month WHERE f.month IN (SELECT first FROM m) "
         f"UNION ALL SELECT l.staff_id, l.month, 0, l.n FROM l WHERE NOT EXISTS (SELECT 1 FROM {fm} f "
-        f"WHERE f.staff_id = l.staff_id AND f.month = l.month)) "
+        f"WHERE f.staff_id = l.staff_id AND f.month = l.month)), "
+        # The person-months with field days or leave, with their bureau and rank (kept apart from the
+        # rules so that the planner joins 18,000 rows to a person each, not people to every month).
+        f'kp AS MATERIALIZED (SELECT p.bureau_id, p."rank", k.month, k.days, k.leave '
+        f"FROM k JOIN p ON p.id = k.staff_id), "
+        f"q AS (SELECT rule.first AS first, rule.quota AS quota, kp.days AS achieved, "
+        f"CASE WHEN rule.days - kp.leave > 0 THEN rule.days - kp.leave ELSE 0 END AS required FROM kp "
+        f'JOIN rule ON rule.bureau_id = kp.bureau_id AND rule."rank" = kp."rank" AND rule.first = kp.month) '
         f"SELECT first, SUM(staff), SUM(required), SUM(achieved), SUM(short), SUM(shortfall) FROM ("
-        f"SELECT m.first AS first, g.n AS staff, g.n * {quota} AS required, 0 AS achieved, "
-        f"CASE WHEN r.days_per_month > 0 THEN g.n ELSE 0 END AS short, g.n * {quota} AS shortfall "
-        f"FROM m CROSS JOIN g {campaign.format('g', 'g')} "
-        f"UNION ALL SELECT q.first, 0, q.required - q.quota, q.achieved, "
-        f"{SHORT} - CASE WHEN q.quota > 0 THEN 1 ELSE 0 END, {SHORT_DAYS} - q.quota FROM ("
-        f"SELECT m.first AS first, {quota} AS quota, k.days AS achieved, "
-        f"CASE WHEN r.days_per_month - k.leave > 0 THEN r.days_per_month - k.leave ELSE 0 END AS required "
-        f"FROM k JOIN p ON p.id = k.staff_id JOIN m ON m.first = k.month {campaign.format('p', 'p')}) q"
+        f"SELECT first, SUM(n) AS staff, SUM(n * quota) AS required, 0 AS achieved, "
+        f"SUM(CASE WHEN quota > 0 THEN n ELSE 0 END) AS short, SUM(n * quota) AS shortfall "
+        f"FROM rule GROUP BY first "
+        f"UNION ALL SELECT q.first, 0, SUM(q.required - q.quota), SUM(q.achieved), "
+        f"SUM({SHORT} - CASE WHEN q.quota > 0 THEN 1 ELSE 0 END), SUM({SHORT_DAYS} - q.quota) "
+        f"FROM q GROUP BY q.first"
         f") t GROUP BY first"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params + people_params)
-        found = {as_date(first): _totals(*counts) for first, *counts in cursor.fetchall()}
+        # (Sums of sums: PostgreSQL gives them as numeric; they are whole numbers of people and days.)
+        found = {as_date(first): _totals(*map(int, counts)) for first, *counts in cursor.fetchall()}
     empty = _totals(0, 0, 0, 0, 0)
     return {month_start(month): found.get(month_start(month), empty) for month in months}
 
