@@ -91,13 +91,18 @@ BELL_NOTICES_CAP = 100
 BELL_WINDOW = datetime.timedelta(days=30)
 
 
-def unread_count(user) -> int:
-    """The bell's count of alerts: one row, kept by the clock pass (ring) and the reading (silence)."""
+def unread_rows(user):
+    """The person's bell row's count of alerts, as a query (at most one row): kept by the clock pass
+    (ring) and the reading (silence)."""
     from sanwen.cases.models import Bell
     from sanwen.core.access import visible
 
-    row = visible(Bell.objects.all(), user).values_list("unread", flat=True).first()
-    return row or 0
+    return visible(Bell.objects.all(), user).order_by().values_list("unread", flat=True)[:1]
+
+
+def unread_count(user) -> int:
+    """The bell's count of alerts: one row, kept by the clock pass (ring) and the reading (silence)."""
+    return next(iter(unread_rows(user)), None) or 0
 
 
 def alert_recipients(alerts) -> Counter:
