@@ -19,20 +19,29 @@ from sanwen.fieldwork.models import (
     month_end,
     month_start,
 )
-from sanwen.org.models import ContactPoint
+from sanwen.org.models import ContactPoint, Place, PlaceLevel
 
 STATES = dict(State.choices)
 SATISFACTIONS = dict(Satisfaction.choices)
+
+
+def _of_place(households, place_id):
+    """The households of a township (by their township) or of a village (by their village): one
+    condition, which the (bureau, township, village) and village indexes serve, where "village or
+    township" read every household of the bureau on SQLite (20 ms for a county of 100,000)."""
+    level = Place.objects.filter(pk=place_id).values_list("level", flat=True).first()
+    if level == PlaceLevel.TOWNSHIP:
+        return households.filter(township_id=place_id)
+    return households.filter(village_id=place_id)
 
 
 def book_households(book: LedgerBook):
     """The households the book covers, as a queryset (new households of its area join it at once)."""
     households = Household.objects.filter(bureau_id=book.bureau_id)
     if book.scope == LedgerScope.CONTACT_POINT:
-        place_id = book.contact_point.village_id
-        return households.filter(Q(village_id=place_id) | Q(township_id=place_id))
+        return _of_place(households, book.contact_point.village_id)
     if book.scope == LedgerScope.VILLAGE:
-        return households.filter(Q(village_id=book.village_id) | Q(township_id=book.village_id))
+        return _of_place(households, book.village_id)
     visited = VisitHousehold.objects.filter(visit__staff_links__staff_id=book.staff_id).values("household_id")
     areas = ContactPoint.objects.filter(staff_id=book.staff_id, until__isnull=True).values("village_id")
     return households.filter(Q(pk__in=visited) | Q(village_id__in=areas))

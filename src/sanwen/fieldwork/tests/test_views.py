@@ -285,3 +285,34 @@ def test_the_service_worker_is_code_for_anyone_and_the_outbox_page_is_for_record
     assert page.status_code == 200 and 'id="outbox-list"' in page.text
     assert 'rel="manifest"' in page.text and "sanwen/offline.js" in page.text
     assert "manifest-src 'self'" in page["Content-Security-Policy"]
+
+
+def test_a_books_households_are_those_of_its_village_or_township_whatever_else_the_area_holds(world):
+    """A village's book holds the village's households; a township's every household of the township
+    (in any of its villages, or in none): the households whose village or township is the book's
+    place, and no other bureau's."""
+    from django.db.models import Q
+
+    from sanwen.clients.models import Household
+    from sanwen.org.models import Place, PlaceLevel
+
+    a = world.a
+    township = a.village.parent
+    assert (a.village.level, township.level) == (PlaceLevel.VILLAGE, PlaceLevel.TOWNSHIP)
+    other_village = Place.objects.create(
+        code="bench-v2", name="二村", level=PlaceLevel.VILLAGE, parent=township
+    )
+    for k, village in enumerate([a.village, other_village, None, a.village]):
+        Household.objects.create(
+            bureau=a.bureau, kind="farmer", name=f"户{k}", township=township, village=village
+        )
+    Household.objects.create(
+        bureau=world.b.bureau, kind="farmer", name="他局户", township=township, village=a.village
+    )
+    for place in (a.village, township, other_village):
+        book = ledger_open(
+            bureau=a.bureau, by=a.users[Role.STAFF], scope="village", village=place, opened_on=D(2025, 7, 10)
+        )
+        expected = Household.objects.filter(bureau=a.bureau).filter(Q(village=place) | Q(township=place))
+        assert set(book_households(book)) == set(expected), place
+        assert book_households(book).count() > 0
