@@ -94,9 +94,7 @@ def _case(request, case_id) -> Case:
     and 260 columns, as the few lookups a case has (PostgreSQL: 4.1 against 1.9 ms)."""
     require_cap(request.user, Cap.VIEW_CASES)
     return get_visible_or_404(
-        visible(Case.objects.select_related("mode", "owner", "household"), request.user),
-        request.user,
-        pk=case_id,
+        Case.objects.select_related("mode", "owner", "household"), request.user, pk=case_id
     )
 
 

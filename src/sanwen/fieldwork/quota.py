@@ -132,8 +132,8 @@ def quota_totals_by_month(
         f'p AS (SELECT p.id, p.bureau_id, p."rank" FROM {Staff._meta.db_table} p WHERE {people}), '
         f'g AS (SELECT bureau_id, "rank", COUNT(*) AS n FROM p GROUP BY bureau_id, "rank"), '
         # The rule of each bureau, rank and month (a few thousand rows): the campaign running then.
-        f'rule AS (SELECT g.bureau_id, g."rank", m.first, g.n, '
-        f"CASE WHEN r.days_per_month > 0 THEN r.days_per_month ELSE 0 END AS quota, r.days_per_month AS days "
+        # (days_per_month is a positive field: the quota is never below zero.)
+        f'rule AS (SELECT g.bureau_id, g."rank", m.first, g.n, r.days_per_month AS quota '
         f"FROM m CROSS JOIN g JOIN {Campaign._meta.db_table} c ON c.bureau_id = g.bureau_id AND c.active "
         f'AND c."start" <= m.last AND (c."end" IS NULL OR c."end" >= m.first) '
         f'JOIN {RankQuota._meta.db_table} r ON r.campaign_id = c.id AND r."rank" = g."rank"), '
@@ -148,7 +148,7 @@ def quota_totals_by_month(
         f'kp AS MATERIALIZED (SELECT p.bureau_id, p."rank", k.month, k.days, k.leave '
         f"FROM k JOIN p ON p.id = k.staff_id), "
         f"q AS (SELECT rule.first AS first, rule.quota AS quota, kp.days AS achieved, "
-        f"CASE WHEN rule.days - kp.leave > 0 THEN rule.days - kp.leave ELSE 0 END AS required FROM kp "
+        f"CASE WHEN rule.quota > kp.leave THEN rule.quota - kp.leave ELSE 0 END AS required FROM kp "
         f'JOIN rule ON rule.bureau_id = kp.bureau_id AND rule."rank" = kp."rank" AND rule.first = kp.month) '
         f"SELECT first, SUM(staff), SUM(required), SUM(achieved), SUM(short), SUM(shortfall) FROM ("
         f"SELECT first, SUM(n) AS staff, SUM(n * quota) AS required, 0 AS achieved, "
