@@ -76,6 +76,48 @@ class FieldMonth(models.Model):
         return f"{self.staff_id} {self.month:%Y-%m}: {self.days}"
 
 
+class QuotaStamp(models.Model):
+    """How many times anything behind a bureau's quota figures has changed: its people (bureau, rank,
+    role, department, active), its campaigns and their quotas, its people's field-day months and
+    leave. Database triggers (migration 0013) count every such write, whatever makes it; a QuotaTally
+    row counts only while its generation is the bureau's."""
+
+    # Not a foreign key: the triggers count a bureau's people leaving while the bureau itself is deleted.
+    bureau_id = models.BigIntegerField(primary_key=True)
+    generation = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.bureau_id}: {self.generation}"
+
+
+class QuotaTally(models.Model):
+    """One bureau's quota figures for one month (fieldwork.quota.quota_totals), per department
+    (department_id; 0 for people without one) and in all (department_id WHOLE), as they stood at a
+    generation of its QuotaStamp: the dashboard sums a province's bureaus from these instead of
+    working out every person's month. Written by the first reading after a change, in the same
+    statement that reads the figures and the generation (fieldwork.quota)."""
+
+    WHOLE = -1
+
+    bureau = models.ForeignKey("org.Bureau", on_delete=models.CASCADE, related_name="+", db_index=False)
+    month = models.DateField()  # the first of the month
+    department_id = models.IntegerField()  # not a foreign key: 0 and WHOLE are not departments
+    generation = models.BigIntegerField()
+    staff = models.IntegerField()
+    required_days = models.IntegerField()
+    achieved_days = models.IntegerField()
+    short = models.IntegerField()
+    shortfall_days = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["bureau", "month", "department_id"], name="quota_tally_once")
+        ]
+
+    def __str__(self):
+        return f"{self.bureau_id} {self.month:%Y-%m} {self.department_id}: {self.staff}"
+
+
 class LeaveKind(models.TextChoices):
     LEAVE = "leave", _("Leave (请假)")
     TRIP = "trip", _("Business trip (出差)")

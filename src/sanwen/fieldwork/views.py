@@ -66,7 +66,7 @@ from sanwen.fieldwork.models import (
     VisitStaff,
     month_end,
 )
-from sanwen.fieldwork.quota import my_progress, quota_rows, quota_summary, short_only
+from sanwen.fieldwork.quota import my_progress, quota_rows, quota_summary, quota_summary_tallied, short_only
 from sanwen.org.models import Department, Staff
 
 LEDGER_PAGE = 25  # households per screen page of a ledger book
@@ -419,7 +419,12 @@ def quota_table(request):
             for r in listed.iterator(chunk_size=2000)
         )
         return xlsx_response(f"到点天数-{month:%Y-%m}.xlsx", [(f"{month:%Y-%m}", header, data)])
-    totals, by_department = quota_summary(rows)
+    if scope.staff is None:
+        totals, by_department = quota_summary_tallied(
+            bureau_ids=scope.bureau_ids, month=month, department_id=department_id
+        )
+    else:
+        totals, by_department = quota_summary(rows)
     # The page's rows are the totals' staff, unless only the shortfalls are listed.
     page, query = paginate(request, listed, 50, count=None if request.GET.get("short") else totals["staff"])
     context = {
