@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "sanwen.core.middleware.RefuseNulMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "sanwen.core.auth.EarlierSessionsMiddleware",  # sessions from before StaffBackend keep working
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -144,7 +145,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "sanwen.core.auth.StaffBackend",  # Django's ModelBackend, loading the person with their bureau
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
