@@ -330,7 +330,10 @@ def _tallied(f: Filters, today: datetime.date):
     only for the days at its edges: the same groups as the rows would give, for any scope. For a
     period that ended before `today`, the cases by mode are by their state as it stood at its end."""
     first, last, edges = split_months(f.start, f.end)
-    raised, resolved, modes = {}, {}, {}
+    raised, resolved = {}, {}
+    # Cases by mode id and state: the whole months' tallies, the days at the period's edges, the cases
+    # moved since.
+    modes: dict[tuple, int] = {}
     if first is not None:
         tallies, resolution_tallies = _tallies(f, first, last)
         # Summed in the database to the bureau and month (and to the mode and state), a few rows per
@@ -357,18 +360,23 @@ def _tallied(f: Filters, today: datetime.date):
             modes[key] = modes.get(key, 0) + row["n"]
     if f.end < today:
         _as_they_stood(f, modes)
-    # Each mode's code, name and order read once (a province has a mode of each kind per bureau).
-    # (As values, not model instances: a province has hundreds of modes.)
+    # Each mode's code, name and order read once (a province has a mode of each kind per bureau; as
+    # values, not model instances), and the counts summed by them and the state: a few dozen groups,
+    # as the rows give them, not one per bureau's mode.
     named = {
-        m["pk"]: {"mode__code": m["code"], "mode__name": m["name"], "mode__order": m["order"]}
-        for m in HandlingMode.objects.filter(pk__in={k[0] for k in modes if k[0]}).values(
+        m["pk"]: (m["code"], m["name"], m["order"])
+        for m in HandlingMode.objects.filter(pk__in={k[0] for k, n in modes.items() if k[0] and n}).values(
             "pk", "code", "name", "order"
         )
     }
-    nameless = {"mode__code": None, "mode__name": None, "mode__order": None}
+    grouped: dict[tuple, int] = {}
+    for (mode_id, state), n in modes.items():
+        if n:
+            key = (*named.get(mode_id, (None, None, None)), state)
+            grouped[key] = grouped.get(key, 0) + n
     mode_state = [
-        named.get(mode_id, nameless) | {"state_then": state, "n": n}
-        for (mode_id, state), n in modes.items()
+        {"mode__code": code, "mode__name": name, "mode__order": order, "state_then": state, "n": n}
+        for (code, name, order, state), n in grouped.items()
         if n
     ]
     return raised_rows, resolved_rows, mode_state
@@ -391,6 +399,14 @@ def _as_they_stood(f: Filters, modes: dict) -> None:
     for row in then.values("mode_id", "state_then").annotate(n=Count("pk")):
         key = (row["mode_id"] or 0, row["state_then"])
         modes[key] = modes.get(key, 0) + row["n"]
+
+
+# The month-by-month series (trends), and the counts kept per bureau (the dashboard's table of the
+# bureaus below the one shown).
+SERIES = ("household_visits", "meetings", "cases", "resolved")
+BUREAU_KEYS = frozenset(
+    ("meetings", "household_visits", "ledger_books", "suggestions", "cases", "resolved", "on_time")
+)
 
 
 def compute(f: Filters, *, today: datetime.date | None = None, rollups: bool = True) -> dict:
@@ -444,6 +460,8 @@ def compute(f: Filters, *, today: datetime.date | None = None, rollups: bool = T
     )
     months = _months(f)
     totals, per_month, per_bureau = {}, {m: {} for m in months}, {}
+    # Every count is totalled; the month-by-month series and the per-bureau figures (the dashboard's
+    # table of the bureaus below) keep only the counts they show.
     for name, rows in (
         ("household_visits", visit_rows),
         ("meetings", meeting_rows),
@@ -453,12 +471,16 @@ def compute(f: Filters, *, today: datetime.date | None = None, rollups: bool = T
     ):
         for bureau_id, month, counts in rows:
             counts = {name: counts["n"]} if "n" in counts else counts
+            month_row = per_month.setdefault(month, {})
+            bureau_row = per_bureau.setdefault(bureau_id, {})
             for key, value in counts.items():
-                value = value or 0
+                if not value:
+                    continue
                 totals[key] = totals.get(key, 0) + value
-                per_month.setdefault(month, {})[key] = per_month.get(month, {}).get(key, 0) + value
-                row = per_bureau.setdefault(bureau_id, {})
-                row[key] = row.get(key, 0) + value
+                if key in SERIES:
+                    month_row[key] = month_row.get(key, 0) + value
+                if key in BUREAU_KEYS:
+                    bureau_row[key] = bureau_row.get(key, 0) + value
     keys = [
         "household_visits",
         "meetings",
@@ -496,10 +518,9 @@ def compute(f: Filters, *, today: datetime.date | None = None, rollups: bool = T
         state = row["state_then"]
         figures["by_state"][state] = figures["by_state"].get(state, 0) + row["n"]
     figures["deeds"] = deed_rows
-    series = ("household_visits", "meetings", "cases", "resolved")
     trend = {
         "months": months,
-        "series": {k: [per_month.get(m, {}).get(k, 0) for m in months] for k in series},
+        "series": {k: [per_month.get(m, {}).get(k, 0) for m in months] for k in SERIES},
     }
     return {"figures": figures, "trends": trend, "by_bureau": per_bureau}
 

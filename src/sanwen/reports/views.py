@@ -113,13 +113,13 @@ def dashboard(request):
     if not f.scoped and bureau.children.exists():
         kids = list(bureau.children.order_by("code"))
         owner = bureau.child_of(kids)
-        keys = ("meetings", "household_visits", "ledger_books", "suggestions", "cases", "resolved", "on_time")
-        for kid in kids:
-            row = {"bureau": kid} | dict.fromkeys(keys, 0)
-            for bureau_id, counts in computed["by_bureau"].items():
-                if owner.get(bureau_id) == kid.pk:
-                    for key in keys:
-                        row[key] += counts.get(key, 0)
+        rows = {kid.pk: {"bureau": kid} | dict.fromkeys(stats.BUREAU_KEYS, 0) for kid in kids}
+        for bureau_id, counts in computed["by_bureau"].items():
+            row = rows.get(owner.get(bureau_id))
+            if row is not None:
+                for key, value in counts.items():
+                    row[key] += value
+        for row in rows.values():
             row["on_time_percent"] = stats._percent(row["on_time"], row["resolved"])
             children.append(row)
     if request.GET.get("format") == "xlsx":
