@@ -273,7 +273,9 @@ def fill(route, objects):
 
 # A visitor's own traces: their session, the portal's per-address counters, their own login time and
 # the notices they marked read. Everything else must be exactly as it was.
-NOT_FINGERPRINTED = {"core.ratecounter", "sessions.session"}
+# (The quota tallies are figures worked out again after a change, written by the first page that
+# reads them: a cache of what the fingerprinted records give, not a record of their own.)
+NOT_FINGERPRINTED = {"core.ratecounter", "sessions.session", "fieldwork.quotatally"}
 OWN_COLUMNS = {"org.staff": {"last_login", "alerts_read_at"}}
 
 

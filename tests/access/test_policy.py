@@ -26,6 +26,7 @@ BOOKKEEPING = {
     "cases.casecounter",
     "cases.clockrun",
     "cases.alertmail",
+    "fieldwork.quotastamp",
 }
 
 

@@ -382,7 +382,13 @@ BUREAU_PATHS = {
 
 
 # Counters and logs the platform keeps for its own work; no page reads them.
-BOOKKEEPING = {"core.ratecounter", "cases.casecounter", "cases.clockrun", "cases.alertmail"}
+BOOKKEEPING = {
+    "core.ratecounter",
+    "cases.casecounter",
+    "cases.clockrun",
+    "cases.alertmail",
+    "fieldwork.quotastamp",
+}
 # Reference data every logged-in user reads: the map and the working-day calendar.
 SHARED = {"org.place", "core.calendarday", "core.calendaryear"}
 
