@@ -31,9 +31,14 @@ def _phone(browser):
 def _ready(page, live_server, path="/field/"):
     page.goto(f"{live_server.url}{path}")
     _wait(page, "data-offline-ready='1'")
-    for _ in range(400):  # a loaded machine can take tens of seconds to install the worker
+    for attempt in range(900):  # a loaded machine can take tens of seconds to install the worker
         if page.evaluate("() => navigator.serviceWorker.controller !== null"):
             break
+        if attempt == 400:
+            # Installed but not yet claiming this page (a slow activation): a page loaded while the
+            # worker is active is always its, as a cadre's next page would be.
+            page.reload()
+            _wait(page, "data-offline-ready='1'")
         page.wait_for_timeout(100)
     else:
         raise AssertionError("the service worker never took control of the page")
