@@ -91,6 +91,22 @@ def busy_bureau(world, rng, n=14):
                     case = case_reopen(
                         case=case, by=head, reason="未办好", on=done + datetime.timedelta(days=1)
                     )
+                    # Resolved again, once or twice, late or not; the days may go back (entered late).
+                    for _again in range(rng.randrange(3)):
+                        day = done + datetime.timedelta(days=rng.randrange(-4, 15))
+                        case = case_resolve(
+                            case=case,
+                            by=staff,
+                            resolution="再次解决",
+                            on=day,
+                            evaluation="adopted",
+                            evaluation_reason="可行",
+                        )
+                        if rng.random() < 0.5:
+                            day = day + datetime.timedelta(days=rng.randrange(-6, 4))
+                            case = case_reopen(case=case, by=head, reason="仍未办好", on=day)
+                        else:
+                            break
         cases.append(case)
     return cases
 
