@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from sanwen.core import choices
+        from sanwen.core import choices, lookups
 
         choices.install()
+        lookups.install()
