@@ -17,6 +17,17 @@ class CaseTally(models.Model):
     mode_id = models.IntegerField()
     state = models.CharField(max_length=16)
     n = models.IntegerField(default=0)
+    # The handling mode the row's mode_id names (0: none yet), for reading its code and name in the same
+    # query: a join, no column and no constraint (the triggers write mode_id; a mode is never deleted
+    # while cases name it).
+    mode = models.ForeignObject(
+        "campaigns.HandlingMode",
+        on_delete=models.DO_NOTHING,
+        from_fields=["mode_id"],
+        to_fields=["id"],
+        null=True,
+        related_name="+",
+    )
 
     class Meta:
         constraints = [
@@ -75,6 +86,17 @@ class ScopeCaseTally(models.Model):
     mode_id = models.IntegerField()
     state = models.CharField(max_length=16)
     n = models.IntegerField(default=0)
+    # The handling mode the row's mode_id names (0: none yet), for reading its code and name in the same
+    # query: a join, no column and no constraint (the triggers write mode_id; a mode is never deleted
+    # while cases name it).
+    mode = models.ForeignObject(
+        "campaigns.HandlingMode",
+        on_delete=models.DO_NOTHING,
+        from_fields=["mode_id"],
+        to_fields=["id"],
+        null=True,
+        related_name="+",
+    )
 
     class Meta:
         constraints = [

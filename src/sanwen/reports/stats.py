@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 
 from django.db.models import Case as DbCase
 from django.db.models import CharField, Count, Exists, F, Func, OuterRef, Q, Subquery, Sum, Value, When
+from modeltranslation.settings import DEFAULT_LANGUAGE
+from modeltranslation.utils import build_localized_fieldname
 
-from sanwen.campaigns.models import HandlingMode
 from sanwen.cases.models import (
     AskKind,
     Case,
@@ -305,6 +306,12 @@ TALLIED_RESOLVED = {
 }
 
 
+# A handling mode as the dashboard groups cases by it: its code, its name in simplified Chinese (the
+# language the view translates names from) and its order, read through the row's mode.
+MODE_NAME = "mode__" + build_localized_fieldname("name", DEFAULT_LANGUAGE)
+MODE_KEY = ("mode__code", MODE_NAME, "mode__order")
+
+
 def _tallies(f: Filters, first: datetime.date, last: datetime.date):
     """The tally rows (cases, resolutions) of the scope's whole months first..last: the bureau-wide
     ones, or the scoped ones of the person, the department, or every department (a township of the
@@ -331,8 +338,9 @@ def _tallied(f: Filters, today: datetime.date):
     period that ended before `today`, the cases by mode are by their state as it stood at its end."""
     first, last, edges = split_months(f.start, f.end)
     raised, resolved = {}, {}
-    # Cases by mode id and state: the whole months' tallies, the days at the period's edges, the cases
-    # moved since.
+    # Cases by mode and state (the mode's code, name and order: a province has a mode of each kind per
+    # bureau, read through the join, a few dozen groups): the whole months' tallies, the days at the
+    # period's edges, the cases moved since.
     modes: dict[tuple, int] = {}
     if first is not None:
         tallies, resolution_tallies = _tallies(f, first, last)
@@ -342,9 +350,8 @@ def _tallied(f: Filters, today: datetime.date):
             raised[(row["bureau_id"], row["month"].strftime("%Y-%m"))] = {
                 k: row[k] or 0 for k in RAISED_COUNTS
             }
-        for row in tallies.order_by().values("mode_id", "state").annotate(total=Sum("n")):
-            key = (row["mode_id"], row["state"])
-            modes[key] = modes.get(key, 0) + (row["total"] or 0)
+        for *key, n in tallies.order_by().values_list(*MODE_KEY, "state").annotate(total=Sum("n")):
+            modes[tuple(key)] = modes.get(tuple(key), 0) + (n or 0)
         for row in resolution_tallies.order_by().values("bureau_id", "month").annotate(**TALLIED_RESOLVED):
             resolved[(row["bureau_id"], row["month"].strftime("%Y-%m"))] = {
                 k: row[k] or 0 for k in RESOLVED_COUNTS
@@ -355,50 +362,33 @@ def _tallied(f: Filters, today: datetime.date):
         part = dataclasses.replace(f, start=start, end=end)
         raised_rows += _by_bureau_month(cases_raised(part), "raised_on", **RAISED_COUNTS)
         resolved_rows += _by_bureau_month(resolutions(part), "on", "case__bureau_id", **RESOLVED_COUNTS)
-        for row in cases_raised(part).order_by().values("mode_id", "state").annotate(n=Count("pk")):
-            key = (row["mode_id"] or 0, row["state"])
-            modes[key] = modes.get(key, 0) + row["n"]
+        for *key, n in cases_raised(part).order_by().values_list(*MODE_KEY, "state").annotate(n=Count("pk")):
+            modes[tuple(key)] = modes.get(tuple(key), 0) + n
     if f.end < today:
         _as_they_stood(f, modes)
-    # Each mode's code, name and order read once (a province has a mode of each kind per bureau; as
-    # values, not model instances), and the counts summed by them and the state: a few dozen groups,
-    # as the rows give them, not one per bureau's mode.
-    named = {
-        m["pk"]: (m["code"], m["name"], m["order"])
-        for m in HandlingMode.objects.filter(pk__in={k[0] for k, n in modes.items() if k[0] and n}).values(
-            "pk", "code", "name", "order"
-        )
-    }
-    grouped: dict[tuple, int] = {}
-    for (mode_id, state), n in modes.items():
-        if n:
-            key = (*named.get(mode_id, (None, None, None)), state)
-            grouped[key] = grouped.get(key, 0) + n
     mode_state = [
         {"mode__code": code, "mode__name": name, "mode__order": order, "state_then": state, "n": n}
-        for (code, name, order, state), n in grouped.items()
+        for (code, name, order, state), n in modes.items()
         if n
     ]
     return raised_rows, resolved_rows, mode_state
 
 
 def _as_they_stood(f: Filters, modes: dict) -> None:
-    """Cases by mode and present state (`modes`) turned into cases by mode and state at the end of a
-    past period: a case with no step after that day stood then as it stands now; only the cases with a
-    step since are moved from their present state to the state their timeline gives (none, for a period
-    that ended yesterday and a quiet day since)."""
+    """Cases by mode and present state (`modes`, keyed by the mode's MODE_KEY and the state) turned into
+    cases by mode and state at the end of a past period: a case with no step after that day stood then
+    as it stands now; only the cases with a step since are moved from their present state to the state
+    their timeline gives (none, for a period that ended yesterday and a quiet day since)."""
     moved = cases_raised(f).filter(pk__in=CaseEvent.objects.filter(on__gt=f.end).values("case_id")).order_by()
-    now = list(moved.values("mode_id", "state").annotate(n=Count("pk")))
+    now = list(moved.values_list(*MODE_KEY, "state").annotate(n=Count("pk")))
     if not now:  # no case of the scope has a step since: the timeline is not even asked
         return
-    for row in now:
-        key = (row["mode_id"] or 0, row["state"])
-        modes[key] = modes.get(key, 0) - row["n"]
+    for *key, n in now:
+        modes[tuple(key)] = modes.get(tuple(key), 0) - n
     state_then, step_then = state_on(f.end)
     then = moved.annotate(step_then=step_then).annotate(state_then=state_then)
-    for row in then.values("mode_id", "state_then").annotate(n=Count("pk")):
-        key = (row["mode_id"] or 0, row["state_then"])
-        modes[key] = modes.get(key, 0) + row["n"]
+    for *key, n in then.values_list(*MODE_KEY, "state_then").annotate(n=Count("pk")):
+        modes[tuple(key)] = modes.get(tuple(key), 0) + n
 
 
 # The month-by-month series (trends), and the counts kept per bureau (the dashboard's table of the
@@ -449,9 +439,13 @@ def compute(f: Filters, *, today: datetime.date | None = None, rollups: bool = T
             .order_by()
             .annotate(step_then=step_then)
             .annotate(state_then=state_then)
-            .values("mode__code", "mode__name", "mode__order", "state_then")
+            .values_list(*MODE_KEY, "state_then")
             .annotate(n=Count("pk"))
         )
+        mode_state = [
+            {"mode__code": code, "mode__name": name, "mode__order": order, "state_then": state, "n": n}
+            for code, name, order, state, n in mode_state
+        ]
     deed_rows = list(
         deeds(f)
         .values("kind__code", "kind__name", "unit", "kind__vehicle__name")
