@@ -55,6 +55,51 @@ def test_the_detail_page_runs_a_bounded_number_of_queries(as_user, assigned, dja
     assert response.status_code == 200
 
 
+def test_the_detail_page_shows_each_kind_of_record_a_case_has_and_reads_none_it_has_not(
+    as_user, assigned, world
+):
+    from sanwen.cases.models import CaseContact, CasePartner, Extension, FollowUp, Partner, ReturnVisit
+
+    bare, full = assigned(), assigned()
+    staff = world.a.users[Role.STAFF]
+    day = D(2026, 3, 3)
+    CaseContact.objects.create(case=full, kind="phone", on=day, by=staff, note="电话回复农户")
+    partner = Partner.objects.create(bureau=world.a.bureau, name="乡镇政府甲")
+    CasePartner.objects.create(case=full, partner=partner, contribution="协调修路")
+    Extension.objects.create(
+        case=full, requested_by=staff, requested_on=day, until=D(2026, 3, 20), reason="等待材料"
+    )
+    FollowUp.objects.create(case=full, due_on=D(2026, 4, 1), done_on=D(2026, 4, 1), by=staff, note="复查无误")
+    ReturnVisit.objects.create(case=full, on=day, by=staff, satisfaction="satisfied", comment="满意答复")
+    duplicate = assigned()
+    Case.objects.filter(pk=duplicate.pk).update(merged_into=full)
+    client = as_user(Role.STAFF)
+    html = client.get(reverse("case_detail", args=[full.pk])).content.decode()
+    for text in (
+        "电话回复农户",
+        "乡镇政府甲",
+        "协调修路",
+        "等待材料",
+        "复查无误",
+        "满意答复",
+        duplicate.number,
+    ):
+        assert text in html, text
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(reverse("case_detail", args=[bare.pk])).content.decode()
+    tables = (
+        "cases_casecontact",
+        "cases_casepartner",
+        "cases_extension",
+        "cases_followup",
+        "cases_returnvisit",
+    )
+    # Asked once, all together: whether the case has any of them.
+    asked = [q["sql"] for q in queries.captured_queries if any(t in q["sql"] for t in tables)]
+    assert len(asked) == 1 and all(t in asked[0] for t in tables)
+    assert "电话回复农户" not in html and "等待材料" not in html
+
+
 def test_a_case_is_registered_from_a_phone_call(as_user, world, mode):
     client = as_user(Role.STAFF)
     data = {
