@@ -197,7 +197,7 @@ def _settled_open(day: datetime.date):
 
 def delay_counts(scope, period, today, by_bureau: bool) -> dict:
     """零延误 of a bureau (or several) counted without listing its cases: the cases resolved late in
-    the period, plus those open past their limit at its end, less the cases that are both. The open
+    the period (each once), plus those open past their limit at its end, less the cases that are both. The open
     ones are summed from cases.OpenTally (the cases whose latest step is on or before the day,
     as the triggers keep them), plus the few whose timeline moved after the day, read as it stood."""
     cutoff = period.cutoff(today)
@@ -218,9 +218,24 @@ def delay_counts(scope, period, today, by_bureau: bool) -> dict:
     both = late.filter(opened_later=True).filter(
         Q(Exists(_settled_open(cutoff).filter(case=OuterRef("case_id")))) | Q(case__in=then)
     )
+    # Each late case once: the period's late resolutions (counted from their index alone) less those
+    # followed in the timeline by another late resolution of the period (a case resolved late k times
+    # has k - 1 of them, each marked `resolved_later`: a few, read from their own index).
+    again = late.filter(resolved_later=True).filter(
+        Exists(
+            CaseEvent.objects.filter(
+                Q(at__gt=OuterRef("at")) | Q(at=OuterRef("at"), pk__gt=OuterRef("pk")),
+                case=OuterRef("case_id"),
+                kind=EventKind.RESOLVED,
+                on__gte=period.start,
+                on__lte=cutoff,
+                on__gt=F("deadline"),
+            )
+        )
+    )
     distinct = Count("case_id", distinct=True)
     out = {}
-    for sign, part, count in ((1, late, distinct), (1, then, None), (-1, both, distinct)):
+    for sign, part, count in ((1, late, None), (-1, again, None), (1, then, None), (-1, both, distinct)):
         for key, row in _grouped(part, by_bureau, count=count).items():
             out.setdefault(key, {"n": 0})["n"] += sign * row["n"]
     if by_bureau:

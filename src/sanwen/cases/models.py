@@ -421,12 +421,14 @@ def restamp(
     resolved=EventKind.RESOLVED,
     connection=None,
     opened_later: bool = True,
+    resolved_later: bool = True,
 ) -> int:
-    """Set `latest`, `open_after`, `answered_on` and `opened_later` on the steps of one case (`case_id`),
-    or of every case, from their timelines ordered by (at, id): one UPDATE, whatever was inserted
-    where (a step entered back-dated between two others included). The services call it on every step;
-    the migration that added the stamps passes its own table, connection and frozen kinds (and, before
-    the column existed, opened_later=False). Returns the rows updated."""
+    """Set `latest`, `open_after`, `answered_on`, `opened_later` and `resolved_later` on the steps of one
+    case (`case_id`), or of every case, from their timelines ordered by (at, id): one UPDATE, whatever
+    was inserted where (a step entered back-dated between two others included). The services call it
+    on every step; the migration that added the stamps passes its own table, connection and frozen
+    kinds (and, before the columns existed, opened_later=False, resolved_later=False). Returns the rows
+    updated."""
     from django.db import connection as default_connection
 
     connection = connection or default_connection
@@ -457,6 +459,13 @@ def restamp(
                 f"FROM {table} n WHERE n.case_id = {table}.case_id AND n.kind IN ({listed(open_after)}) "
                 f"AND (n.at > {table}.at OR (n.at = {table}.at AND n.id > {table}.id))) END"
                 if opened_later
+                else ""
+            )
+            + (
+                f", resolved_later = CASE WHEN {table}.kind = '{value(resolved)}' THEN EXISTS (SELECT 1 "  # noqa: S608
+                f"FROM {table} n WHERE n.case_id = {table}.case_id AND n.kind = '{value(resolved)}' "
+                f"AND (n.at > {table}.at OR (n.at = {table}.at AND n.id > {table}.id))) END"
+                if resolved_later
                 else ""
             )
             + f" {where}",
@@ -497,6 +506,11 @@ class CaseEvent(models.Model):
     # resolution can belong to a case that stood open at the end of a day after it, so 零延误 checks only
     # these few of a period's late resolutions against the open cases (not tens of thousands).
     opened_later = models.BooleanField(_("opened again later"), null=True, editable=False)
+    # A resolution's: whether the case was resolved again later (in the timeline's order). A case
+    # resolved late k times in a period has k - 1 such late resolutions followed by another of the
+    # period: 零延误 counts its late cases as the period's late resolutions less those few, instead of
+    # sorting tens of thousands of resolutions by case to count each case once.
+    resolved_later = models.BooleanField(_("resolved again later"), null=True, editable=False)
     # The case's bureau, kept by triggers (migration 0020) whatever writes the step or moves the case:
     # a bureau's steps of a period are counted from an index that starts with it, without looking up
     # each step's case. (Nullable without a constraint or default, so SQLite adds it in place.)
@@ -548,6 +562,13 @@ class CaseEvent(models.Model):
                 fields=["bureau", "kind", "on", "case", "deadline"],
                 condition=Q(on__gt=F("deadline"), opened_later=True),
                 name="caseevent_late_reopened",
+            ),
+            # The late resolutions after which the case was resolved again (a 零延误 case is counted
+            # once: its late resolutions less those followed by another late one of the period).
+            models.Index(
+                fields=["bureau", "kind", "on", "case", "at"],
+                condition=Q(on__gt=F("deadline"), resolved_later=True),
+                name="caseevent_late_resolved_again",
             ),
             # Only the reopenings, by bureau and day (零差错 of a period: PostgreSQL reads a bureau's
             # from this index alone instead of checking each of the period's reopenings' bureau).

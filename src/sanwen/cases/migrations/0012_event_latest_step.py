@@ -24,6 +24,7 @@ def fill(apps, schema_editor):
         answers=ANSWERS,
         resolved="resolved",
         opened_later=False,  # a later migration (0021) adds that column and fills it
+        resolved_later=False,  # and 0023 this one
     )
 
 

@@ -1,6 +1,7 @@
 """Each step of a case's timeline knows whether it is the case's latest and whether the case stood open
 after it, and a resolution the day it was answered and whether a later step opened the case again
-(`CaseEvent.latest`, `open_after`, `answered_on`, `opened_later`, kept by `restamp` on every write):
+and whether it was resolved again later (`CaseEvent.latest`, `open_after`, `answered_on`, `opened_later`,
+`resolved_later`, kept by `restamp` on every write):
 checked against a walk of each timeline in Python, for steps taken in any order of days, back-dated
 ones between others included."""
 
@@ -49,12 +50,19 @@ def _walk():
         answered = min(answers) if answers and event.kind == EventKind.RESOLVED else None
         later = [e for e in events[index + 1 :] if e.case_id == event.case_id and e.kind in OPEN_AFTER]
         opened_later = bool(later) if event.kind == EventKind.RESOLVED else None
-        out[event.pk] = (is_latest, last_step in OPEN_AFTER, answered, opened_later)
+        again = [
+            e for e in events[index + 1 :] if e.case_id == event.case_id and e.kind == EventKind.RESOLVED
+        ]
+        resolved_later = bool(again) if event.kind == EventKind.RESOLVED else None
+        out[event.pk] = (is_latest, last_step in OPEN_AFTER, answered, opened_later, resolved_later)
     return out
 
 
 def _stamps():
-    return {e.pk: (e.latest, e.open_after, e.answered_on, e.opened_later) for e in CaseEvent.objects.all()}
+    return {
+        e.pk: (e.latest, e.open_after, e.answered_on, e.opened_later, e.resolved_later)
+        for e in CaseEvent.objects.all()
+    }
 
 
 def _take(case, step, day, people):
