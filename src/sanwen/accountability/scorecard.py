@@ -42,12 +42,14 @@ from sanwen.cases.models import (
     CasePartner,
     EventKind,
     FollowUp,
+    MonthTally,
     OpenTally,
     SkippedStep,
     State,
 )
 from sanwen.clients.models import Household, HouseholdTally
 from sanwen.core.access import Scope, reads_integrity, visible
+from sanwen.core.months import split_months
 from sanwen.fieldwork.models import VisitedMonth, VisitedTally
 from sanwen.fieldwork.quota import quota_rows, short_only
 from sanwen.org.models import ContactPoint
@@ -197,9 +199,10 @@ def _settled_open(day: datetime.date):
 
 def delay_counts(scope, period, today, by_bureau: bool) -> dict:
     """零延误 of a bureau (or several) counted without listing its cases: the cases resolved late in
-    the period (each once), plus those open past their limit at its end, less the cases that are both. The open
-    ones are summed from cases.OpenTally (the cases whose latest step is on or before the day,
-    as the triggers keep them), plus the few whose timeline moved after the day, read as it stood."""
+    the period (each once), plus those open past their limit at its end, less the cases that are
+    both. The late resolutions are summed from cases.MonthTally for the period's whole months; the open
+    cases from cases.OpenTally (the cases whose latest step is on or before the day, as the triggers
+    keep them), plus the few whose timeline moved after the day, read as it stood."""
     cutoff = period.cutoff(today)
     cases = _cases(scope)
     late = late_resolutions(scope, period, today)
@@ -218,8 +221,8 @@ def delay_counts(scope, period, today, by_bureau: bool) -> dict:
     both = late.filter(opened_later=True).filter(
         Q(Exists(_settled_open(cutoff).filter(case=OuterRef("case_id")))) | Q(case__in=then)
     )
-    # Each late case once: the period's late resolutions (counted from their index alone) less those
-    # followed in the timeline by another late resolution of the period (a case resolved late k times
+    # Each late case once: the period's late resolutions (tallied per month) less those followed in
+    # the timeline by another late resolution of the period (a case resolved late k times
     # has k - 1 of them, each marked `resolved_later`: a few, read from their own index).
     again = late.filter(resolved_later=True).filter(
         Exists(
@@ -234,8 +237,18 @@ def delay_counts(scope, period, today, by_bureau: bool) -> dict:
         )
     )
     distinct = Count("case_id", distinct=True)
-    out = {}
-    for sign, part, count in ((1, late, None), (-1, again, None), (1, then, None), (-1, both, distinct)):
+    # The late resolutions: per whole month from the tallies, the days at the edges from their index.
+    out = _by_months(
+        scope,
+        MonthTally.Kind.LATE,
+        period.start,
+        cutoff,
+        lambda start, end: CaseEvent.objects.filter(
+            _of_cases(scope), kind=EventKind.RESOLVED, on__gte=start, on__lte=end, on__gt=F("deadline")
+        ),
+        by_bureau,
+    )
+    for sign, part, count in ((-1, again, None), (1, then, None), (-1, both, distinct)):
         for key, row in _grouped(part, by_bureau, count=count).items():
             out.setdefault(key, {"n": 0})["n"] += sign * row["n"]
     if by_bureau:
@@ -276,12 +289,62 @@ def omission_events(scope, period, today):
 def missed_visits(scope, period, today):
     """Resolutions whose return visit fell due in the period (before today) and was not answered by
     its due day: no return visit or reopening recorded after it on or before that day."""
-    return CaseEvent.objects.filter(
-        kind=EventKind.RESOLVED,
-        due_on__gte=period.start,
-        due_on__lte=period.cutoff(today),
-        due_on__lt=today,
-    ).filter(Q(answered_on__isnull=True) | Q(answered_on__gt=F("due_on")), _of_cases(scope))
+    return _missed_between(scope, period.start, min(period.cutoff(today), today - datetime.timedelta(days=1)))
+
+
+def _missed_between(scope, first: datetime.date, last: datetime.date):
+    """Resolutions whose return visit fell due from `first` to `last` and was not made by its day."""
+    return CaseEvent.objects.filter(kind=EventKind.RESOLVED, due_on__gte=first, due_on__lte=last).filter(
+        Q(answered_on__isnull=True) | Q(answered_on__gt=F("due_on")), _of_cases(scope)
+    )
+
+
+def _by_months(scope, kind: str, first: datetime.date, last: datetime.date, rows, by_bureau: bool) -> dict:
+    """A bureau's count of `kind` (cases.MonthTally) over the days first..last: the tallies of the
+    whole months, and `rows(start, end)` counted for the days at the edges; {bureau_id: {"n": …}}."""
+    out = {} if by_bureau else {None: {"n": 0}}
+    if first > last:
+        return out
+    whole_first, whole_last, edges = split_months(first, last)
+    parts = [(rows(start, end), None) for start, end in edges]
+    if whole_first is not None:
+        tally = MonthTally.objects.filter(
+            bureau_id__in=scope.bureau_ids, kind=kind, month__gte=whole_first, month__lte=whole_last
+        )
+        parts.append((tally, Sum("n")))
+    for part, count in parts:
+        for key, row in _grouped(part, by_bureau, count=count).items():
+            out.setdefault(key, {"n": 0})["n"] += row["n"] or 0
+    return out
+
+
+def omission_tallied(scope, period, today, by_bureau: bool) -> dict:
+    """零疏忽 of a bureau (or several) from the month tallies: the marked resolutions (SkippedStep) and
+    the return visits missed, each read per whole month and counted from the rows at the edges."""
+    cutoff = period.cutoff(today)
+    out = _by_months(
+        scope,
+        MonthTally.Kind.SKIPPED,
+        period.start,
+        cutoff,
+        lambda start, end: SkippedStep.objects.filter(
+            bureau_id__in=scope.bureau_ids, on__gte=start, on__lte=end
+        ),
+        by_bureau,
+    )
+    missed = _by_months(
+        scope,
+        MonthTally.Kind.MISSED,
+        period.start,
+        min(
+            cutoff, today - datetime.timedelta(days=1)
+        ),  # due before today: missed only once its day has passed
+        lambda start, end: _missed_between(scope, start, end),
+        by_bureau,
+    )
+    for key, row in missed.items():
+        out.setdefault(key, {"n": 0})["n"] += row["n"]
+    return out
 
 
 def omission_counted(scope, period, today):
@@ -459,6 +522,8 @@ def compute(
     for code, function in COUNTED.items():
         if code == "delay" and scope.whole_bureau:  # a bureau's: from the tally of open cases
             out[code] = delay_counts(scope, period, today, by_bureau)
+        elif code == "omission" and scope.whole_bureau:  # and the month tallies
+            out[code] = omission_tallied(scope, period, today, by_bureau)
         else:
             out[code] = _grouped(function(scope, period, today), by_bureau)
     months = completed_months(period, today)

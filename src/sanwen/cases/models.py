@@ -566,7 +566,7 @@ class CaseEvent(models.Model):
             # The late resolutions after which the case was resolved again (a 零延误 case is counted
             # once: its late resolutions less those followed by another late one of the period).
             models.Index(
-                fields=["bureau", "kind", "on", "case", "at"],
+                fields=["bureau", "kind", "on", "case", "at", "id"],
                 condition=Q(on__gt=F("deadline"), resolved_later=True),
                 name="caseevent_late_resolved_again",
             ),
@@ -902,3 +902,30 @@ class SkippedStep(models.Model):
 
     def __str__(self):
         return f"{self.bureau_id} {self.on}: {self.event_id}"
+
+
+class MonthTally(models.Model):
+    """Per bureau and month, what the scorecard counts of a bureau's period for its whole months (the
+    rows themselves are read only for the days at its edges): the resolutions made after their limit
+    (LATE, by the month of the step), the resolutions whose return visit fell due that month and was
+    not made by its day as things stand (MISSED, by the month due), and the resolutions that skipped
+    a step (SKIPPED: SkippedStep's marks, by their day). Kept by triggers (migration 0025) whatever
+    writes the timeline or the marks; a removal only lowers a count, so a flush leaves nothing."""
+
+    class Kind(models.TextChoices):
+        LATE = "late", _("resolved after the time limit")
+        MISSED = "missed", _("return visit missed")
+        SKIPPED = "skipped", _("a step skipped")
+
+    bureau = models.ForeignKey(
+        "org.Bureau", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    month = models.DateField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["bureau", "kind", "month"], name="month_tally_once")]
+
+    def __str__(self):
+        return f"{self.bureau_id} {self.kind} {self.month:%Y-%m}: {self.n}"

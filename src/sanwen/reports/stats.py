@@ -23,6 +23,7 @@ from sanwen.cases.models import (
     State,
 )
 from sanwen.clients.models import Household
+from sanwen.core.months import split_months
 from sanwen.fieldwork.models import LedgerBook, Meeting, VisitDay, VisitHousehold, VisitStaff
 from sanwen.reports.models import CaseTally, ResolutionTally, ScopeCaseTally, ScopeDim, ScopeResolutionTally
 
@@ -250,33 +251,6 @@ def _by_bureau_month(rows, field: str, bureau: str = "bureau_id", **counts):
     """[(bureau_id, "YYYY-MM", {counts})] from one grouped query."""
     grouped = rows.order_by().annotate(m=MonthKey(field)).values(bureau, "m").annotate(**counts)
     return [(r.pop(bureau), r.pop("m"), r) for r in grouped]
-
-
-def _month_start(day: datetime.date) -> datetime.date:
-    return day.replace(day=1)
-
-
-def _next_month(day: datetime.date) -> datetime.date:
-    return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-
-
-def split_months(start: datetime.date, end: datetime.date):
-    """The whole months of a period (first and last month's first days, or None) and the days at its
-    edges outside them ([(start, end)], at most two stretches shorter than a month)."""
-    first = start if start.day == 1 else _next_month(start)
-    last = _month_start(end) if _next_month(end) - datetime.timedelta(days=1) == end else None
-    if last is None:
-        last = _month_start(end) - datetime.timedelta(days=1)
-        last = _month_start(last)
-    if first > last:
-        return None, None, [(start, end)]
-    edges = []
-    if start < first:
-        edges.append((start, first - datetime.timedelta(days=1)))
-    after = _next_month(last)
-    if after <= end:
-        edges.append((after, end))
-    return first, last, edges
 
 
 RAISED_COUNTS = {

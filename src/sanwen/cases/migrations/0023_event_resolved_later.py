@@ -33,6 +33,6 @@ class Migration(migrations.Migration):
         migrations.RunPython(fill, migrations.RunPython.noop),
         migrations.AddIndex(
             model_name='caseevent',
-            index=models.Index(condition=models.Q(('on__gt', models.F('deadline')), ('resolved_later', True)), fields=['bureau', 'kind', 'on', 'case', 'at'], name='caseevent_late_resolved_again'),
+            index=models.Index(condition=models.Q(('on__gt', models.F('deadline')), ('resolved_later', True)), fields=['bureau', 'kind', 'on', 'case', 'at', 'id'], name='caseevent_late_resolved_again'),
         ),
     ]

@@ -7,6 +7,7 @@ import random
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.utils import timezone
 
 from sanwen.campaigns.models import HandlingMode
@@ -140,6 +141,34 @@ def open_kept():
     return {(t.bureau_id, t.deadline, t.on): t.n for t in OpenTally.objects.exclude(n=0)}
 
 
+def month_recount():
+    """cases.MonthTally as the rows give it now: late resolutions by their month, return visits missed
+    (as things stand) by the month due, and SkippedStep's marks by their month."""
+    from sanwen.cases.models import SkippedStep
+
+    out = {}
+
+    def count(bureau_id, kind, day):
+        if bureau_id is not None and day is not None:
+            key = (bureau_id, kind, day.replace(day=1))
+            out[key] = out.get(key, 0) + 1
+
+    for e in CaseEvent.objects.filter(kind="resolved"):
+        if e.on and e.deadline and e.on > e.deadline:
+            count(e.bureau_id, "late", e.on)
+        if e.due_on and (e.answered_on is None or e.answered_on > e.due_on):
+            count(e.bureau_id, "missed", e.due_on)
+    for mark in SkippedStep.objects.all():
+        count(mark.bureau_id, "skipped", mark.on)
+    return out
+
+
+def month_kept():
+    from sanwen.cases.models import MonthTally
+
+    return {(t.bureau_id, t.kind, t.month): t.n for t in MonthTally.objects.exclude(n=0)}
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_the_open_tally_follows_the_timeline_and_the_delay_figure_equals_the_listing(world, seed):
     """OpenTally after the services' steps, stamps rewritten in bulk, events deleted and a case moved to
@@ -151,6 +180,7 @@ def test_the_open_tally_follows_the_timeline_and_the_delay_figure_equals_the_lis
     rng = random.Random(200 + seed)
     cases = busy_bureau(world, rng, n=18)
     assert open_kept() == open_recount()
+    assert month_kept() == month_recount() and month_kept()
     scope = Scope(bureau=world.a.bureau)
     for _ in range(8):
         start = D(2026, 1, 1) + datetime.timedelta(days=rng.randrange(90))
@@ -165,6 +195,15 @@ def test_the_open_tally_follows_the_timeline_and_the_delay_figure_equals_the_lis
     restamp(victim.pk)
     Case.objects.filter(pk=rng.choice(cases).pk).update(bureau=world.b.bureau)
     assert open_kept() == open_recount()
+    assert month_kept() == month_recount()
+    # Return visits answered late or in time, and stamps rewritten in bulk.
+    CaseEvent.objects.filter(kind="resolved", due_on__isnull=False).update(answered_on=F("due_on"))
+    assert month_kept() == month_recount()
+    CaseEvent.objects.filter(kind="resolved").update(answered_on=None, deadline=D(2026, 1, 3))
+    assert month_kept() == month_recount()
+    restamp()
+    CaseEvent.objects.filter(case=rng.choice(cases)).delete()
+    assert month_kept() == month_recount()
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -392,6 +431,7 @@ def test_the_skipped_steps_follow_every_write_and_omission_equals_the_rows(world
 
     def same_figure():
         assert skipped_kept() == skipped_recount()
+        assert month_kept() == month_recount()
         for _ in range(5):
             start = D(2026, 1, 1) + datetime.timedelta(days=rng.randrange(90))
             period = Period(start, start + datetime.timedelta(days=rng.randrange(70)), "custom", "")
