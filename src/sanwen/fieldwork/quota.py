@@ -296,14 +296,16 @@ def _totals(staff, required, achieved, short, shortfall) -> dict:
 
 def quota_summary(rows) -> tuple[dict, list[dict]]:
     """quota_totals and quota_by_department in one query: the per-person rows evaluated once (a
-    materialized CTE), grouped by department and, in the same statement, totalled."""
+    materialized CTE), grouped by department and, in the same statement, totalled. Departments are
+    grouped by name and order: several bureaus' 烟叶站 make one row (a province's table has a row per
+    kind of department, not one per county's), a bureau's own departments one each."""
     inner, params = _per_person(rows)
     department = Department._meta.db_table
     sql = (
         f"WITH q AS MATERIALIZED ({inner}) "  # noqa: S608 (fixed fragments; values are parameters)
-        f'SELECT 0, q.department_id, d.name, d."order", {TOTALS} '
+        f'SELECT 0, MIN(q.department_id), d.name, d."order", {TOTALS} '
         f"FROM q LEFT JOIN {department} d ON d.id = q.department_id "
-        f'GROUP BY q.department_id, d.name, d."order" '
+        f'GROUP BY d.name, d."order" '
         f"UNION ALL SELECT 1, NULL, NULL, NULL, {TOTALS} FROM q "
         "ORDER BY 1, 4, 3"  # the departments in their order (as quota_by_department), then the total
     )
@@ -341,11 +343,11 @@ def _read_summary(bureau_ids, first, department_id):
     sums = ", ".join(f"SUM(t.{column})" for column in TALLY_COLUMNS.split(", "))
     sql = (
         # Per department (none: 0), in their order (as quota_summary), then the whole bureaus'.
-        f'SELECT CASE WHEN t.department_id = %s THEN 1 ELSE 0 END, t.department_id, d.name, d."order", '  # noqa: S608
+        f'SELECT CASE WHEN t.department_id = %s THEN 1 ELSE 0 END, MIN(t.department_id), d.name, d."order", '  # noqa: S608
         f"COUNT(*), {sums} FROM {QuotaTally._meta.db_table} t "
         f"LEFT JOIN {QuotaStamp._meta.db_table} s ON s.bureau_id = t.bureau_id "
         f"LEFT JOIN {Department._meta.db_table} d ON d.id = t.department_id WHERE {where} "
-        f'GROUP BY 1, t.department_id, d.name, d."order" ORDER BY 1, 4, 3'
+        f'GROUP BY 1, d.name, d."order" ORDER BY 1, 4, 3'
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [whole, *params])

@@ -283,6 +283,19 @@ def test_the_summary_in_one_query_equals_the_totals_and_the_departments(
             with django_assert_num_queries(1):
                 assert quota_summary_tallied(**asked, department_id=department) == summary
         assert summary[0]["staff"] == rows.count() > 0
+        # Several bureaus' departments of one name make one row, its figures the sum of theirs.
+        names = [row["department__name"] for row in summary[1]]
+        assert len(names) == len(set(names))
+        if department is None and person is None:
+            per_bureau = [
+                quota_summary(quota_rows(bureau_ids=[bureau.pk], month=D(2026, 3, 1)))[1]
+                for bureau in (a.bureau, world.b.bureau)
+            ]
+            staffed = {}
+            for rows_of_bureau in per_bureau:
+                for row in rows_of_bureau:
+                    staffed[row["department__name"]] = staffed.get(row["department__name"], 0) + row["staff"]
+            assert {row["department__name"]: row["staff"] for row in summary[1]} == staffed
 
 
 def test_every_write_behind_a_bureaus_quota_figures_makes_its_tallies_be_worked_out_again(world):
