@@ -420,6 +420,19 @@ def portal_rate(request):
 
 
 BOARD_PAGE = 20
+# What the board shows of a case and of the records it names (names in every language of those kept
+# in several): the rest of their columns (a person's, a household's) are not read.
+_NAMES_IN_EVERY_LANGUAGE = [f"name_{code.replace('-', '_')}" for code, _label in settings.LANGUAGES]
+BOARD_FIELDS = (
+    *("year", "sequence", "title", "confidential", "contact_name", "raised_on", "state", "deadline"),
+    *("resolution", "resolved_on", "satisfaction", "public", "bureau"),
+    *("township__name", "village__name", "household__name", "owner__name", "raised_by__name"),
+    *(
+        f"{record}__{name}"
+        for record in ("category", "department")
+        for name in ["name", *_NAMES_IN_EVERY_LANGUAGE]
+    ),
+)
 
 
 @portal_page
@@ -443,6 +456,7 @@ def portal_board(request, bureau_code):
             .select_related(
                 "township", "village", "category", "household", "department", "owner", "raised_by"
             )
+            .only(*BOARD_FIELDS)
             .prefetch_related(public.public_events())
             .order_by("-raised_on", "-id")
         )
