@@ -332,13 +332,12 @@ def omission_tallied(scope, period, today, by_bureau: bool) -> dict:
         ),
         by_bureau,
     )
+    last_due = min(cutoff, today - datetime.timedelta(days=1))  # missed only once its day has passed
     missed = _by_months(
         scope,
         MonthTally.Kind.MISSED,
         period.start,
-        min(
-            cutoff, today - datetime.timedelta(days=1)
-        ),  # due before today: missed only once its day has passed
+        last_due,
         lambda start, end: _missed_between(scope, start, end),
         by_bureau,
     )

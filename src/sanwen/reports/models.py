@@ -6,6 +6,20 @@ PostgreSQL alike, whatever writes the rows (services, the admin, bulk updates)."
 from django.db import models
 
 
+def _mode_of_row():
+    """The handling mode a tally row's mode_id names (0: none yet), for reading its code and name in
+    the same query: a join, no column and no constraint (the triggers write mode_id; a mode is never
+    deleted while cases name it)."""
+    return models.ForeignObject(
+        "campaigns.HandlingMode",
+        on_delete=models.DO_NOTHING,
+        from_fields=["mode_id"],
+        to_fields=["id"],
+        null=True,
+        related_name="+",
+    )
+
+
 class CaseTally(models.Model):
     """Cases raised per bureau and month (the first day of the month raised), by ask and concern
     kind, handling mode (0: none yet) and present state."""
@@ -17,17 +31,7 @@ class CaseTally(models.Model):
     mode_id = models.IntegerField()
     state = models.CharField(max_length=16)
     n = models.IntegerField(default=0)
-    # The handling mode the row's mode_id names (0: none yet), for reading its code and name in the same
-    # query: a join, no column and no constraint (the triggers write mode_id; a mode is never deleted
-    # while cases name it).
-    mode = models.ForeignObject(
-        "campaigns.HandlingMode",
-        on_delete=models.DO_NOTHING,
-        from_fields=["mode_id"],
-        to_fields=["id"],
-        null=True,
-        related_name="+",
-    )
+    mode = _mode_of_row()
 
     class Meta:
         constraints = [
@@ -86,17 +90,7 @@ class ScopeCaseTally(models.Model):
     mode_id = models.IntegerField()
     state = models.CharField(max_length=16)
     n = models.IntegerField(default=0)
-    # The handling mode the row's mode_id names (0: none yet), for reading its code and name in the same
-    # query: a join, no column and no constraint (the triggers write mode_id; a mode is never deleted
-    # while cases name it).
-    mode = models.ForeignObject(
-        "campaigns.HandlingMode",
-        on_delete=models.DO_NOTHING,
-        from_fields=["mode_id"],
-        to_fields=["id"],
-        null=True,
-        related_name="+",
-    )
+    mode = _mode_of_row()
 
     class Meta:
         constraints = [
