@@ -41,18 +41,19 @@ class _AsArray:
         return isinstance(field, IntegerField)
 
     def as_postgresql(self, compiler, connection):
-        values = self._array_values()
-        # The array typed as the column (a bigint column against an integer[] is compared value by
-        # value: PostgreSQL hashes a long list only of the column's own type).
-        column_type = self.lhs.output_field.db_type(connection)
-        if values is None or column_type not in INTEGER_TYPES:
-            return self.as_sql(compiler, connection)
-        lhs_sql, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs_sql} = ANY(%s::{column_type}[])", (*lhs_params, values)
+        values = self._array_values() if self._integer_column() else None
+        if values is not None:
+            # The array typed as the column (a bigint column against an integer[] is compared value
+            # by value: PostgreSQL hashes a long list only of the column's own type).
+            column_type = self.lhs.output_field.db_type(connection)
+            if column_type in INTEGER_TYPES:
+                lhs_sql, lhs_params = self.process_lhs(compiler, connection)
+                return f"{lhs_sql} = ANY(%s::{column_type}[])", (*lhs_params, values)
+        return self.as_sql(compiler, connection)
 
     def _array_values(self):
         """The list's values if they are all integers and many, else None (the usual IN)."""
-        if not self.rhs_is_direct_value() or getattr(self.lhs, "targets", None) and len(self.lhs.targets) > 1:
+        if not self.rhs_is_direct_value():
             return None
         try:
             values = [value for value in self.rhs if value is not None]
