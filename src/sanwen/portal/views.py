@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from modeltranslation.utils import build_localized_fieldname
 
 from sanwen.accountability.models import ViolationReport
 from sanwen.accountability.services import report_public
@@ -422,7 +423,7 @@ def portal_rate(request):
 BOARD_PAGE = 20
 # What the board shows of a case and of the records it names (names in every language of those kept
 # in several): the rest of their columns (a person's, a household's) are not read.
-_NAMES_IN_EVERY_LANGUAGE = [f"name_{code.replace('-', '_')}" for code, _label in settings.LANGUAGES]
+_NAMES_IN_EVERY_LANGUAGE = [build_localized_fieldname("name", code) for code, _label in settings.LANGUAGES]
 BOARD_FIELDS = (
     *("year", "sequence", "title", "confidential", "contact_name", "raised_on", "state", "deadline"),
     *("resolution", "resolved_on", "satisfaction", "public", "bureau"),
