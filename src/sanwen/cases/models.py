@@ -1,10 +1,10 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sanwen.core.links import record_link
 from sanwen.core.models import BureauOwnedModel
 
 
@@ -337,7 +337,7 @@ class Case(BureauOwnedModel):
         return f"{self.year}-{self.sequence:05d}"
 
     def get_absolute_url(self):
-        return reverse("case_detail", kwargs={"case_id": self.pk})
+        return record_link("case_detail", self.pk)
 
     def supervision(self, today) -> int:
         """督办 level on `today`: 0 none, 1 department head, 2 supervising leader."""

@@ -4,6 +4,7 @@ from django.db import connection
 
 from sanwen.cases.alerts import BELL_NOTICES_CAP, unread_rows
 from sanwen.core.access import Cap, has_cap, visible
+from sanwen.core.links import LINKS
 from sanwen.core.models import Notification
 
 
@@ -40,6 +41,7 @@ def navigation(request):
         more = notices >= BELL_NOTICES_CAP
     return {
         "caps": caps,
+        "links": LINKS,  # the navigation's links, reversed once per process
         "brand": settings.SANWEN_BRAND,
         "unread_notifications": unread,
         "unread_notifications_more": more,
