@@ -300,12 +300,6 @@ def _commitments(qs, user):
     return qs.filter(staff_id=user.pk)
 
 
-def _notifications(qs, user):
-    if not getattr(user, "is_authenticated", False):
-        return qs.none()
-    return qs.filter(recipient_id=user.pk)
-
-
 def _outbox(qs, user, path: str = ""):
     """The outbox and its delivery log: a bureau's administrators read their bureau's (the pages
     show where and how a message went, never its text); everyone else only what was sent to them."""
@@ -316,8 +310,25 @@ def _outbox(qs, user, path: str = ""):
     return qs.filter(**{f"{path}recipient_id": user.pk})
 
 
-def _own_bell(qs, user):
-    return qs.filter(staff_id=user.pk)
+# Kinds of record each person reads only their own of: the column naming whose a row is. The bell on
+# every page reads two of them by this column alone (personal_column), without building a query.
+PERSONAL = {"core.notification": "recipient_id", "cases.bell": "staff_id"}
+
+
+def _personal(qs, user):
+    return qs.filter(**{PERSONAL[qs.model._meta.label_lower]: user.pk})
+
+
+def personal_column(model, user) -> str | None:
+    """For a kind each person reads only their own of (PERSONAL): the column that names the person,
+    if `user` may read their own rows — visible() is then exactly the rows where it equals their key —
+    or None if they may read none."""
+    label = model._meta.label_lower
+    if RULES.get(label) is not _personal:
+        raise ImproperlyConfigured(f"{label} is not read by its owner alone.")
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    return PERSONAL[label]
 
 
 def _audit_events(qs, user):
@@ -345,8 +356,8 @@ RULES = {
     "accountability.giftdeclaration": _gifts,
     "accountability.assessment": _assessments,
     "accountability.commitment": _commitments,
-    "core.notification": _notifications,
-    "cases.bell": _own_bell,
+    "core.notification": _personal,
+    "cases.bell": _personal,
     "core.auditevent": _audit_events,
     "notify.message": _outbox,
     "notify.attempt": lambda qs, user: _outbox(qs, user, "message__"),

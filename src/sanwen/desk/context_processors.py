@@ -1,9 +1,11 @@
+import functools
+
 from django.conf import settings
-from django.core.exceptions import EmptyResultSet
 from django.db import connection
 
-from sanwen.cases.alerts import BELL_NOTICES_CAP, unread_rows
-from sanwen.core.access import Cap, has_cap, visible
+from sanwen.cases.alerts import BELL_NOTICES_CAP
+from sanwen.cases.models import Bell
+from sanwen.core.access import Cap, has_cap, personal_column
 from sanwen.core.links import LINKS
 from sanwen.core.models import Notification
 
@@ -11,23 +13,31 @@ from sanwen.core.models import Notification
 def bell(user) -> tuple[int, int]:
     """(alerts, notices) unread by `user`, in one statement: the bell row the clock keeps, and the
     notices from others' steps counted up to BELL_NOTICES_CAP (an index probe of at most that many
-    entries). Both queries are the access policy's (`visible`); they are only sent together."""
-    notices = visible(Notification.objects.filter(read_at__isnull=True), user).order_by()
-    try:
-        notices_sql, notices_params = notices.values("pk")[:BELL_NOTICES_CAP].query.sql_with_params()
-    except EmptyResultSet:  # the policy lets this person read none
-        notices_sql, notices_params = "SELECT 1 WHERE 1 = 0", ()
-    try:
-        alerts_sql, alerts_params = unread_rows(user).query.sql_with_params()
-    except EmptyResultSet:
-        alerts_sql, alerts_params = "SELECT 0", ()
+    entries). Both are rows each person reads only their own of: the access policy names the column
+    that says whose a row is (personal_column, the same rule visible() applies), and the statement is
+    written once per process rather than built by the ORM on every page (half the bell's time)."""
+    alerts_column = personal_column(Bell, user)
+    notices_column = personal_column(Notification, user)
+    if alerts_column is None or notices_column is None:  # the policy lets this person read neither
+        return 0, 0
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT ({alerts_sql}), (SELECT COUNT(*) FROM ({notices_sql}) n)",  # noqa: S608 - the ORM's SQL
-            (*alerts_params, *notices_params),
-        )
+        sql = _bell_sql(connection.vendor, alerts_column, notices_column, BELL_NOTICES_CAP)
+        cursor.execute(sql, (user.pk, user.pk))
         alerts, counted = cursor.fetchone()
     return alerts or 0, counted
+
+
+@functools.lru_cache(maxsize=8)
+def _bell_sql(vendor: str, alerts_column: str, notices_column: str, cap: int) -> str:
+    quote = connection.ops.quote_name
+    unread = Bell._meta.get_field("unread").column
+    read_at = Notification._meta.get_field("read_at").column
+    return (
+        f"SELECT (SELECT {quote(unread)} FROM {quote(Bell._meta.db_table)} "  # noqa: S608 - our names
+        f"WHERE {quote(alerts_column)} = %s LIMIT 1), "
+        f"(SELECT COUNT(*) FROM (SELECT 1 AS one FROM {quote(Notification._meta.db_table)} "
+        f"WHERE {quote(notices_column)} = %s AND {quote(read_at)} IS NULL LIMIT {int(cap)}) n)"
+    )
 
 
 def navigation(request):
