@@ -1,4 +1,5 @@
 import datetime
+import functools
 import re
 import unicodedata
 from types import SimpleNamespace
@@ -7,8 +8,8 @@ from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import Count, Exists, Q
+from django.db import connection, transaction
+from django.db.models import Count, Q
 from django.forms.utils import flatatt
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -359,10 +360,42 @@ def _forms(case: Case, today, bound: dict | None, actions: set[str]):
     return forms
 
 
+# The records of a case its page lists, by the attribute that reads them.
+RECORDS_OF_A_CASE = (
+    "contacts",
+    "casepartner_set",
+    "extensions",
+    "follow_ups",
+    "return_visits",
+    "merged",
+    "deeds",
+    "photos",
+)
+
+
+@functools.lru_cache(maxsize=4)
+def _presence_sql(vendor: str) -> str:
+    """One statement saying which kinds of RECORDS_OF_A_CASE a case has: an EXISTS per kind on the
+    column that names the case (the related table's, or the through table's of a many-to-many),
+    written once from the models' relations rather than compiled by the ORM on every page."""
+    quote = connection.ops.quote_name
+    checks = []
+    for name in RECORDS_OF_A_CASE:
+        descriptor = getattr(Case, name)
+        relation = descriptor.rel
+        if relation.many_to_many:
+            table, column = relation.through._meta.db_table, relation.field.m2m_reverse_name()
+        else:
+            table, column = relation.related_model._meta.db_table, relation.field.column
+        checks.append(f"EXISTS(SELECT 1 FROM {quote(table)} WHERE {quote(column)} = %s)")  # noqa: S608
+    return "SELECT " + ", ".join(checks)
+
+
 def _records_of(case: Case) -> dict:
     """The case's contacts, partners, extensions, follow-ups, return visits, merged duplicates, deeds
-    and photos, for the page: which of them the case has is asked in one query, and only those are
-    read (most cases have few of these kinds; eight queries for empty lists were a fifth of the page)."""
+    and photos, for the page: which of them the case has is asked in one statement, and only those
+    are read (most cases have few of these kinds; eight queries for empty lists were a fifth of the
+    page, and building the eight EXISTS through the ORM a tenth)."""
     records = {
         "contacts": case.contacts.select_related("by"),
         "partners": case.casepartner_set.select_related("partner"),
@@ -373,8 +406,9 @@ def _records_of(case: Case) -> dict:
         "deeds": case.deeds.select_related("kind"),
         "photos": case.photos.all(),
     }
-    present = Case.objects.filter(pk=case.pk).values_list(*(Exists(q) for q in records.values())).first()
-    present = present or (False,) * len(records)
+    with connection.cursor() as cursor:
+        cursor.execute(_presence_sql(connection.vendor), [case.pk] * len(RECORDS_OF_A_CASE))
+        present = cursor.fetchone()
     return {name: q if there else [] for (name, q), there in zip(records.items(), present, strict=True)}
 
 

@@ -100,6 +100,57 @@ def test_the_detail_page_shows_each_kind_of_record_a_case_has_and_reads_none_it_
     assert "电话回复农户" not in html and "等待材料" not in html
 
 
+def test_which_records_a_case_has_is_what_each_relation_says(as_user, assigned, world):
+    """The page's one statement of which kinds of record a case has (cases.views._presence_sql,
+    written from the models' relations) agrees with each relation asked alone, for a case with none,
+    a case with each kind alone (a deed through its many-to-many included) and one with all."""
+    from sanwen.campaigns.models import DeedKind
+    from sanwen.cases.models import CaseContact, CasePartner, Extension, FollowUp, Partner, ReturnVisit
+    from sanwen.cases.views import RECORDS_OF_A_CASE, _records_of
+
+    staff = world.a.users[Role.STAFF]
+    day = D(2026, 3, 3)
+    land = DeedKind.objects.get(campaign=world.a.campaign, code="land")
+    partner = Partner.objects.create(bureau=world.a.bureau, name="乡镇政府乙")
+
+    def deed(case):
+        made = Deed.objects.create(
+            bureau=world.a.bureau,
+            campaign=world.a.campaign,
+            kind=land,
+            quantity=3,
+            unit=land.unit,
+            vehicle=land.vehicle,
+            on=day,
+            description="落实用地",
+            recorded_by=staff,
+        )
+        made.cases.add(case)
+
+    makers = {
+        "contacts": lambda c: CaseContact.objects.create(case=c, kind="phone", on=day, by=staff, note="回电"),
+        "casepartner_set": lambda c: CasePartner.objects.create(case=c, partner=partner, contribution="协调"),
+        "extensions": lambda c: Extension.objects.create(
+            case=c, requested_by=staff, requested_on=day, until=D(2026, 3, 20), reason="等待"
+        ),
+        "follow_ups": lambda c: FollowUp.objects.create(case=c, due_on=D(2026, 4, 1)),
+        "return_visits": lambda c: ReturnVisit.objects.create(case=c, on=day, by=staff, satisfaction="basic"),
+        "merged": lambda c: Case.objects.filter(pk=assigned().pk).update(merged_into=c),
+        "deeds": deed,
+    }
+    cases = {"none": assigned(), "all": assigned()}
+    for name, make in makers.items():
+        cases[name] = assigned()
+        make(cases[name])
+        make(cases["all"])
+    for label, case in cases.items():
+        shown = _records_of(case)
+        for name, key in zip(RECORDS_OF_A_CASE, shown, strict=True):
+            has = getattr(case, name).exists()
+            assert (shown[key] != []) == has, (label, name)
+            assert has == (label in (name, "all")) or name == "photos", (label, name)
+
+
 def test_a_case_is_registered_from_a_phone_call(as_user, world, mode):
     client = as_user(Role.STAFF)
     data = {
