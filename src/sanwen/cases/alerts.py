@@ -8,6 +8,7 @@ shown is always the cases' present state: an overdue case stays under supervisio
 import datetime
 from collections import Counter
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db.models import F, IntegerField, Q, QuerySet, Value
 
@@ -105,57 +106,93 @@ def unread_count(user) -> int:
     return next(iter(unread_rows(user)), None) or 0
 
 
-def alert_recipients(alerts) -> Counter:
-    """How many of `alerts` [(case, kind, day)] each person gets, by the rules of `due_for`
-    (three queries whatever their number: the cases' owners and departments, the departments' heads,
-    the bureaus' leaders)."""
+ALERT_FIELDS = ("id", "bureau_id", "year", "sequence", "title", "deadline", "owner_id", "department_id")
+
+
+class AlertCase(NamedTuple):
+    """What an alert's recipients and message need of its case."""
+
+    id: int
+    bureau_id: int
+    year: int
+    sequence: int
+    title: str
+    deadline: datetime.date | None
+    owner_id: int | None
+    department_id: int | None
+    supervisor_id: int | None
+
+    number = Case.number  # the same property: year and sequence
+
+
+class AlertPeople(NamedTuple):
+    """The alerts' cases as AlertCase rows by id, the departments' heads (ids by department) and the
+    bureaus' leaders (ids by bureau): read once per clock pass, for the bells and the messages."""
+
+    cases: dict
+    heads: dict
+    leaders: dict
+
+
+def alert_people(alerts) -> AlertPeople:
+    """What deciding whom `alerts` [(case, kind, day)] concern takes, in a few queries whatever their
+    number: their cases (5,000 a query), and the active heads and leaders of those cases' bureaus."""
     from sanwen.org.models import Staff
 
+    cases = {}
+    for chunk in _chunks(sorted({case_id for case_id, _k, _d in alerts}), 5000):
+        for row in Case.objects.filter(pk__in=chunk).values_list(*ALERT_FIELDS, "department__supervisor_id"):
+            cases[row[0]] = AlertCase(*row)
+    heads: dict[int, list[int]] = {}
+    leaders: dict[int, list[int]] = {}
+    if cases:
+        for pk, role, department, bureau in Staff.objects.filter(
+            bureau_id__in={c.bureau_id for c in cases.values()},
+            is_active=True,
+            role__in=[Role.DEPT_HEAD, Role.LEADER],
+        ).values_list("pk", "role", "department_id", "bureau_id"):
+            if role == Role.DEPT_HEAD:
+                if department:
+                    heads.setdefault(department, []).append(pk)
+            else:
+                leaders.setdefault(bureau, []).append(pk)
+    return AlertPeople(cases, heads, leaders)
+
+
+def recipients(case: AlertCase, kind: AlertKind, heads: dict, leaders: dict) -> list[int]:
+    """Whom an alert concerns (their ids): the same rules as due_for."""
+    if kind in (AlertKind.REMIND, AlertKind.VISIT, AlertKind.FOLLOW):
+        return [case.owner_id] if case.owner_id else []
+    if kind == AlertKind.ESCALATE:
+        return heads.get(case.department_id, []) if case.department_id else leaders.get(case.bureau_id, [])
+    return [case.supervisor_id] if case.supervisor_id else leaders.get(case.bureau_id, [])
+
+
+def alert_recipients(alerts, people: AlertPeople | None = None) -> Counter:
+    """How many of `alerts` [(case, kind, day)] each person gets, by the rules of `due_for`; `people`:
+    what alert_people read for them (or for more alerts), read now if not given."""
     alerts = list(alerts)
     if not alerts:
         return Counter()
-    case_ids = {case_id for case_id, _k, _d in alerts}
-    cases = {}
-    for chunk in _chunks(sorted(case_ids), 5000):
-        for row in Case.objects.filter(pk__in=chunk).values_list(
-            "pk", "owner_id", "department_id", "bureau_id", "department__supervisor_id"
-        ):
-            cases[row[0]] = row[1:]
-    bureaus = {bureau for _o, _d, bureau, _s in cases.values()}
-    heads: dict[int, list[int]] = {}
-    leaders: dict[int, list[int]] = {}
-    for pk, role, department, bureau in Staff.objects.filter(
-        bureau_id__in=bureaus, is_active=True, role__in=[Role.DEPT_HEAD, Role.LEADER]
-    ).values_list("pk", "role", "department_id", "bureau_id"):
-        if role == Role.DEPT_HEAD:
-            if department:
-                heads.setdefault(department, []).append(pk)
-        else:
-            leaders.setdefault(bureau, []).append(pk)
+    cases, heads, leaders = people or alert_people(alerts)
     counts: Counter = Counter()
     for case_id, kind, _day in alerts:
-        if case_id not in cases:
-            continue
-        owner, department, bureau, supervisor = cases[case_id]
-        if kind in (AlertKind.REMIND, AlertKind.VISIT, AlertKind.FOLLOW):
-            people = [owner] if owner else []
-        elif kind == AlertKind.ESCALATE:
-            people = heads.get(department, []) if department else leaders.get(bureau, [])
-        else:
-            people = [supervisor] if supervisor else leaders.get(bureau, [])
-        counts.update(people)
+        case = cases.get(case_id)
+        if case is not None:
+            counts.update(recipients(case, kind, heads, leaders))
     return counts
 
 
-def ring(alerts, *, today: datetime.date) -> int:
+def ring(alerts, *, today: datetime.date, people: AlertPeople | None = None) -> int:
     """Add the alerts a clock pass issued to their recipients' bells (alerts due more than 30 days
-    before today, a first pass's history, ring no bell). One statement per 500 people."""
+    before today, a first pass's history, ring no bell). One statement per 500 people. `people`: what
+    alert_people read for these alerts, if the caller has it."""
     from django.db import connection
 
     from sanwen.cases.models import Bell
 
     oldest = today - BELL_WINDOW
-    counts = alert_recipients(a for a in alerts if as_date(a[2]) >= oldest)
+    counts = alert_recipients((a for a in alerts if as_date(a[2]) >= oldest), people)
     if not counts:
         return 0
     table = connection.ops.quote_name(Bell._meta.db_table)

@@ -17,16 +17,14 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from sanwen.cases.alerts import _chunks, due_in_window, ring
+from sanwen.cases.alerts import AlertPeople, alert_people, due_in_window, recipients, ring
 from sanwen.cases.models import AlertKind, AlertMail, Case, ClockRun
-from sanwen.core.access import Role
 from sanwen.core.calendar import WorkingCalendar
 from sanwen.core.models import Notification, NotificationKind
 from sanwen.notify.models import Topic
@@ -103,7 +101,9 @@ def clock_pass(
         # Alerts an earlier pass issued are logged (AlertMail): only the others count as this pass's,
         # and ring their recipients' bells.
         fresh = _log_alerts(due)
-        ring(fresh, today=today)
+        # Whom they concern, read once for the bells and the messages.
+        people = alert_people(fresh)
+        ring(fresh, today=today, people=people)
         made = Counter(AlertKind(kind) for _case, kind, _day in fresh)
         result.reminded, result.escalated = made[AlertKind.REMIND], made[AlertKind.ESCALATE]
         result.escalated_to_leader, result.return_visits = made[AlertKind.LEADER], made[AlertKind.VISIT]
@@ -111,7 +111,7 @@ def clock_pass(
         if flag_commitments is not None:
             result.commitments = flag_commitments(today, since=first)
         if send_email:
-            result.emailed = _email_alerts(fresh, today) + _email_notices()
+            result.emailed = _email_alerts(fresh, today, people) + _email_notices()
         # Written last, so that `at` is (nearly) the moment the pass commits: see _take_the_clock.
         if run is None:
             ClockRun.objects.create(last_day=today, passes=1)
@@ -170,37 +170,23 @@ def notice_topic(n: Notification) -> str:
     return NOTICE_TOPICS.get(n.kind, Topic.CASE_STEP)
 
 
-def _email_alerts(fresh, today: datetime.date) -> int:
+def _email_alerts(fresh, today: datetime.date, people: AlertPeople) -> int:
     """Put the alerts this pass logged into the outbox (sanwen.notify): one message per person and
     kind of alert, listing its cases, on the channels that person chose; the worker sends them. In
-    the pass's transaction: a pass that rolls back leaves no message. Returns the messages queued."""
+    the pass's transaction: a pass that rolls back leaves no message. Returns the messages queued.
+    `people`: the alerts' cases (plain rows: a pass may concern tens of thousands of cases) and the
+    heads and leaders, as alert_people read them for the bells."""
     if not fresh:
         return 0
-    # Only what the messages and their recipients need, as plain rows (a pass may concern tens of
-    # thousands of cases: model instances cost more than the rest of the pass); the few people
-    # they concern are loaded once each.
-    cases = {}
-    for chunk in _chunks(sorted({case_id for case_id, _k, _d in fresh}), 5000):
-        for row in Case.objects.filter(pk__in=chunk).values_list(*ALERT_FIELDS, "department__supervisor_id"):
-            cases[row[0]] = AlertCase(*row)
-    heads, leaders = {}, {}
-    for pk, role, department, bureau in Staff.objects.filter(
-        bureau_id__in={c.bureau_id for c in cases.values()},
-        is_active=True,
-        role__in=[Role.DEPT_HEAD, Role.LEADER],
-    ).values_list("pk", "role", "department_id", "bureau_id"):
-        if role == Role.DEPT_HEAD:
-            heads.setdefault(department, []).append(pk)
-        else:
-            leaders.setdefault(bureau, []).append(pk)
+    cases, heads, leaders = people
     texts = _alert_texts(get_language())
     grouped = {}
     for case_id, kind, day in fresh:
         case, kind = cases[case_id], AlertKind(kind)
         for person in recipients(case, kind, heads, leaders):
             grouped.setdefault((person, kind), []).append((day, case_id))
-    people = Staff.objects.in_bulk({pk for pk, _kind in grouped})
-    notices, wanted = [], reachable(people.values())
+    staff = Staff.objects.in_bulk({pk for pk, _kind in grouped})
+    notices, wanted = [], reachable(staff.values())
     for (pk, kind), items in grouped.items():
         if (pk, ALERT_TOPICS[kind]) not in wanted:
             continue  # no channel or no address: nothing to render
@@ -212,7 +198,7 @@ def _email_alerts(fresh, today: datetime.date) -> int:
         ids = ",".join(f"{c}:{d}" for d, c in items)
         notices.append(
             Notice(
-                recipient=people[pk],
+                recipient=staff[pk],
                 topic=ALERT_TOPICS[kind],
                 key=f"alert:{kind.value}:{today}:{hashlib.sha256(ids.encode()).hexdigest()[:24]}",
                 subject=f"[{_('Sanwen')}] {kind.label}",
@@ -221,34 +207,6 @@ def _email_alerts(fresh, today: datetime.date) -> int:
             )
         )
     return enqueue(notices)
-
-
-def recipients(case: "AlertCase", kind: AlertKind, heads: dict, leaders: dict) -> list[int]:
-    """Whom an alert concerns (their ids): the same rules as sanwen.cases.alerts.due_for."""
-    if kind in (AlertKind.REMIND, AlertKind.VISIT, AlertKind.FOLLOW):
-        return [case.owner_id] if case.owner_id else []
-    if kind == AlertKind.ESCALATE:
-        return heads.get(case.department_id, []) if case.department_id else leaders.get(case.bureau_id, [])
-    return [case.supervisor_id] if case.supervisor_id else leaders.get(case.bureau_id, [])
-
-
-ALERT_FIELDS = ("id", "bureau_id", "year", "sequence", "title", "deadline", "owner_id", "department_id")
-
-
-class AlertCase(NamedTuple):
-    """What an alert's message and recipients need of its case."""
-
-    id: int
-    bureau_id: int
-    year: int
-    sequence: int
-    title: str
-    deadline: datetime.date | None
-    owner_id: int | None
-    department_id: int | None
-    supervisor_id: int | None
-
-    number = Case.number  # the same property: year and sequence
 
 
 @lru_cache(maxsize=16)
