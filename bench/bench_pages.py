@@ -1,10 +1,12 @@
 """Every page over HTTP at volume: gunicorn (2 workers, DEBUG off) on 127.0.0.1 serving a generated
 county on SQLite (100,000 cases, 1,000,000 visits: BENCH_COUNTY_SCALE, default 0.2 of the province's
 rows, all in one county) or the province on PostgreSQL (500,000 cases, 5,000,000 visits at BENCH_SCALE
-1.0), each page opened as a leader and as a staff member: the median of 20 sequential requests, and a
-bounded concurrent run (8 connections for BENCH_PAGES_SECONDS, default 5 s), each against the floor —
-a trivial logged-in page of our own (base template, navigation, the bell) — and the floor against a
-bare Django logged-in view, all in the same run and on the same server.
+1.0), each page opened as a leader and as a staff member: the median of 20 requests, each followed
+by one of the floor — a trivial logged-in page of our own (base template, navigation, the bell) —
+whose median beside it is what the page is measured against, so that a slow minute of the machine
+slows both; and a bounded concurrent run (8 connections for BENCH_PAGES_SECONDS, default 5 s). The floor is measured
+the same way against a bare Django logged-in view (60 requests of each), all in the same run and on
+the same server.
 
 Also checked on the generated data: registering a case works (the next number, a working-day limit),
 and the clock's pass over the alerts of a window of days (BENCH_CLOCK_ALERTS, default 47,000), messages
@@ -162,15 +164,25 @@ def _get(client: Client, path: str) -> tuple[float, int]:
     return time.perf_counter() - started, status
 
 
-def _sequential(client: Client, path: str) -> tuple[float, list[int]]:
+FLOOR_SAMPLES = 60  # the floor and the bare view: cheap, so timed more often than a page
+
+
+def _beside(client: Client, path: str, reference: str, n: int = SEQUENTIAL) -> tuple[float, float, list[int]]:
+    """(median of `path`, median of `reference`, statuses): the two requested in turn, n times each, so
+    that whatever slows the machine for a while (another tenant, the database's background work)
+    slows both alike and the ratio between them holds. A page slower than SLOW is timed 3 times."""
     first, status = _get(client, path)  # warm: the worker's caches, the OS's
+    _get(client, reference)
     statuses = [status]
-    timings = []
-    for _ in range(SEQUENTIAL if first < SLOW else 3):
+    timings, references = [], []
+    for _ in range(n if first < SLOW else 3):
         seconds, status = _get(client, path)
         timings.append(seconds)
         statuses.append(status)
-    return statistics.median(timings), statuses
+        seconds, status = _get(client, reference)
+        references.append(seconds)
+        statuses.append(status)
+    return statistics.median(timings), statistics.median(references), statuses
 
 
 def _concurrent(clients: list[Client], path: str) -> tuple[float, float, list[int]]:
@@ -348,10 +360,9 @@ def run() -> list[Result]:
                 for client in clients:
                     _log_in(client, person.username)
                 one = clients[0]
-                bare, bare_status = _sequential(one, "/bench/bare/")
-                floor, floor_status = _sequential(one, "/bench/floor/")
+                floor, bare, floor_status = _beside(one, "/bench/floor/", "/bench/bare/", FLOOR_SAMPLES)
                 floor_rate, _p, floor_load_status = _concurrent(clients, "/bench/floor/")
-                bad = sum(s != 200 for s in bare_status + floor_status + floor_load_status)
+                bad = sum(s != 200 for s in floor_status + floor_load_status)
                 where = f"{layout['name']}, {role}"
                 results.append(
                     Result(
@@ -374,7 +385,8 @@ def run() -> list[Result]:
                         print(f"  {line}", flush=True)
                         lines.append(line)
                         continue
-                    p50, statuses = _sequential(one, path)
+                    # The page beside the floor, each request of one followed by one of the other.
+                    p50, floor, statuses = _beside(one, path, "/bench/floor/")
                     if p50 < SLOW:
                         rate, loaded_p50, load_statuses = _concurrent(clients, path)
                     else:  # the concurrent run would only queue behind it
