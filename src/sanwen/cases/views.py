@@ -223,7 +223,8 @@ def _list(request, cases, title, template="cases/case_list.html", extra=None):
             "params": request.GET,
             "states": State.choices,
             "ask_kinds": AskKind.choices,
-            "modes": campaign.handlingmode_set.all() if campaign else [],
+            # In their order within the campaign (the default ordering joins the campaign and bureau).
+            "modes": campaign.handlingmode_set.order_by("order", "id") if campaign else [],
             **(extra or {}),
         },
     )

@@ -109,6 +109,11 @@ def home(request):
             "contracts": contracts,
             "staff": staff,
             "campaign": campaign,
+            # The campaign's rules in their order within it (the models' default ordering starts with
+            # the campaign and so joins the campaign and its bureau to sort one campaign's rows).
+            "modes": campaign.handlingmode_set.order_by("order", "id") if campaign else [],
+            "quotas": campaign.quotas.order_by("days_per_month", "id") if campaign else [],
+            "vehicles": campaign.vehicle_set.order_by("order", "id") if campaign else [],
             "my_points": my_points,
             "recent_imports": recent_imports,
             "renewal_window": renewal_window,
