@@ -2,6 +2,7 @@ import functools
 
 from django.conf import settings
 from django.db import connection
+from django.utils.functional import SimpleLazyObject
 
 from sanwen.cases.alerts import BELL_NOTICES_CAP
 from sanwen.cases.models import Bell
@@ -43,16 +44,23 @@ def _bell_sql(vendor: str, alerts_column: str, notices_column: str, cap: int) ->
 def navigation(request):
     user = getattr(request, "user", None)
     caps = {c.value: has_cap(user, c.value) for c in Cap} if user is not None else {}
-    unread, more = 0, False
-    if getattr(user, "is_authenticated", False):
-        # The bell on every page costs the same for a province's leader as for a clerk: one statement.
-        alerts, notices = bell(user)
-        unread = notices + alerts
-        more = notices >= BELL_NOTICES_CAP
+    # The bell costs the same for a province's leader as for a clerk: one statement, sent when the
+    # page shows the bell (its count is read as it is rendered): the portal's pages and the fragments
+    # a page loads (the dashboard's figures, a household search) show none and ask nothing.
+    counts = SimpleLazyObject(lambda: _counts(user))
     return {
         "caps": caps,
         "links": LINKS,  # the navigation's links, reversed once per process
         "brand": settings.SANWEN_BRAND,
-        "unread_notifications": unread,
-        "unread_notifications_more": more,
+        "unread_notifications": SimpleLazyObject(lambda: counts[0]),
+        "unread_notifications_more": SimpleLazyObject(lambda: counts[1]),
     }
+
+
+def _counts(user) -> tuple[int, bool]:
+    """(unread, more): what the bell shows — alerts and notices together, and whether the notices
+    reached the cap."""
+    if not getattr(user, "is_authenticated", False):
+        return 0, False
+    alerts, notices = bell(user)
+    return alerts + notices, notices >= BELL_NOTICES_CAP

@@ -158,7 +158,8 @@ def test_the_bell_costs_one_statement_whatever_the_cases(client, world, assigned
 
     def queries():
         with Capture(connection) as captured:
-            navigation(Request())
+            shown = navigation(Request())
+            str(shown["unread_notifications"]), bool(shown["unread_notifications_more"])  # as rendered
         return [q["sql"] for q in captured]
 
     few = queries()
@@ -168,6 +169,27 @@ def test_the_bell_costs_one_statement_whatever_the_cases(client, world, assigned
     many = queries()
     assert len(many) == len(few) == 1
     assert not any("cases_case" in sql for sql in many)
+
+
+def test_the_bell_is_asked_only_by_a_page_that_shows_it(client, world, assigned):
+    """A page with the navigation sends the bell's statement once; a fragment loaded into a page (the
+    dashboard's figures) and the public portal, which show no bell, send none."""
+    from django.test.utils import CaptureQueriesContext as Capture
+
+    for _ in range(3):
+        assigned("immediate", on=D(2026, 3, 5))
+    clock_pass(today=D(2026, 3, 12))
+    client.force_login(world.a.users[Role.LEADER])
+    for path, shown in (
+        (reverse("my_cases"), 1),
+        (reverse("dashboard_duty"), 0),
+        (reverse("portal_board", args=[world.a.bureau.code]), 0),
+    ):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(path)
+        assert response.status_code == 200, path
+        assert sum("cases_bell" in q["sql"] for q in captured) == shown, path
+        assert (b'id="bell"' in response.content) == bool(shown), path
 
 
 def test_the_timeline_shows_the_reminder_and_supervision_days(client, world, assigned):
