@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from sanwen.notify.models import Channel, Message, Profile, Topic
@@ -137,29 +138,92 @@ def enqueue(notices: Iterable[Notice], *, now: datetime.datetime | None = None) 
         not_before = now
         if not (n.urgent or n.topic in urgent_topics):
             not_before = release_time(now, *quiet_hours(profile))
+        key, subject = n.key[:KEY_MAX], n.subject[:SUBJECT_MAX]
         for channel in channels_for(profile, n.topic):
             address = address_on(person, channel, groups)
             if not address:
                 continue
+            sms = channel == Channel.SMS
             rows.append(
-                Message(
-                    bureau_id=person.bureau_id,
-                    recipient_id=person.pk,
-                    channel=channel,
-                    address=address,
-                    topic=n.topic,
-                    key=n.key[:KEY_MAX],
-                    subject=n.subject[:SUBJECT_MAX],
-                    body=n.body,
-                    template=n.sms_template if channel == Channel.SMS else "",
-                    params=n.sms_params if channel == Channel.SMS else {},
-                    urgent=n.urgent,
-                    not_before=not_before,
-                    created_at=now,
+                (
+                    person.bureau_id,
+                    person.pk,
+                    channel,
+                    address,
+                    n.topic,
+                    key,
+                    subject,
+                    n.body,
+                    n.sms_template if sms else "",
+                    n.sms_params if sms else {},
+                    n.urgent,
+                    not_before,
+                    now,
                 )
             )
-    Message.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    _insert(rows)
     return len(rows)
+
+
+# The columns enqueue gives each message, in its rows' order; the others take their defaults.
+WRITTEN = (
+    "bureau_id",
+    "recipient_id",
+    "channel",
+    "address",
+    "topic",
+    "key",
+    "subject",
+    "body",
+    "template",
+    "params",
+    "urgent",
+    "not_before",
+    "created_at",
+)
+# Values both databases' drivers take as Python gives them: no field need prepare them.
+_PLAIN = (models.CharField, models.TextField, models.IntegerField, models.BooleanField, models.ForeignKey)
+
+
+def _insert(rows: list[tuple]) -> None:
+    """Insert messages (values in WRITTEN's order) not already in the outbox under the same channel,
+    address and key: what Message.objects.bulk_create(..., ignore_conflicts=True) does, without a
+    model instance per message nor every value prepared through its field (the clock's pass queues
+    thousands: that was a third of its time with e-mail). Texts, numbers, flags and keys go as they
+    are; the others through their field, a day's moments once each."""
+    if not rows:
+        return
+    written = [Message._meta.get_field(name) for name in WRITTEN]
+    defaulted = [f for f in Message._meta.concrete_fields if not f.primary_key and f not in written]
+    fields = written + defaulted
+    defaults = tuple(f.get_db_prep_save(f.get_default(), connection) for f in defaulted)
+    prepared: dict = {}
+
+    def prepare(field, value):
+        if value is None or isinstance(field, _PLAIN):
+            return value
+        if isinstance(value, datetime.datetime):  # a few distinct moments: each prepared once
+            if (field, value) not in prepared:
+                prepared[field, value] = field.get_db_prep_save(value, connection)
+            return prepared[field, value]
+        return field.get_db_prep_save(value, connection)
+
+    table = connection.ops.quote_name(Message._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    size = max(1, min(1000, connection.ops.bulk_batch_size(fields, rows)))
+    with transaction.atomic(), connection.cursor() as cursor:
+        for start in range(0, len(rows), size):
+            batch = rows[start : start + size]
+            values = []
+            for row in batch:
+                values.extend(prepare(f, v) for f, v in zip(written, row, strict=True))
+                values.extend(defaults)
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(batch))} "  # noqa: S608
+                "ON CONFLICT DO NOTHING",
+                values,
+            )
 
 
 def enqueue_client_sms(

@@ -191,3 +191,58 @@ def test_the_preferences_page_offers_no_group_robot_for_integrity_or_the_digest(
     assert response.status_code == 400  # refused, the form shown again with the reason
     profile = Profile.objects.filter(staff=person).first()
     assert profile is None or "robot" not in (profile.channels or {}).get("integrity", [])
+
+
+def test_a_queued_message_holds_what_a_model_insert_would_and_is_queued_once(world, settings):
+    """enqueue writes its rows itself (outbox._insert): each column holds what bulk_create of the same
+    Message would have written, the defaults included, SMS parameters as JSON and long keys and
+    subjects cut; the same notice queued again adds nothing, on either database."""
+    settings.NOTIFY_DEFAULT_CHANNELS = ["email", "sms", "wecom"]
+    person = _person(world)
+    notices = [
+        Notice(
+            recipient=person,
+            topic=Topic.REMINDER,
+            key="alert:" + "k" * 200,
+            subject="催办 " * 80,
+            body="第一行\n第二行 'quoted' \"double\" %s %(x)s",
+            sms_template="SMS_1",
+            sms_params={"kind": "催办", "count": "3", "nested": [1, "二"]},
+        ),
+        _notice(person, key="urgent", urgent=True),
+    ]
+    now = local(23, 15)
+    assert enqueue(notices, now=now) == 6
+    written = Message.objects.order_by("key", "channel")
+    # What the model would write for the same values: built and saved one by one, then compared.
+    expected = [
+        Message(
+            bureau_id=m.bureau_id,
+            recipient_id=m.recipient_id,
+            channel=m.channel,
+            address=m.address,
+            topic=m.topic,
+            key=m.key,
+            subject=m.subject,
+            body=m.body,
+            template=m.template,
+            params=m.params,
+            urgent=m.urgent,
+            not_before=m.not_before,
+            created_at=m.created_at,
+        )
+        for m in written
+    ]
+    columns = [f.attname for f in Message._meta.concrete_fields if not f.primary_key]
+    got = [tuple(getattr(m, c) for c in columns) for m in written]
+    Message.objects.all().delete()
+    Message.objects.bulk_create(expected)
+    model = [tuple(getattr(m, c) for c in columns) for m in Message.objects.order_by("key", "channel")]
+    assert got == model
+    sms = Message.objects.get(channel=Channel.SMS, key__startswith="alert:")
+    assert sms.params == {"kind": "催办", "count": "3", "nested": [1, "二"]} and sms.template == "SMS_1"
+    assert len(sms.key) < 200 and len(sms.subject) <= Message._meta.get_field("subject").max_length
+    assert Message.objects.get(channel=Channel.EMAIL, key="urgent").not_before == now
+    assert Message.objects.get(channel=Channel.EMAIL, key__startswith="alert:").not_before == local(7, day=6)
+    assert enqueue(notices, now=now) == 6  # offered again ...
+    assert Message.objects.count() == 6  # ... and not added
