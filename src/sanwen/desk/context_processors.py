@@ -41,15 +41,32 @@ def _bell_sql(vendor: str, alerts_column: str, notices_column: str, cap: int) ->
     )
 
 
+CAP_NAMES = frozenset(c.value for c in Cap)
+
+
+class Caps(dict):
+    """The templates' `caps`: `{% if caps.view_cases %}`, each capability asked of the policy when a
+    page first reads it. A page that reads none (the public portal) does not load the person."""
+
+    def __init__(self, user):
+        super().__init__()
+        self.user = user
+
+    def __missing__(self, cap: str) -> bool:
+        if cap not in CAP_NAMES:
+            raise KeyError(cap)
+        allowed = self[cap] = self.user is not None and has_cap(self.user, cap)
+        return allowed
+
+
 def navigation(request):
     user = getattr(request, "user", None)
-    caps = {c.value: has_cap(user, c.value) for c in Cap} if user is not None else {}
     # The bell costs the same for a province's leader as for a clerk: one statement, sent when the
     # page shows the bell (its count is read as it is rendered): the portal's pages and the fragments
     # a page loads (the dashboard's figures, a household search) show none and ask nothing.
     counts = SimpleLazyObject(lambda: _counts(user))
     return {
-        "caps": caps,
+        "caps": Caps(user),
         "links": LINKS,  # the navigation's links, reversed once per process
         "brand": settings.SANWEN_BRAND,
         "unread_notifications": SimpleLazyObject(lambda: counts[0]),
