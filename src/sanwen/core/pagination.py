@@ -22,8 +22,7 @@ class BoundedPaginator(Paginator):
         if self.known is not None:  # counted already with the page's other figures
             self.capped = self.known > self.cap
             return min(self.known, self.cap)
-        rows = self.object_list
-        found = rows[: self.cap + 1].count() if hasattr(rows, "query") else len(rows)
+        found = bounded_count(self.object_list, self.cap)
         self.capped = found > self.cap
         return min(found, self.cap)
 
@@ -55,6 +54,13 @@ def _keys_first(rows) -> bool:
     if query is None or not issubclass(getattr(rows, "_iterable_class", object), ModelIterable):
         return False
     return rows.ordered and not query.distinct and not query.combinator
+
+
+def bounded_count(rows, cap: int | None = None) -> int:
+    """How many rows a list has, counted up to its cap + 1 (what paginate's `count` takes): a caller
+    whose rows carry per-row figures counts the rows without them, in the same order."""
+    cap = cap if cap is not None else getattr(settings, "PAGE_COUNT_CAP", COUNT_CAP)
+    return rows[: cap + 1].count() if hasattr(rows, "query") else len(rows)
 
 
 def paginate(request, queryset, per_page: int | None = None, *, count: int | None = None):

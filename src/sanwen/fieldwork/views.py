@@ -30,7 +30,7 @@ from sanwen.core.access import (
     visible,
 )
 from sanwen.core.csp import STAFF_CSP
-from sanwen.core.pagination import paginate
+from sanwen.core.pagination import bounded_count, paginate
 from sanwen.core.text import mask_phone
 from sanwen.core.versions import is_stale, keep_entry_after_conflict
 from sanwen.core.views import photo_response
@@ -206,13 +206,15 @@ def visit_list(request):
         .annotate(n=Count("id"))
         .values("n")
     )
+    visits = visits.order_by("-on", "-id")
+    # Counted without the per-row figures (a COUNT over a subquery would work out each row's).
+    count = bounded_count(visits)
     visits = (
         visits.select_related("village", "recorded_by")
         .prefetch_related("households", "staff")
         .annotate(n_cases=Coalesce(Subquery(n_cases), 0))
-        .order_by("-on", "-id")
     )
-    page, query = paginate(request, visits)
+    page, query = paginate(request, visits, count=count)
     # The bureau's 户次 in all, from the per-day counts kept as visits are recorded (a year is a few
     # hundred rows), not a count of every 户次 on every request.
     totals = visible(VisitDay.objects.all(), request.user).aggregate(n=Coalesce(Sum("household_visits"), 0))
