@@ -174,8 +174,6 @@ def test_the_bell_costs_one_statement_whatever_the_cases(client, world, assigned
 def test_the_bell_is_asked_only_by_a_page_that_shows_it(client, world, assigned):
     """A page with the navigation sends the bell's statement once; a fragment loaded into a page (the
     dashboard's figures) and the public portal, which show no bell, send none."""
-    from django.test.utils import CaptureQueriesContext as Capture
-
     for _ in range(3):
         assigned("immediate", on=D(2026, 3, 5))
     clock_pass(today=D(2026, 3, 12))
