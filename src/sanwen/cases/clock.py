@@ -180,9 +180,9 @@ def _email_alerts(fresh, today: datetime.date, people: AlertPeople) -> int:
         return 0
     cases, heads, leaders = people
     texts = _alert_texts(get_language())
-    grouped = {}
+    grouped, kinds = {}, {k.value: k for k in AlertKind}
     for case_id, kind, day in fresh:
-        case, kind = cases[case_id], AlertKind(kind)
+        case, kind = cases[case_id], kinds[kind]
         for person in recipients(case, kind, heads, leaders):
             grouped.setdefault((person, kind), []).append((day, case_id))
     staff = Staff.objects.in_bulk({pk for pk, _kind in grouped})

@@ -3,6 +3,8 @@
 import datetime
 import zoneinfo
 
+import pytest
+from django.db import DataError, connection
 from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
@@ -205,7 +207,7 @@ def test_a_queued_message_holds_what_a_model_insert_would_and_is_queued_once(wor
             topic=Topic.REMINDER,
             key="alert:" + "k" * 200,
             subject="催办 " * 80,
-            body="第一行\n第二行 'quoted' \"double\" %s %(x)s",
+            body="第一行\n第二行 'quoted' \"double\" %s %(x)s \\ {a,b} \t\u2028 😀 \\u0041",
             sms_template="SMS_1",
             sms_params={"kind": "催办", "count": "3", "nested": [1, "二"]},
         ),
@@ -246,3 +248,24 @@ def test_a_queued_message_holds_what_a_model_insert_would_and_is_queued_once(wor
     assert Message.objects.get(channel=Channel.EMAIL, key__startswith="alert:").not_before == local(7, day=6)
     assert enqueue(notices, now=now) == 6  # offered again ...
     assert Message.objects.count() == 6  # ... and not added
+
+
+def test_thousands_of_notices_are_queued_in_one_call_each_once(world, settings):
+    """A clock pass hands in thousands at once: every one lands with its own text, duplicates in
+    the same call collapse to one message, and a text too long for its column is refused whole."""
+    settings.NOTIFY_DEFAULT_CHANNELS = ["email"]
+    person = _person(world)
+    notices = [
+        Notice(recipient=person, topic=Topic.REMINDER, key=f"k{i}", subject=f"第{i}条", body=f"正文 {i} ' \\")
+        for i in range(2500)
+    ]
+    assert enqueue([*notices, notices[0]]) == 2501  # offered; the repeated key is not added twice
+    assert Message.objects.count() == 2500
+    assert Message.objects.get(key="k1234").body == "正文 1234 ' \\"
+    assert Message.objects.get(key="k2499").subject == "第2499条"
+    if connection.vendor != "postgresql":
+        return  # SQLite keeps any length in a varchar column, whoever writes it
+    person.email = "x" * 129 + "@example.org"  # longer than an address may be
+    with pytest.raises(DataError):
+        enqueue([_notice(person, key="long")])
+    assert not Message.objects.filter(key="long").exists()
