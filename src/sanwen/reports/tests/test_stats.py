@@ -133,6 +133,52 @@ def test_trends_go_month_by_month(world, records):
     assert result["series"]["household_visits"] == [1, 3] and result["series"]["cases"] == [1, 3]
 
 
+@pytest.mark.parametrize("rollups", [True, False])
+@pytest.mark.parametrize("period", [(D(2026, 1, 1), D(2026, 3, 31)), (D(2026, 1, 20), D(2026, 3, 15))])
+def test_each_bureau_and_each_month_counts_its_own_records(world, rollups, period):
+    """The dashboard's table of bureaus and its monthly series, counted independently from the
+    records: two counties, records in three months and at a period's edges, each bureau's totals and
+    each month's (the database sums each once by bureau and once by month)."""
+    from collections import Counter
+
+    from sanwen.reports.stats import compute
+
+    made = Counter()
+    for n, (side, day) in enumerate(
+        [("a", D(2026, 1, 5)), ("a", D(2026, 2, 9)), ("a", D(2026, 2, 10)), ("b", D(2026, 2, 11))]
+        + [("b", D(2026, 3, 30)), ("b", D(2026, 1, 31)), ("a", D(2025, 12, 31)), ("b", D(2026, 4, 1))]
+    ):
+        w = getattr(world, side)
+        case_register(
+            bureau=w.bureau,
+            by=w.users[Role.STAFF],
+            description=f"事项{n}",
+            ask_kind="need",
+            source="visit",
+            household=w.farmer,
+            mode=HandlingMode.objects.get(campaign=w.campaign, code="immediate"),
+            raised_on=day,
+        )
+        visit_record(bureau=w.bureau, by=w.users[Role.STAFF], on=day, diary="走访", households=[w.farmer])
+        made[(w.bureau.pk, day)] += 1
+    start, end = period
+    ids = [world.a.bureau.pk, world.b.bureau.pk]
+    result = compute(Filters(bureau_ids=ids, start=start, end=end), today=D(2026, 4, 2), rollups=rollups)
+    inside = {key: n for key, n in made.items() if start <= key[1] <= end}
+    for bureau_id in ids:
+        expected = sum(n for (b, _day), n in inside.items() if b == bureau_id)
+        assert result["by_bureau"][bureau_id]["cases"] == expected
+        assert result["by_bureau"][bureau_id]["household_visits"] == expected
+    by_month = Counter()
+    for (_b, day), n in inside.items():
+        by_month[day.strftime("%Y-%m")] += n
+    assert result["trends"]["months"] == ["2026-01", "2026-02", "2026-03"]
+    assert result["trends"]["series"]["cases"] == [by_month[m] for m in result["trends"]["months"]]
+    assert result["trends"]["series"]["household_visits"] == result["trends"]["series"]["cases"]
+    assert result["figures"]["cases"] == result["figures"]["household_visits"] == sum(inside.values())
+    assert sum(inside.values()) == (6 if start.day == 1 else 4)  # the edges' days count, the rest not
+
+
 def test_the_dashboard_opens_for_a_leader_with_a_bounded_number_of_queries(
     client, world, records, django_assert_max_num_queries
 ):
