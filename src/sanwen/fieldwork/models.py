@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from sanwen.core.links import record_link
 from sanwen.core.models import BureauOwnedModel
 
 
@@ -231,7 +232,7 @@ class Visit(BureauOwnedModel):
         return f"{self.on} {self.diary[:20]}"
 
     def get_absolute_url(self):
-        return reverse("visit_detail", kwargs={"visit_id": self.pk})
+        return record_link("visit_detail", self.pk)  # reversed once per process: a list links each row
 
 
 class VisitStaff(models.Model):
@@ -361,7 +362,7 @@ class Meeting(BureauOwnedModel):
         return f"{self.on} {self.title}"
 
     def get_absolute_url(self):
-        return reverse("meeting_detail", kwargs={"meeting_id": self.pk})
+        return record_link("meeting_detail", self.pk)
 
 
 class Research(BureauOwnedModel):

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, OuterRef, Subquery, Sum
+from django.db.models import Count, OuterRef, Prefetch, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -210,8 +210,12 @@ def visit_list(request):
     # Counted without the per-row figures (a COUNT over a subquery would work out each row's).
     count = bounded_count(visits)
     visits = (
-        visits.select_related("village", "recorded_by")
-        .prefetch_related("households", "staff")
+        visits.select_related("village")
+        # The rows show names only: not every column of each household and person.
+        .prefetch_related(
+            Prefetch("households", queryset=Household.objects.only("id", "name")),
+            Prefetch("staff", queryset=Staff.objects.only("id", "name")),
+        )
         .annotate(n_cases=Coalesce(Subquery(n_cases), 0))
     )
     page, query = paginate(request, visits, count=count)
