@@ -62,13 +62,17 @@ def _public_event_filter():
     return Q(kind__in=PUBLIC_STEPS) | Q(kind=EventKind.NOTE, public=True)
 
 
+# What the public pages read of a step: when, what, a note's text and the writer's name (to mask it).
+EVENT_COLUMNS = ("id", "case", "at", "kind", "text", "public", "by", "by__name")
+
+
+def _public_steps():
+    return CaseEvent.objects.filter(_public_event_filter()).select_related("by").only(*EVENT_COLUMNS)
+
+
 def public_events() -> Prefetch:
     """The prefetch of each case's public steps and notes (one query for a page of cases)."""
-    return Prefetch(
-        "events",
-        queryset=CaseEvent.objects.filter(_public_event_filter()).select_related("by").order_by("at", "id"),
-        to_attr="public_events",
-    )
+    return Prefetch("events", queryset=_public_steps().order_by("at", "id"), to_attr="public_events")
 
 
 def names_of(case: Case, events=()) -> list[str]:
@@ -110,11 +114,7 @@ def status(case: Case) -> dict:
     shown = case
     if case.state == State.MERGED and case.merged_into_id:
         shown = case.merged_into
-    events = list(
-        CaseEvent.objects.filter(_public_event_filter(), case__in={case.pk, shown.pk})
-        .select_related("by")
-        .order_by("at", "id")
-    )
+    events = list(_public_steps().filter(case__in={case.pk, shown.pk}).order_by("at", "id"))
     names = names_of(case, events) + (names_of(shown) if shown is not case else [])
     return {
         "number": case.number,
