@@ -53,7 +53,13 @@ def _addressed_to(branch: Branch, user) -> Q | None:
     return Q(**{f"{c}department__supervisor": user}) | (Q(**{f"{c}bureau_id": user.bureau_id}) & unsupervised)
 
 
-def _branch_queryset(branch: Branch, *, first: datetime.date, last: datetime.date) -> QuerySet:
+# The case's columns an alert carries with cases=True (AlertCase's fields after its id, in order).
+CASE_COLUMNS = ("bureau_id", "year", "sequence", "title", "deadline", "owner_id", "department_id")
+
+
+def _branch_queryset(
+    branch: Branch, *, first: datetime.date, last: datetime.date, cases: bool = False
+) -> QuerySet:
     c = branch.case
     rows = branch.model.objects.filter(**{f"{branch.date}__gte": first, f"{branch.date}__lte": last})
     if branch.model is FollowUp:
@@ -62,15 +68,15 @@ def _branch_queryset(branch: Branch, *, first: datetime.date, last: datetime.dat
         rows = rows.filter(state__in=branch.states)
     if branch.kind == AlertKind.REMIND:
         rows = rows.filter(owner__isnull=False, deadline__gte=F("remind_on"))
-    return (
-        rows.annotate(
-            alert_case=F(f"{c}id") if c else F("id"),
-            alert_kind=Value(branch.kind.value, output_field=IntegerField()),
-            alert_due=F(branch.date),
-        )
-        .values("alert_case", "alert_kind", "alert_due")
-        .order_by()
-    )  # no ORDER BY inside a UNION
+    columns = {
+        "alert_case": F(f"{c}id") if c else F("id"),
+        "alert_kind": Value(branch.kind.value, output_field=IntegerField()),
+        "alert_due": F(branch.date),
+    }
+    if cases:  # and what AlertCase holds of the case, read with it
+        columns |= {f"alert_{name}": F(f"{c}{name}") for name in CASE_COLUMNS}
+        columns["alert_supervisor_id"] = F(f"{c}department__supervisor_id")
+    return rows.annotate(**columns).values(*columns).order_by()  # no ORDER BY inside a UNION
 
 
 def due_for(user, *, today: datetime.date, since: datetime.date) -> QuerySet:
@@ -106,7 +112,7 @@ def unread_count(user) -> int:
     return next(iter(unread_rows(user)), None) or 0
 
 
-ALERT_FIELDS = ("id", "bureau_id", "year", "sequence", "title", "deadline", "owner_id", "department_id")
+ALERT_FIELDS = ("id", *CASE_COLUMNS)
 
 
 class AlertCase(NamedTuple):
@@ -134,15 +140,19 @@ class AlertPeople(NamedTuple):
     leaders: dict
 
 
-def alert_people(alerts) -> AlertPeople:
+def alert_people(alerts, cases: dict | None = None) -> AlertPeople:
     """What deciding whom `alerts` [(case, kind, day)] concern takes, in a few queries whatever their
-    number: their cases (5,000 a query), and the active heads and leaders of those cases' bureaus."""
+    number: their cases (5,000 a query; or `cases`, AlertCase rows by id, if the caller read them),
+    and the active heads and leaders of those cases' bureaus."""
     from sanwen.org.models import Staff
 
-    cases = {}
-    for chunk in _chunks(sorted({case_id for case_id, _k, _d in alerts}), 5000):
-        for row in Case.objects.filter(pk__in=chunk).values_list(*ALERT_FIELDS, "department__supervisor_id"):
-            cases[row[0]] = AlertCase(*row)
+    if cases is None:
+        cases = {}
+        for chunk in _chunks(sorted({case_id for case_id, _k, _d in alerts}), 5000):
+            for row in Case.objects.filter(pk__in=chunk).values_list(
+                *ALERT_FIELDS, "department__supervisor_id"
+            ):
+                cases[row[0]] = AlertCase(*row)
     heads: dict[int, list[int]] = {}
     leaders: dict[int, list[int]] = {}
     if cases:
@@ -179,7 +189,8 @@ def alert_recipients(alerts, people: AlertPeople | None = None) -> Counter:
     for case_id, kind, _day in alerts:
         case = cases.get(case_id)
         if case is not None:
-            counts.update(recipients(case, kind, heads, leaders))
+            for person in recipients(case, kind, heads, leaders):
+                counts[person] += 1
     return counts
 
 
@@ -224,8 +235,11 @@ def _chunks(items, size):
 REMIND_CATCH_UP = datetime.timedelta(days=14)
 
 
-def due_in_window(*, first: datetime.date, last: datetime.date, reminders: bool = True) -> QuerySet:
-    """Everything due for anyone between two days: what one clock pass acts on (one query).
+def due_in_window(
+    *, first: datetime.date, last: datetime.date, reminders: bool = True, cases: bool = False
+) -> QuerySet:
+    """Everything due for anyone between two days: what one clock pass acts on (one query), rows of
+    (alert_case, alert_kind, alert_due) and with `cases` the case's AlertCase fields after them.
 
     Reminders are read further back (a reminder held over a non-working day, when no reminder is
     sent, goes out on the next working day's pass) but only while the limit has not passed; without
@@ -236,8 +250,10 @@ def due_in_window(*, first: datetime.date, last: datetime.date, reminders: bool 
             if not reminders:
                 continue
             parts.append(
-                _branch_queryset(branch, first=first - REMIND_CATCH_UP, last=last).filter(deadline__gte=last)
+                _branch_queryset(branch, first=first - REMIND_CATCH_UP, last=last, cases=cases).filter(
+                    deadline__gte=last
+                )
             )
         else:
-            parts.append(_branch_queryset(branch, first=first, last=last))
+            parts.append(_branch_queryset(branch, first=first, last=last, cases=cases))
     return parts[0].union(*parts[1:], all=True)

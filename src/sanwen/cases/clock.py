@@ -23,7 +23,15 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from sanwen.cases.alerts import AlertPeople, alert_people, due_in_window, recipients, ring
+from sanwen.cases.alerts import (
+    CASE_COLUMNS,
+    AlertCase,
+    AlertPeople,
+    alert_people,
+    due_in_window,
+    recipients,
+    ring,
+)
 from sanwen.cases.models import AlertKind, AlertMail, Case, ClockRun
 from sanwen.core.calendar import WorkingCalendar
 from sanwen.core.models import Notification, NotificationKind
@@ -97,12 +105,17 @@ def clock_pass(
         result.first_day = first
         # No reminder goes out on a non-working day: it waits for the next working day's pass.
         result.working_day = WorkingCalendar.load().working_day_from(today) == today
-        due = due_in_window(first=first, last=today, reminders=result.working_day)
+        due = due_in_window(
+            first=first,
+            last=today,
+            reminders=result.working_day,
+            cases=connection.vendor == "postgresql",  # read with the alerts: see _log_alerts
+        )
         # Alerts an earlier pass issued are logged (AlertMail): only the others count as this pass's,
         # and ring their recipients' bells.
-        fresh = _log_alerts(due)
+        fresh, cases = _log_alerts(due)
         # Whom they concern, read once for the bells and the messages.
-        people = alert_people(fresh)
+        people = alert_people(fresh, cases)
         ring(fresh, today=today, people=people)
         made = Counter(AlertKind(kind) for _case, kind, _day in fresh)
         result.reminded, result.escalated = made[AlertKind.REMIND], made[AlertKind.ESCALATE]
@@ -137,18 +150,41 @@ def _take_the_clock(asked: datetime.datetime) -> bool:
     return not ClockRun.objects.filter(at__gte=asked).exists()
 
 
-def _log_alerts(due) -> list:
-    """Log the due alerts not sent yet (one INSERT ... SELECT ... RETURNING): [(case, kind, day)]."""
+def _log_alerts(due) -> tuple[list, dict | None]:
+    """Log the due alerts not sent yet (one INSERT ... SELECT ... RETURNING): [(case, kind, day)].
+    On PostgreSQL `due` carries the cases' AlertCase fields (due_in_window(cases=True)) and the same
+    statement returns them for the alerts it logged, as AlertCase rows by id; on SQLite None (and
+    alert_people reads them after)."""
     sql, params = due.query.sql_with_params()
     now = connection.ops.adapt_datetimefield_value(timezone.now())
+    table = AlertMail._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {AlertMail._meta.db_table} (case_id, kind, due, sent_at) "  # noqa: S608
-            f"SELECT d.alert_case, d.alert_kind, d.alert_due, %s FROM ({sql}) d WHERE TRUE "
-            f"ON CONFLICT DO NOTHING RETURNING case_id, kind, due",
-            [now, *params],
+        if connection.vendor != "postgresql":
+            cursor.execute(
+                f"INSERT INTO {table} (case_id, kind, due, sent_at) "  # noqa: S608
+                f"SELECT d.alert_case, d.alert_kind, d.alert_due, %s FROM ({sql}) d WHERE TRUE "
+                f"ON CONFLICT DO NOTHING RETURNING case_id, kind, due",
+                [now, *params],
+            )
+            return cursor.fetchall(), None
+        # The due rows once, the insert from them, and back the rows the insert took (not those an
+        # earlier pass logged), each with its case's fields.
+        columns = ", ".join(
+            f"due.alert_{name}" for name in ("case", "kind", "due", *CASE_COLUMNS, "supervisor_id")
         )
-        return cursor.fetchall()
+        cursor.execute(
+            f"WITH due AS MATERIALIZED ({sql}), logged AS ("  # noqa: S608
+            f"INSERT INTO {table} (case_id, kind, due, sent_at) "
+            f"SELECT alert_case, alert_kind, alert_due, %s FROM due WHERE TRUE "
+            f"ON CONFLICT DO NOTHING RETURNING case_id, kind, due) "
+            f"SELECT {columns} FROM due JOIN logged ON logged.case_id = due.alert_case "
+            f"AND logged.kind = due.alert_kind AND logged.due = due.alert_due",
+            [*params, now],
+        )
+        rows = cursor.fetchall()
+    # A case's alert due twice the same day (two follow-ups) is logged once: listed once.
+    fresh = list(dict.fromkeys(row[:3] for row in rows))
+    return fresh, {row[0]: AlertCase(row[0], *row[3:]) for row in rows}
 
 
 # The kind of notice (a person's channel preference) each alert and service notice is.

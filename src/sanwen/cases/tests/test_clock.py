@@ -218,6 +218,26 @@ def test_follow_ups_due_are_shown_to_the_owner(world, assigned):
     assert len(due(staff, D(2026, 4, 7), AlertKind.FOLLOW)) == 2
 
 
+def test_a_case_due_twice_the_same_day_is_one_alert_with_its_own_words(world, assigned):
+    """Two follow-ups of a case falling on the same day: the pass logs, rings and writes one alert,
+    and the message names the case as it stands (its number and title, read with the alert)."""
+    from sanwen.cases.models import Bell, FollowUp
+
+    staff = with_email(world.a.users[Role.STAFF], "staff@example.org")
+    case = case_resolve(case=assigned("tracked"), by=staff, resolution="已解决", on=D(2026, 3, 6))
+    day = FollowUp.objects.filter(case=case).order_by("due_on").values_list("due_on", flat=True).first()
+    FollowUp.objects.create(case=case, due_on=day)  # a second one, the same day
+    Bell.objects.filter(staff=staff).update(unread=0)
+    ClockRun.objects.create(last_day=day - datetime.timedelta(days=1), passes=1)
+    result = pass_and_send(today=day)
+    assert result.follow_ups == 1
+    assert AlertMail.objects.filter(case=case, kind=AlertKind.FOLLOW).count() == 1
+    assert Bell.objects.get(staff=staff).unread == 1
+    follow = [m for m in mail.outbox if str(AlertKind.FOLLOW.label) in m.subject]
+    assert len(follow) == 1 and follow[0].body.count(case.number) == 1 and case.title in follow[0].body
+    assert pass_and_send(today=day).follow_ups == 0  # logged: not again
+
+
 def test_a_pass_runs_the_same_queries_whatever_the_number_of_cases(world, assigned):
     def first_pass(today):
         ClockRun.objects.all().delete()
