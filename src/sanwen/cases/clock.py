@@ -36,8 +36,7 @@ from sanwen.cases.models import AlertKind, AlertMail, Case, ClockRun
 from sanwen.core.calendar import WorkingCalendar
 from sanwen.core.models import Notification, NotificationKind
 from sanwen.notify.models import Topic
-from sanwen.notify.outbox import Notice, enqueue, reachable
-from sanwen.org.models import Staff
+from sanwen.notify.outbox import Notice, addressees, enqueue, reachable
 
 FIRST_EVER = datetime.date(1900, 1, 1)
 # The PostgreSQL advisory lock a pass holds (advisory locks are per database): "sanwen" in ASCII.
@@ -221,8 +220,8 @@ def _email_alerts(fresh, today: datetime.date, people: AlertPeople) -> int:
         case, kind = cases[case_id], kinds[kind]
         for person in recipients(case, kind, heads, leaders):
             grouped.setdefault((person, kind), []).append((day, case_id))
-    staff = Staff.objects.in_bulk({pk for pk, _kind in grouped})
-    notices, wanted = [], reachable(staff.values())
+    staff = addressees(pk for pk, _kind in grouped)
+    notices, wanted = [], reachable(staff.values(), topics=set(ALERT_TOPICS.values()))
     for (pk, kind), items in grouped.items():
         if (pk, ALERT_TOPICS[kind]) not in wanted:
             continue  # no channel or no address: nothing to render
@@ -230,16 +229,16 @@ def _email_alerts(fresh, today: datetime.date, people: AlertPeople) -> int:
         # A message lists the first cases and counts the rest: the bell and the lists show them all.
         lines = [render_alert(cases[c], kind, d, today=today, texts=texts) for d, c in items[:ALERTS_LISTED]]
         if len(items) > ALERTS_LISTED:
-            lines.append(_("and %(n)d more") % {"n": len(items) - ALERTS_LISTED})
+            lines.append(texts["more"] % {"n": len(items) - ALERTS_LISTED})
         ids = ",".join(f"{c}:{d}" for d, c in items)
         notices.append(
             Notice(
                 recipient=staff[pk],
                 topic=ALERT_TOPICS[kind],
                 key=f"alert:{kind.value}:{today}:{hashlib.sha256(ids.encode()).hexdigest()[:24]}",
-                subject=f"[{_('Sanwen')}] {kind.label}",
+                subject=texts["subject", kind],
                 body="\n".join(lines),
-                sms_params={"kind": str(kind.label), "count": str(len(items))},
+                sms_params={"kind": texts[kind], "count": str(len(items))},
             )
         )
     return enqueue(notices)
@@ -254,8 +253,10 @@ def _alert_texts(language: str | None) -> dict:
         "due tomorrow": _("due tomorrow"),
         "due in": _("due in %(n)d days"),
         "remind": _("%(kind)s: %(number)s %(title)s · time limit %(deadline)s (%(when)s)"),
+        "more": _("and %(n)d more"),
     }
-    return texts | {kind: str(kind.label) for kind in AlertKind}
+    texts |= {kind: str(kind.label) for kind in AlertKind}
+    return texts | {("subject", kind): f"[{_('Sanwen')}] {texts[kind]}" for kind in AlertKind}
 
 
 def render_alert(
