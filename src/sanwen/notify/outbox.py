@@ -267,7 +267,9 @@ def _insert_document(cursor, table, columns, written, defaulted, defaults, rows)
     def plain(field, value):
         if isinstance(value, datetime.datetime):  # a few distinct moments: each written once
             if value not in moments:
-                moments[value] = value.isoformat()
+                # Through the field first: a naive moment is taken in the site's zone (with Django's
+                # warning), as a model's save would, not in the database session's UTC.
+                moments[value] = field.get_db_prep_save(value, connection).isoformat()
             return moments[value]
         if isinstance(field, models.JSONField) and field.encoder is not None and value is not None:
             return json.loads(json.dumps(value, cls=field.encoder))

@@ -269,3 +269,14 @@ def test_thousands_of_notices_are_queued_in_one_call_each_once(world, settings):
     with pytest.raises(DataError):
         enqueue([_notice(person, key="long")])
     assert not Message.objects.filter(key="long").exists()
+
+
+def test_a_moment_without_a_zone_is_taken_in_the_sites_zone(world, settings):
+    """As a model's save takes it (with Django's warning), on either database: not the session's UTC."""
+    settings.NOTIFY_DEFAULT_CHANNELS = ["email"]
+    person = _person(world)
+    naive = datetime.datetime(2026, 3, 5, 12, 0)
+    with pytest.warns(RuntimeWarning, match="naive datetime"):
+        enqueue([_notice(person, key="naive", urgent=True)], now=naive)
+    message = Message.objects.get(key="naive")
+    assert message.created_at == message.not_before == local(12)
