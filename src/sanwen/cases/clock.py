@@ -156,15 +156,15 @@ def _log_alerts(due) -> tuple[list, dict | None]:
     alert_people reads them after)."""
     sql, params = due.query.sql_with_params()
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    table = AlertMail._meta.db_table
+    # The logging statement, reading the due rows from `{source}`.
+    insert = (
+        f"INSERT INTO {AlertMail._meta.db_table} (case_id, kind, due, sent_at) "  # noqa: S608
+        "SELECT alert_case, alert_kind, alert_due, %s FROM {source} WHERE TRUE "
+        "ON CONFLICT DO NOTHING RETURNING case_id, kind, due"
+    )
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":
-            cursor.execute(
-                f"INSERT INTO {table} (case_id, kind, due, sent_at) "  # noqa: S608
-                f"SELECT d.alert_case, d.alert_kind, d.alert_due, %s FROM ({sql}) d WHERE TRUE "
-                f"ON CONFLICT DO NOTHING RETURNING case_id, kind, due",
-                [now, *params],
-            )
+            cursor.execute(insert.format(source=f"({sql}) d"), [now, *params])
             return cursor.fetchall(), None
         # The due rows once, the insert from them, and back the rows the insert took (not those an
         # earlier pass logged), each with its case's fields.
@@ -172,10 +172,7 @@ def _log_alerts(due) -> tuple[list, dict | None]:
             f"due.alert_{name}" for name in ("case", "kind", "due", *CASE_COLUMNS, "supervisor_id")
         )
         cursor.execute(
-            f"WITH due AS MATERIALIZED ({sql}), logged AS ("  # noqa: S608
-            f"INSERT INTO {table} (case_id, kind, due, sent_at) "
-            f"SELECT alert_case, alert_kind, alert_due, %s FROM due WHERE TRUE "
-            f"ON CONFLICT DO NOTHING RETURNING case_id, kind, due) "
+            f"WITH due AS MATERIALIZED ({sql}), logged AS ({insert.format(source='due')}) "  # noqa: S608
             f"SELECT {columns} FROM due JOIN logged ON logged.case_id = due.alert_case "
             f"AND logged.kind = due.alert_kind AND logged.due = due.alert_due",
             [*params, now],

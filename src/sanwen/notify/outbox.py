@@ -233,7 +233,7 @@ def _insert(rows: list[tuple]) -> None:
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            _insert_document(cursor, table, columns, written, defaulted, defaults, rows)
+            _insert_document(cursor, table, columns, written, defaulted, defaults, rows, prepare)
             return
         one = "(" + ", ".join(["%s"] * len(fields)) + ")"
         size = max(1, min(1000, connection.ops.bulk_batch_size(fields, rows)))
@@ -256,7 +256,7 @@ def _base_type(field) -> str:
     return re.sub(r"\(\d+\)", "", field.db_type(connection))
 
 
-def _insert_document(cursor, table, columns, written, defaulted, defaults, rows) -> None:
+def _insert_document(cursor, table, columns, written, defaulted, defaults, rows, prepare) -> None:
     """PostgreSQL: every row in one statement, read from one JSON document (json_to_recordset), each
     default one value. A VALUES list has a placeholder per value and the driver scans the statement
     for them in Python, and arrays are quoted element by element: for the clock's thousands of
@@ -267,9 +267,9 @@ def _insert_document(cursor, table, columns, written, defaulted, defaults, rows)
     def plain(field, value):
         if isinstance(value, datetime.datetime):  # a few distinct moments: each written once
             if value not in moments:
-                # Through the field first: a naive moment is taken in the site's zone (with Django's
-                # warning), as a model's save would, not in the database session's UTC.
-                moments[value] = field.get_db_prep_save(value, connection).isoformat()
+                # Through its field (`prepare`) first: a naive moment is taken in the site's zone, as
+                # a model's save would, not in the database session's UTC.
+                moments[value] = prepare(field, value).isoformat()
             return moments[value]
         if isinstance(field, models.JSONField) and field.encoder is not None and value is not None:
             return json.loads(json.dumps(value, cls=field.encoder))
